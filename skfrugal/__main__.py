@@ -1,0 +1,6 @@
+"""Entry point of ``python -m skfrugal``."""
+
+from skfrugal._cli import main
+
+if __name__ == "__main__":
+    raise SystemExit(main())

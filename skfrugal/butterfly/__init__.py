@@ -1,0 +1,3 @@
+"""skfrugal.butterfly."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""skfrugal.cluster."""
+
+__all__ = []

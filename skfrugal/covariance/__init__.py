@@ -1,0 +1,3 @@
+"""skfrugal.covariance."""
+
+__all__ = []

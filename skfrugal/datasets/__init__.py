@@ -1,0 +1,3 @@
+"""skfrugal.datasets."""
+
+__all__ = []

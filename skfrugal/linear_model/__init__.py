@@ -1,0 +1,3 @@
+"""skfrugal.linear_model."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""skfrugal.metrics."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""skfrugal.mixture."""
+
+__all__ = []

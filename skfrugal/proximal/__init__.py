@@ -1,0 +1,3 @@
+"""skfrugal.proximal."""
+
+__all__ = []
