@@ -7,6 +7,34 @@ import numpy as np
 _FORMAT_VERSION = 1
 
 
+def merge_chunk_stats(a, b):
+    """Merge the statistics of two chunks (Chan's formulas for the moments).
+
+    Parameters
+    ----------
+    a, b : tuple
+        ``(feature_sum, n_samples, data_min, data_max, data_mean, data_m2)`` as returned
+        by :func:`skfrugal.sketching.sketch_chunk`.
+
+    Returns
+    -------
+    merged : tuple
+        The statistics of the union of the two chunks.
+    """
+    fs_a, n_a, min_a, max_a, mean_a, m2_a = a
+    fs_b, n_b, min_b, max_b, mean_b, m2_b = b
+    n = n_a + n_b
+    if n_a == 0:
+        mean, m2 = mean_b, m2_b
+    elif n_b == 0:
+        mean, m2 = mean_a, m2_a
+    else:
+        delta = mean_b - mean_a
+        mean = mean_a + delta * (n_b / n)
+        m2 = m2_a + m2_b + delta**2 * (n_a * n_b / n)
+    return (fs_a + fs_b, n, np.minimum(min_a, min_b), np.maximum(max_a, max_b), mean, m2)
+
+
 class Sketch:
     """A mergeable sketch of a data set: sums of features and of moments, count, bounds.
 
@@ -44,6 +72,9 @@ class Sketch:
 
     Attributes
     ----------
+    stats : tuple
+        ``(feature_sum, n_samples, data_min, data_max, data_mean, data_m2)``, the form
+        in which chunk functions return their sums (see :func:`merge_chunk_stats`).
     mean : ndarray
         The normalised sketch ``z = feature_sum / n_samples``.
     n_features : int
@@ -100,6 +131,12 @@ class Sketch:
     @property
     def n_features(self):
         return self.data_min.shape[0]
+
+    @property
+    def stats(self):
+        """``(feature_sum, n_samples, data_min, data_max, data_mean, data_m2)``."""
+        return (self.feature_sum, self.n_samples, self.data_min, self.data_max,
+                self.data_mean, self.data_m2)
 
     @property
     def mean(self):
@@ -174,22 +211,8 @@ class Sketch:
         if isinstance(other, int) and other == 0:  # so that sum(sketches) works
             return self
         self._check_mergeable(other)
-        n_a, n_b = self.n_samples, other.n_samples
-        n = n_a + n_b
-        if n_a == 0 or n_b == 0:
-            mean, m2 = (other.data_mean, other.data_m2) if n_a == 0 else (
-                self.data_mean, self.data_m2)
-        else:
-            delta = other.data_mean - self.data_mean
-            mean = self.data_mean + delta * (n_b / n)
-            m2 = self.data_m2 + other.data_m2 + delta**2 * (n_a * n_b / n)
         return Sketch(
-            self.feature_sum + other.feature_sum,
-            n,
-            np.minimum(self.data_min, other.data_min),
-            np.maximum(self.data_max, other.data_max),
-            mean,
-            m2,
+            *merge_chunk_stats(self.stats, other.stats),
             self.operator_id,
             self.operator if self.operator is not None else other.operator,
         )

@@ -1,0 +1,174 @@
+"""What every sketch operator shares: one-pass sketching, streaming, Dask, identity.
+
+A sketch operator is a fitted estimator whose per-sample features are summed into a
+:class:`~skfrugal.sketching.Sketch`. Subclasses (:class:`FourierSketcher`, the
+covariance sketch of :mod:`skfrugal.covariance`) provide:
+
+- ``_fit_operator(X, random_state)``: estimate and store the operator's fitted arrays;
+- ``_state_attributes``: names of the fitted attributes that define the operator
+  (they are hashed into ``operator_id_`` and travel with saved sketches);
+- ``_chunk_function``: a module-level function ``f(X_chunk, **kwargs)`` returning
+  ``(feature_sum, n_samples, data_min, data_max, data_mean, data_m2)``, and
+  ``_chunk_kwargs()`` giving its keyword arguments;
+- ``_feature_shape()`` and ``_complex_features``.
+"""
+
+import hashlib
+import numbers
+
+import numpy as np
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from skfrugal.sketching._dask import is_dask_array, reduce_dask_chunks
+from skfrugal.sketching._sketch import Sketch
+
+
+class SketchOperatorMixin:
+    """Mixin giving an operator ``sketch``, ``partial_fit`` and a stable identity.
+
+    See the module documentation for what a subclass provides.
+    """
+
+    _complex_features = True
+    _state_attributes = ()
+
+    # -- identity and serialisation -------------------------------------------------
+    def _compute_operator_id(self):
+        digest = hashlib.blake2b(digest_size=12)
+        digest.update(type(self).__name__.encode())
+        for name in self._state_attributes:
+            value = np.ascontiguousarray(np.asarray(getattr(self, name)))
+            digest.update(name.encode())
+            digest.update(str(value.dtype).encode() + str(value.shape).encode())
+            digest.update(value.tobytes())
+        return digest.hexdigest()
+
+    def _to_state(self):
+        state = {name: np.asarray(getattr(self, name)) for name in self._state_attributes}
+        state["n_features_in_"] = self.n_features_in_
+        state["params"] = np.array(repr(sorted(self._simple_params().items())))
+        for key, value in self._simple_params().items():
+            state[f"param.{key}"] = value
+        return state
+
+    def _simple_params(self):
+        return {
+            k: v
+            for k, v in self.get_params(deep=False).items()
+            if v is None or isinstance(v, (str, numbers.Number, bool, np.generic))
+        }
+
+    @classmethod
+    def _from_state(cls, state):
+        params = {
+            k[len("param."):]: (v.item() if isinstance(v, np.ndarray) else v)
+            for k, v in state.items()
+            if k.startswith("param.")
+        }
+        params = {k: v for k, v in params.items() if k in cls().get_params(deep=False)}
+        op = cls(**params)
+        for name in cls._state_attributes:
+            value = state[name]
+            setattr(op, name, value.item() if np.ndim(value) == 0 else np.asarray(value))
+        op.n_features_in_ = int(np.asarray(state["n_features_in_"]))
+        op.operator_id_ = op._compute_operator_id()
+        return op
+
+    # -- sketching --------------------------------------------------------------------
+    def _check_stream(self, X):
+        """Validate X without copying it: shape, dtype and feature count.
+
+        NumPy arrays (and memmaps) and Dask arrays are checked lazily, so that a huge
+        array is never converted or copied as a whole; finiteness is checked batch by
+        batch inside the chunk function. Anything else goes through ``validate_data``.
+        """
+        if is_dask_array(X) or isinstance(X, np.ndarray):
+            if np.iscomplexobj(X):
+                raise TypeError(
+                    f"{type(self).__name__} does not support complex data, got dtype {X.dtype}"
+                )
+            if X.dtype.kind not in "fiub":
+                raise TypeError(
+                    f"{type(self).__name__} needs real numbers, got dtype {X.dtype}"
+                )
+            if X.ndim != 2:
+                raise ValueError(
+                    f"Expected a 2D array, got a {X.ndim}D array of shape {X.shape}; reshape "
+                    "your data with X.reshape(-1, 1) for one feature or X.reshape(1, -1) for "
+                    "one sample"
+                )
+            if X.shape[0] < 1:
+                raise ValueError(
+                    f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 "
+                    "is required"
+                )
+            if hasattr(self, "n_features_in_") and X.shape[1] != self.n_features_in_:
+                raise ValueError(
+                    f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
+                    f"{self.n_features_in_} features as input"
+                )
+            return X
+        return validate_data(
+            self, X, reset=False, dtype=[np.float64, np.float32], ensure_min_samples=1
+        )
+
+    def sketch(self, X):
+        """Sketch ``X`` in one pass with the fitted operator.
+
+        Parameters
+        ----------
+        X : {array-like, numpy.memmap, dask.array.Array} of shape (n_samples, n_features)
+            The data. NumPy arrays and memmaps are read batch by batch without a
+            copy; a Dask array is sketched block by block on the active Dask scheduler
+            or cluster and the block sums are merged by a tree reduction.
+
+        Returns
+        -------
+        sketch : Sketch
+            The sketch of ``X``; it carries this operator.
+        """
+        check_is_fitted(self)
+        X = self._check_stream(X)
+        kwargs = self._chunk_kwargs()
+        if is_dask_array(X):
+            stats = reduce_dask_chunks(
+                X, type(self)._chunk_function, self._feature_shape(),
+                complex_features=self._complex_features, **kwargs,
+            )
+        else:
+            stats = type(self)._chunk_function(X, **kwargs)
+        return Sketch(*stats, self.operator_id_, self)
+
+    def partial_fit(self, X, y=None):
+        """Add ``X`` to the running sketch ``sketch_`` (fitting the operator on first call).
+
+        The first call on an unfitted operator fits it on this chunk (scale, frequencies,
+        standardisation): make the first chunk representative, or call :meth:`fit` on
+        a sample first. Every later call only adds the chunk's sketch, so memory does
+        not grow with the number of samples seen.
+
+        Parameters
+        ----------
+        X : {array-like, numpy.memmap, dask.array.Array} of shape (n_samples, n_features)
+            A chunk of the stream.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The operator, with ``sketch_`` holding the sketch of all chunks seen.
+        """
+        if not hasattr(self, "operator_id_"):
+            self._validate_params()
+            self._fit_operator(
+                self._check_stream(X) if is_dask_array(X) else validate_data(
+                    self, X, dtype=[np.float64, np.float32], ensure_min_samples=1),
+                check_random_state(self.random_state),
+            )
+            self.operator_id_ = self._compute_operator_id()
+        chunk_sketch = self.sketch(X)
+        previous = getattr(self, "sketch_", None)
+        self.sketch_ = chunk_sketch if previous is None else previous + chunk_sketch
+        return self

@@ -1,0 +1,120 @@
+"""Estimation of the sketch scale (the mean intra-cluster variance) from a small sample."""
+
+from numbers import Integral
+
+import numpy as np
+from scipy.optimize import least_squares
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, validate_params
+from sklearn.utils.validation import check_array
+
+from skfrugal.sketching._features import sketch_chunk
+from skfrugal.sketching._frequencies import draw_frequencies
+
+
+def _block_means(values, n_blocks):
+    blocks = np.array_split(values, n_blocks)
+    return np.array([b.mean() for b in blocks])
+
+
+def _fit_decay(r2, power, scale0):
+    """Fit ``power(r²) ≈ (A + (1 - A) exp(-r² τ)) exp(-r² s)``; return ``s``."""
+
+    def residuals(p):
+        amp, tau, s = p
+        return (amp + (1.0 - amp) * np.exp(-r2 * tau)) * np.exp(-r2 * s) - power
+
+    x0 = [0.5, scale0, max(scale0 / 2.0, 1e-9)]
+    fit = least_squares(residuals, x0, bounds=([0.0, 0.0, 1e-12], [1.0, np.inf, np.inf]),
+                        x_scale="jac")
+    return float(fit.x[2])
+
+
+@validate_params(
+    {
+        "X": ["array-like"],
+        "n_frequencies": [Interval(Integral, 10, None, closed="left")],
+        "n_samples": [Interval(Integral, 2, None, closed="left")],
+        "n_blocks": [Interval(Integral, 3, None, closed="left")],
+        "n_iter": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def estimate_scale(
+    X, *, n_frequencies=2000, n_samples=20000, n_blocks=50, n_iter=5, random_state=None
+):
+    """Estimate the scale ``σ̄²`` of a Fourier sketch: the mean intra-cluster variance.
+
+    A pre-sketch of a small random subsample is computed at frequencies drawn from the
+    adapted-radius law; its power ``|z(ω)|²`` is averaged over blocks of frequencies of
+    similar radius and fitted with the decay a mixture of isotropic clusters produces.
+    For clusters of variance ``σ²`` with centres of characteristic function ``φ_C``,
+    ``|z(ω)|² = |φ_C(ω)|² exp(-‖ω‖² σ²)``: at small radii the centres still interfere
+    (``|φ_C|² → 1``), at larger radii the cross terms average out and the shell mean of
+    ``|φ_C|²`` falls to ``A = Σ_k α_k²``. The fitted model is therefore
+    ``(A + (1 - A) exp(-‖ω‖² τ)) exp(-‖ω‖² σ²)``, after removing the sampling bias
+    ``(1 - |z|²) / n`` of the empirical power; frequencies are redrawn at the new scale
+    and the fit repeated ``n_iter`` times.
+
+    This differs from Keriven et al. (2018, Alg. 3), which fits ``exp(-‖ω‖² σ² / 2)``
+    to the per-block maximum of ``|z|``: that envelope sits below 1 where the clusters'
+    phases do not align, which biases σ² upward (1.4 to 1.9 times on a K=d=10 mixture
+    of unit clusters); the two-regime fit of block means removes most of that bias.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples_total, n_features)
+        Data (already standardised if the sketch standardises).
+    n_frequencies : int, default=2000
+        Frequencies of the pre-sketch.
+    n_samples : int, default=20000
+        Size of the random subsample (all of X if smaller).
+    n_blocks : int, default=50
+        Number of radius blocks whose mean power is fitted.
+    n_iter : int, default=5
+        Number of redraw-and-fit rounds.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the subsample and the frequencies.
+
+    Returns
+    -------
+    scale : float
+        The estimated ``σ̄²`` in the units of X squared.
+
+    See Also
+    --------
+    draw_frequencies : Draw frequencies at a given scale.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skfrugal.sketching import estimate_scale
+    >>> rng = np.random.default_rng(0)
+    >>> centres = rng.normal(scale=6.0, size=(5, 4))
+    >>> X = centres[rng.integers(5, size=20000)] + rng.normal(size=(20000, 4))
+    >>> 0.7 < estimate_scale(X, random_state=0) < 1.3   # unit clusters
+    True
+    """
+    X = check_array(X, dtype=np.float64, ensure_min_samples=2, input_name="X")
+    rng = check_random_state(random_state)
+    n_total, d = X.shape
+    if n_total > n_samples:
+        X = X[np.sort(rng.choice(n_total, n_samples, replace=False))]
+    X = X - X.mean(axis=0)
+    n = X.shape[0]
+    scale = float(np.mean(X.var(axis=0)))
+    if scale == 0.0:
+        raise ValueError("X is constant: its scale cannot be estimated")
+    n_blocks = min(n_blocks, n_frequencies // 5)
+    for _ in range(n_iter):
+        omega = draw_frequencies(n_frequencies, d, "adapted_radius", scale, rng)
+        radius2 = np.einsum("ij,ij->j", omega, omega)
+        order = np.argsort(radius2)
+        feature_sum = sketch_chunk(X, omega[:, order], np.zeros(d), np.float32)[0]
+        power = np.abs(feature_sum / n) ** 2
+        power = (power - 1.0 / n) / (1.0 - 1.0 / n)  # remove the sampling bias
+        scale = _fit_decay(
+            _block_means(radius2[order], n_blocks), _block_means(power, n_blocks), scale
+        )
+    return scale
