@@ -1,0 +1,308 @@
+"""Sorted proximal operators against brute force, scikit-learn's isotonic regression and skglm."""
+
+import itertools
+
+import numpy as np
+import pytest
+from scipy.optimize import minimize, minimize_scalar
+from sklearn.isotonic import isotonic_regression
+
+from skfrugal.proximal import (
+    lambda_sequence,
+    prox_sorted,
+    prox_sorted_l1,
+    sorted_l1_dual_norm,
+    sorted_l1_norm,
+)
+
+PARAMS = {"l1": {}, "mcp": {"gamma": 2.5}, "scad": {"a": 3.7}, "log": {"eps": 1.5}, "lq": {}}
+
+
+def psi(t, lam, penalty, gamma=2.5, a=3.7, eps=1.5, q=0.5):
+    """Scalar penalty, written from the definitions (independent of the kernels)."""
+    t = np.abs(t)
+    if penalty == "l1":
+        return lam * t
+    if penalty == "mcp":
+        return np.where(t <= gamma * lam, lam * t - t**2 / (2 * gamma), gamma * lam**2 / 2)
+    if penalty == "scad":
+        mid = (2 * a * lam * t - t**2 - lam**2) / (2 * (a - 1))
+        return np.where(t <= lam, lam * t, np.where(t <= a * lam, mid, lam**2 * (a + 1) / 2))
+    if penalty == "log":
+        return lam * np.log1p(t / eps)
+    return lam * t**q
+
+
+def objective(u, y, lam, penalty, step, **kw):
+    mags = np.sort(np.abs(u))[::-1]
+    return 0.5 * np.sum((u - y) ** 2) + step * np.sum(psi(mags, lam, penalty, **kw))
+
+
+def block_candidates(z, lam, penalty, step, **kw):
+    """Local minimisers over t >= 0 of a block's objective (brute force, by scipy)."""
+
+    def f(t):
+        return 0.5 * np.sum((t - z) ** 2) + step * np.sum(psi(t, lam, penalty, **kw))
+
+    hi = z.max() + 1.0
+    cands = [0.0]
+    if penalty == "lq":
+        # at most one positive local minimiser: the minimiser on [t_min, hi]
+        q = kw.get("q", 0.5)
+        mu = step * lam.mean()
+        tmin = (mu * q * (1 - q)) ** (1 / (2 - q))
+        if tmin < hi:
+            cands.append(minimize_scalar(f, bounds=(tmin, hi), method="bounded",
+                                         options={"xatol": 1e-13}).x)
+    else:
+        grid = np.linspace(0, hi, 2001)[:, None]
+        fg = 0.5 * np.sum((grid - z) ** 2, axis=1) + step * np.sum(
+            psi(grid, lam, penalty, **kw), axis=1
+        )
+        t0 = grid[np.argmin(fg), 0]
+        lo_, hi_ = max(t0 - hi / 1000, 0.0), t0 + hi / 1000
+        cands.append(minimize_scalar(f, bounds=(lo_, hi_), method="bounded",
+                                     options={"xatol": 1e-13}).x)
+    return cands, f
+
+
+def brute_force_iso(z, lam, penalty, step, **kw):
+    """Minimum of (P_iso) by enumeration of contiguous partitions (p <= 8)."""
+    p = len(z)
+    best = np.inf
+    best_x = None
+    cache = {}
+
+    def candidates(s, e):
+        if (s, e) not in cache:
+            cache[s, e] = block_candidates(z[s:e], lam[s:e], penalty, step, **kw)
+        return cache[s, e]
+
+    for cuts in itertools.product([0, 1], repeat=p - 1):
+        bounds = [0] + [i + 1 for i, c in enumerate(cuts) if c] + [p]
+        blocks = list(zip(bounds[:-1], bounds[1:]))
+        per_block = [candidates(s, e) for s, e in blocks]
+        for choice in itertools.product(*[range(len(c[0])) for c in per_block]):
+            vals = [per_block[b][0][k] for b, k in enumerate(choice)]
+            if any(vals[b] < vals[b + 1] - 1e-12 for b in range(len(vals) - 1)):
+                continue
+            obj = sum(per_block[b][1](v) for b, v in enumerate(vals))
+            if obj < best:
+                best = obj
+                best_x = np.concatenate([np.full(e - s, v) for (s, e), v in zip(blocks, vals)])
+    return best, best_x
+
+
+def random_instance(rng, p, kind):
+    y = rng.standard_normal(p) * 2
+    if kind == "ties":
+        y = rng.choice([-2.0, -1.0, 1.0, 1.5, 2.0], size=p)
+    elif kind == "zeros":
+        y[rng.random(p) < 0.4] = 0.0
+    lam = np.sort(rng.uniform(0.1, 1.5, p))[::-1]
+    if kind == "ties":
+        lam = np.sort(rng.choice([0.3, 0.8, 1.2], size=p))[::-1]
+    return y, lam
+
+
+@pytest.mark.parametrize("penalty", ["l1", "mcp", "scad", "log"])
+@pytest.mark.parametrize("kind", ["gaussian", "ties", "zeros"])
+def test_convex_regimes_match_brute_force(penalty, kind):
+    rng = np.random.default_rng(hash((penalty, kind)) % 2**32)
+    for trial in range(6):
+        p = int(rng.integers(1, 8))
+        y, lam = random_instance(rng, p, kind)
+        step = 0.9 if penalty != "log" else 0.9 * 1.5**2 / lam[0] * rng.uniform(0.5, 1)
+        u, labels = prox_sorted(y, lam, penalty, step, return_clusters=True, **PARAMS[penalty])
+        z = np.sort(np.abs(y))[::-1]
+        best, best_x = brute_force_iso(z, lam, penalty, step, **PARAMS[penalty])
+        ours = objective(u, y, lam, penalty, step, **PARAMS[penalty])
+        assert ours <= best + 1e-9 * max(1.0, abs(best))
+        # convex case: unique minimiser
+        np.testing.assert_allclose(np.sort(np.abs(u))[::-1], best_x, atol=1e-6)
+        assert np.all(u * y >= 0)
+        # labels: 0 exactly on zeros, equal labels exactly on equal magnitudes
+        assert np.array_equal(labels == 0, u == 0)
+        for k in range(1, labels.max() + 1):
+            mags = np.abs(u[labels == k])
+            assert mags.size and np.all(mags == mags[0])
+        if labels.max() > 1:
+            means = [np.abs(u[labels == k])[0] for k in range(1, labels.max() + 1)]
+            assert np.all(np.diff(means) < 0)
+
+
+@pytest.mark.parametrize("penalty", ["mcp", "scad", "log"])
+def test_convex_regimes_match_slsqp(penalty):
+    """p = 12 instances against SLSQP on (P_iso)."""
+    rng = np.random.default_rng(3)
+    for _ in range(3):
+        p = 12
+        y, lam = random_instance(rng, p, "gaussian")
+        step = 0.9 if penalty != "log" else 0.8 * 1.5**2 / lam[0]
+        u = prox_sorted(y, lam, penalty, step, **PARAMS[penalty])
+        z = np.sort(np.abs(y))[::-1]
+
+        def f(x):
+            return 0.5 * np.sum((x - z) ** 2) + step * np.sum(psi(x, lam, penalty,
+                                                                  **PARAMS[penalty]))
+
+        cons = [{"type": "ineq", "fun": lambda x: np.append(x[:-1] - x[1:], x[-1])}]
+        x0 = np.sort(np.abs(u))[::-1]
+        res = minimize(f, np.maximum(z - step * lam, 0), constraints=cons, method="SLSQP",
+                       options={"ftol": 1e-14, "maxiter": 500})
+        assert f(x0) <= res.fun + 1e-8
+
+
+def test_l1_matches_isotonic_regression_route():
+    rng = np.random.default_rng(0)
+    for p in [1, 2, 10, 1000]:
+        y = rng.standard_normal(p) * 3
+        lam = np.sort(rng.uniform(0, 2, p))[::-1]
+        step = 0.7
+        z = np.abs(y)
+        order = np.argsort(-z)
+        iso = isotonic_regression(z[order] - step * lam, increasing=False)
+        ref = np.zeros(p)
+        ref[order] = np.maximum(iso, 0)
+        ref *= np.sign(y)
+        np.testing.assert_allclose(prox_sorted_l1(y, lam, step), ref, atol=1e-12)
+
+
+def test_l1_matches_skglm():
+    pytest.importorskip("skglm")
+    from skglm.penalties import SLOPE
+
+    rng = np.random.default_rng(1)
+    y = rng.standard_normal(500)
+    lam = lambda_sequence(500, "bh", q=0.2)
+    ref = SLOPE(alpha=0.3, alphas=lam).prox_vec(y, 0.5)
+    np.testing.assert_allclose(prox_sorted_l1(y, 0.3 * lam, 0.5), ref, atol=1e-12)
+
+
+def test_lq_against_brute_force():
+    """Plain PAV with exact block proxes: a fixed point, optimal on most instances."""
+    rng = np.random.default_rng(5)
+    n_opt, n = 0, 0
+    worst = 0.0
+    for q in [0.5, 2 / 3, 0.3]:
+        for _ in range(25):
+            p = int(rng.integers(1, 7))
+            y, lam = random_instance(rng, p, "gaussian")
+            step = rng.uniform(0.2, 1.0)
+            u = prox_sorted(y, lam, "lq", step, q=q)
+            z = np.sort(np.abs(y))[::-1]
+            best, _ = brute_force_iso(z, lam, "lq", step, q=q)
+            ours = objective(u, y, lam, "lq", step, q=q)
+            assert ours >= best - 1e-9  # brute force is a true lower bound
+            excess = (ours - best) / max(1.0, abs(best))
+            worst = max(worst, excess)
+            n_opt += excess < 1e-8
+            n += 1
+            # never worse than the all-zero point
+            assert ours <= 0.5 * np.sum(y**2) + 1e-12
+    assert n_opt / n >= 0.9, (n_opt, n, worst)
+    assert worst < 0.05
+
+
+@pytest.mark.parametrize("q", [0.5, 2 / 3, 0.25, 0.9])
+def test_scalar_lq_prox_against_grid(q):
+    """p = 1: the prox is the scalar l_q prox, compared with a fine grid."""
+    for y in [-3.0, -0.8, 0.0, 0.4, 1.1, 2.0, 7.0]:
+        u = prox_sorted(np.array([y]), [0.9], "lq", 1.0, q=q)[0]
+        t = np.linspace(0, abs(y), 200001)
+        f = 0.5 * (t - abs(y)) ** 2 + 0.9 * t**q
+        fu = 0.5 * (abs(u) - abs(y)) ** 2 + 0.9 * abs(u) ** q
+        assert fu <= f.min() + 1e-10
+        assert u * y >= 0
+
+
+def test_all_zero_output_and_p1():
+    for pen in PARAMS:
+        lam = np.array([1.0, 1.0, 1.0]) if pen == "log" else np.array([2.0, 1.0, 1.0])
+        u, labels = prox_sorted([0.5, -0.3, 0.9], lam, pen, 0.95, return_clusters=True,
+                                **({"eps": 1.0} if pen == "log" else PARAMS[pen]))
+        np.testing.assert_array_equal(u, 0.0)
+        np.testing.assert_array_equal(labels, 0)
+    # p = 1: soft thresholding for L1, firm thresholding for MCP
+    assert prox_sorted_l1([3.0], [1.0], 0.5)[0] == 2.5
+    np.testing.assert_allclose(prox_sorted([1.5], [1.0], "mcp", 1.0, gamma=2.0), [1.0])
+    np.testing.assert_allclose(prox_sorted([2.5], [1.0], "mcp", 1.0, gamma=2.0), [2.5])
+
+
+def test_float32_in_float32_out():
+    u = prox_sorted_l1(np.array([3.0, -1.0], dtype=np.float32), [1.0, 0.5])
+    assert u.dtype == np.float32
+    np.testing.assert_allclose(u, [2.0, -0.5])
+
+
+def test_lambda_sequences():
+    from scipy.stats import norm
+
+    p = 7
+    np.testing.assert_allclose(
+        lambda_sequence(p, "bh", q=0.1), norm.ppf(1 - np.arange(1, p + 1) * 0.1 / (2 * p))
+    )
+    np.testing.assert_allclose(lambda_sequence(p, "lasso"), np.ones(p))
+    np.testing.assert_allclose(lambda_sequence(3, "oscar", theta1=2, theta2=1), [4, 3, 2])
+    g = lambda_sequence(50, "gaussian", q=0.1, n_samples=200)
+    bh = lambda_sequence(50, "bh", q=0.1)
+    assert np.all(np.diff(g) <= 0) and np.all(g >= bh - 1e-12) and g[0] == bh[0]
+    # first correction, from the formula
+    np.testing.assert_allclose(g[1], bh[1] * np.sqrt(1 + bh[0] ** 2 / (200 - 2)))
+
+
+def test_norms_against_definitions():
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal(9)
+    lam = np.sort(rng.uniform(0.1, 2, 9))[::-1]
+    assert np.isclose(sorted_l1_norm(x, lam), np.sort(np.abs(x))[::-1] @ lam)
+    # dual norm = max of <x, u> over the unit ball of J, whose extreme points are
+    # signed, permuted vectors (1, .., 1, 0, .., 0) / sum(lam[:k])
+    best = 0.0
+    a = np.sort(np.abs(x))[::-1]
+    for k in range(1, 10):
+        best = max(best, a[:k].sum() / lam[:k].sum())
+    assert np.isclose(sorted_l1_dual_norm(x, lam), best)
+    # Hölder-type inequality <x, v> <= J(v) J*(x)
+    for _ in range(20):
+        v = rng.standard_normal(9)
+        assert x @ v <= sorted_l1_norm(v, lam) * sorted_l1_dual_norm(x, lam) + 1e-12
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"lambdas": [1.0, 2.0, 0.5]}, ValueError, "non-increasing"),
+        ({"lambdas": [1.0, -1.0, -2.0]}, ValueError, "non-negative"),
+        ({"lambdas": [1.0, 0.5]}, ValueError, "length n_features=3"),
+        ({"x": [1.0, np.nan, 0.0]}, ValueError, "finite"),
+        ({"x": [1.0, np.inf, 0.0]}, ValueError, "finite"),
+        ({"x": np.array([1j, 0, 0])}, TypeError, "complex"),
+        ({"x": np.ones((3, 1))}, ValueError, "1-D"),
+        ({"penalty": "mcp", "gamma": 0.5}, ValueError, "step < gamma"),
+        ({"penalty": "scad", "a": 1.5}, ValueError, "a must be > 2"),
+        ({"penalty": "scad", "a": 2.5, "step": 2.0}, ValueError, "step < a - 1"),
+        ({"penalty": "log", "eps": 0.5}, ValueError, "eps\\*\\*2"),
+        ({"penalty": "lq", "q": 1.5}, ValueError, "q must be < 1"),
+        ({"penalty": "huber"}, ValueError, "penalty must be one of"),
+        ({"step": -1.0}, ValueError, "step must be > 0"),
+        ({"lambdas": [1.0, np.nan, 0.0]}, ValueError, "finite"),
+    ],
+)
+def test_bad_input(kwargs, error, match):
+    args = {"x": [1.0, -2.0, 0.5], "lambdas": [1.0, 0.5, 0.2], "step": 1.0}
+    args.update(kwargs)
+    x, lam = args.pop("x"), args.pop("lambdas")
+    with pytest.raises(error, match=match):
+        prox_sorted(x, lam, **args)
+
+
+def test_bad_lambda_sequence_arguments():
+    with pytest.raises(ValueError, match="kind must be one of"):
+        lambda_sequence(3, "foo")
+    with pytest.raises(ValueError, match="q must be in"):
+        lambda_sequence(3, "bh", q=1.5)
+    with pytest.raises(ValueError, match="n_samples"):
+        lambda_sequence(3, "gaussian")
+    with pytest.raises(ValueError, match="n_features must be >= 1"):
+        lambda_sequence(0)
