@@ -1,3 +1,29 @@
-"""skfrugal.butterfly."""
+"""Butterfly (Kronecker-sparse) factorizations: supports, factorization, fast products.
 
-__all__ = []
+A butterfly matrix is a product of ``L`` sparse factors with Kronecker supports
+``I_a ⊗ 1_{b×c} ⊗ I_d``; the DFT, the Hadamard and the DCT matrices are such products,
+and a product costs ``O(n log n)`` instead of ``O(n²)``. This subpackage finds the
+factors of a dense matrix with an error guarantee (the error comes for free), applies
+them with fast numba kernels, and wraps both in scikit-learn transformers.
+"""
+
+from skfrugal.butterfly._architecture import (
+    bit_reversal_permutation,
+    butterfly_patterns,
+    check_patterns,
+    digit_reversal_permutation,
+    padded_shape,
+)
+from skfrugal.butterfly._factorize import ToleranceNotMetWarning, butterfly_factorize
+from skfrugal.butterfly._matrix import ButterflyMatrix
+
+__all__ = [
+    "ButterflyMatrix",
+    "ToleranceNotMetWarning",
+    "bit_reversal_permutation",
+    "butterfly_factorize",
+    "butterfly_patterns",
+    "check_patterns",
+    "digit_reversal_permutation",
+    "padded_shape",
+]

@@ -1,0 +1,389 @@
+"""Hierarchical butterfly factorization with orthonormal left factors.
+
+The only numerical kernel is the two-factor split of the remainder ``R_ℓ = K_ℓ R_{ℓ+1}``:
+for butterfly supports it decouples into independent blocks (one per group of
+rank-one supports), each solved exactly by a truncated SVD. Left to right, with the
+left singular vectors kept on the left, every left factor is an isometry on the
+matrices the later splits produce, so ``‖A - Â‖_F² = Σ discarded σ²`` exactly (Le,
+Zheng, Riccietti and Gribonval, 2024): the error comes for free, and it chooses the
+ranks when a tolerance is given.
+"""
+
+import numbers
+import warnings
+from math import prod
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.linalg import LinearOperator
+
+from skfrugal.butterfly._architecture import (
+    _chain_from_patterns,
+    _resolve_chain,
+    digit_reversal_permutation,
+    padded_shape,
+)
+from skfrugal.butterfly._matrix import ButterflyMatrix
+from skfrugal.utils import blas_single_thread
+
+
+class ToleranceNotMetWarning(UserWarning):
+    """Warning raised when a butterfly approximation misses the requested tolerance."""
+
+
+def _validate_matrix(A, name="A"):
+    """Return ``(A as float64/complex128 ndarray, dtype of the factors)``."""
+    if isinstance(A, LinearOperator):
+        n_cols = A.shape[1]
+        dtype = np.dtype(A.dtype) if A.dtype is not None else np.dtype(np.float64)
+        A = A @ np.eye(n_cols, dtype=np.result_type(dtype, np.float64))
+    elif sp.issparse(A):
+        A = A.toarray()
+    A = np.asarray(A)
+    if A.dtype.kind not in "biufc":
+        raise TypeError(f"{name} must be a numeric matrix, got dtype {A.dtype}")
+    if A.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D matrix, got an array of shape {A.shape}")
+    if A.size == 0:
+        raise ValueError(f"{name} must be non-empty, got shape {A.shape}")
+    if not np.all(np.isfinite(A)):
+        raise ValueError(f"{name} contains NaN or infinity")
+    if A.dtype in (np.float32, np.complex64):
+        out_dtype = A.dtype
+    else:
+        out_dtype = np.dtype(np.complex128 if A.dtype.kind == "c" else np.float64)
+    work = np.complex128 if A.dtype.kind == "c" else np.float64
+    return np.ascontiguousarray(A, dtype=work), np.dtype(out_dtype)
+
+
+def _diagonal_blocks(A, a0, B0, C0, d_last):
+    """The values of ``A`` on the support ``I_a0 ⊗ 1 ⊗ I_dL`` as an (a0, B0, C0, dL) array."""
+    if a0 == 1 and d_last == 1:
+        return A.reshape(1, B0, C0, 1)
+    A6 = A.reshape(a0, B0, d_last, a0, C0, d_last)
+    return np.ascontiguousarray(np.einsum("ijlikl->ijkl", A6))
+
+
+def _choose_rank(s2, r_fixed, allowed):
+    """Return the rank of a split: ``r_fixed`` or the smallest within ``allowed`` energy."""
+    k = s2.shape[-1]
+    if r_fixed is not None:
+        return min(r_fixed, k)
+    tail = np.concatenate([np.cumsum(s2.sum(axis=tuple(range(s2.ndim - 1)))[::-1])[::-1], [0.0]])
+    ok = np.flatnonzero(tail[1:] <= allowed)  # tail[1:][r-1] = energy dropped at rank r
+    return int(ok[0]) + 1 if ok.size else k
+
+
+def _split(R, shape, r_fixed, allowed, orthonormalize):
+    """Split the remainder ``R`` (pattern ``(a, b*q, p*C2, dL)``) into a factor and a new remainder.
+
+    The groups ``(i, u, k', l)`` give independent blocks ``Z[j, m]`` of size ``b × C2``
+    whose best rank-``r`` approximation ``U @ right`` is the optimal split. Returns
+    ``(factor (a, b, p*r, q*dL), remainder (a*p, r*q, C2, dL), dropped energy, r)``.
+
+    Short-and-wide blocks (the common case) go through the ``b × b`` Gram matrices: their
+    eigenvectors ``V`` give ``U``, ``right = U^H Z`` is written straight into the new
+    remainder's layout, and the dropped energy is ``‖V_⊥^H Z‖²`` (no cancellation, so
+    exact butterflies report errors at rounding level). Other blocks use the SVD.
+    """
+    a, b, q, p, C2, d_last = shape
+    Zv = R.reshape(a, b, q, p, C2, d_last).transpose(0, 2, 3, 5, 1, 4)  # (a, q, p, dL, b, C2)
+    if orthonormalize and b <= C2:
+        if R.dtype.kind == "c":
+            ZvH = np.conj(R).reshape(a, b, q, p, C2, d_last).transpose(0, 2, 3, 5, 4, 1)
+        else:
+            ZvH = Zv.swapaxes(-1, -2)
+        G = Zv @ ZvH
+        w, V = np.linalg.eigh(G)
+        w, V = w[..., ::-1], V[..., ::-1]
+        r = _choose_rank(np.maximum(w, 0.0), r_fixed, allowed)
+        VH = np.conj(V.swapaxes(-1, -2)) if V.dtype.kind == "c" else V.swapaxes(-1, -2)
+        R_next = np.empty((a, p, r, q, C2, d_last), dtype=R.dtype)
+        np.matmul(VH[..., :r, :], Zv, out=R_next.transpose(0, 3, 1, 5, 2, 4))
+        drop = 0.0
+        if r < b:
+            D = VH[..., r:, :] @ Zv
+            drop = float(np.vdot(D, D).real)
+        U = V[..., :r]
+    else:
+        U, s, Vh = np.linalg.svd(Zv, full_matrices=False)
+        s2 = s * s
+        r = _choose_rank(s2, r_fixed, allowed)
+        drop = float(s2[..., r:].sum())
+        U, s, Vh = U[..., :r], s[..., :r], Vh[..., :r, :]
+        if orthonormalize:
+            right = s[..., None] * Vh
+        else:
+            root = np.sqrt(s)
+            U = U * root[..., None, :]
+            right = root[..., None] * Vh
+        R_next = np.ascontiguousarray(right.transpose(0, 2, 4, 1, 5, 3))
+    factor = np.ascontiguousarray(U.transpose(0, 4, 2, 5, 1, 3)).reshape(a, b, p * r, q * d_last)
+    return factor, R_next.reshape(a * p, r * q, C2, d_last), drop, r
+
+
+def _l2r(A, chain, ranks, budget, orthonormalize):
+    """Left-to-right hierarchical factorization of ``A`` on ``chain``.
+
+    ``ranks`` is a list of ints or ``None`` (choose each rank within ``budget``, an
+    energy). Returns ``(factors, ranks, dropped energies [outside support, split 1, ...])``.
+    """
+    a0, d_last = chain.a0, chain.d_last
+    bs, cs = chain.row_radices, chain.col_radices
+    n_factors = chain.n_factors
+    R = _diagonal_blocks(A, a0, prod(bs), prod(cs), d_last)
+    total = float(np.vdot(A, A).real)
+    dropped = [max(total - float(np.vdot(R, R).real), 0.0)]
+    factors, chosen = [], []
+    previous = 1
+    for ell in range(1, n_factors):
+        a = a0 * prod(cs[: ell - 1])
+        b = bs[ell - 1] * previous
+        p, q, C2 = cs[ell - 1], prod(bs[ell:]), prod(cs[ell:])
+        if ranks is None:
+            remaining = budget - sum(dropped)
+            allowed, r_fixed = max(remaining, 0.0) / (n_factors - ell), None
+        else:
+            allowed, r_fixed = 0.0, ranks[ell - 1]
+        factor, R, drop, r = _split(R, (a, b, q, p, C2, d_last), r_fixed, allowed, orthonormalize)
+        dropped.append(drop)
+        factors.append(factor)
+        chosen.append(r)
+        previous = r
+    factors.append(np.ascontiguousarray(R))
+    return factors, chosen, np.array(dropped)
+
+
+def _candidate_permutations(chain, permutation, shape):
+    """Return a list of ``(name, row_perm, col_perm)`` to try."""
+    m, n = shape
+    if permutation is None:
+        return [("identity", None, None)]
+    if isinstance(permutation, str):
+        if permutation != "auto":
+            raise ValueError(
+                f"permutation must be None, 'auto' or a (row_perm, col_perm) pair, got "
+                f"{permutation!r}"
+            )
+        row_radices = [r for r in (chain.a0, *chain.row_radices, chain.d_last) if r > 1]
+        col_radices = [c for c in (chain.a0, *chain.col_radices, chain.d_last) if c > 1]
+        return [
+            ("identity", None, None),
+            ("rows", digit_reversal_permutation(row_radices or [m]), None),
+            ("columns", None, digit_reversal_permutation(col_radices or [n])),
+        ]
+    if not isinstance(permutation, (tuple, list)) or len(permutation) != 2:
+        raise ValueError(
+            f"permutation must be None, 'auto' or a (row_perm, col_perm) pair, got {permutation!r}"
+        )
+    return [("given", permutation[0], permutation[1])]
+
+
+def _validate_rank(rank, tol):
+    if isinstance(rank, str):
+        if rank != "auto":
+            raise ValueError(f"rank must be a positive int, a list of ints or 'auto', got {rank!r}")
+        if tol is None:
+            raise ValueError("rank='auto' needs a tolerance: pass tol (e.g. tol=1e-2)")
+        return None
+    if isinstance(rank, numbers.Integral) and not isinstance(rank, bool):
+        if rank < 1:
+            raise ValueError(f"rank must be >= 1, got {rank}")
+        return int(rank)
+    try:
+        ranks = [int(r) for r in rank]
+    except TypeError:
+        raise ValueError(
+            f"rank must be a positive int, a list of ints or 'auto', got {rank!r}"
+        ) from None
+    if any(r < 1 for r in ranks) or any(
+        not isinstance(r, numbers.Integral) or isinstance(r, bool) for r in rank
+    ):
+        raise ValueError(f"ranks must be positive ints, got {rank!r}")
+    return ranks
+
+
+def butterfly_factorize(
+    A,
+    architecture="auto",
+    rank=1,
+    tol=None,
+    orthonormalize=True,
+    permutation=None,
+    pad=False,
+):
+    """Approximate a matrix by a product of butterfly factors.
+
+    Hierarchical left-to-right factorization: each split of the remainder into a factor
+    and a new remainder decouples into independent blocks solved exactly by truncated
+    SVDs. With ``orthonormalize=True`` the left factors are isometries on their
+    supports, the result is within a constant (depending only on the architecture) of
+    the best butterfly approximation, and the error comes for free:
+    ``‖A - Â‖_F² = Σ discarded σ²``.
+
+    Parameters
+    ----------
+    A : array-like, sparse matrix or LinearOperator of shape (n_rows, n_cols)
+        The matrix to factorize; real or complex. A LinearOperator is probed with the
+        identity (``A @ I``).
+    architecture : {"auto", "dyadic", "monarch"} or list of tuple of int, default="auto"
+        The chain of supports: a name (see :func:`butterfly_patterns`) or an explicit
+        list of patterns ``(a, b, c, d)`` (validated: chainable, not redundant; they
+        carry their ranks, so ``rank`` must then be left at 1).
+    rank : int, list of int or "auto", default=1
+        Rank of each split (capped at the largest useful value), one rank per split,
+        or ``"auto"``: the smallest ranks such that the relative error is at most
+        ``tol`` (the error budget is shared evenly among the remaining splits).
+    tol : float, default=None
+        Target relative Frobenius error ``‖A - Â‖_F / ‖A‖_F``. With ``rank="auto"``
+        it chooses the ranks; with fixed ranks it is checked. When the result misses
+        it (fixed ranks too small, or energy of ``A`` outside an explicit support), a
+        :class:`ToleranceNotMetWarning` is emitted.
+    orthonormalize : bool, default=True
+        Keep the orthonormal singular vectors in the left factors (error guarantee and
+        free error). ``False`` splits ``sqrt(σ)`` between both factors (the classical
+        variant; its error is computed from the dense residual).
+    permutation : None, "auto" or (row_perm, col_perm), default=None
+        Permutations such that ``A[row_perm][:, col_perm]`` is factorized.
+        ``"auto"`` tries the identity, the digit reversal of the rows and that of the
+        columns (bit reversal for powers of two) and keeps the best (smallest error,
+        or with ``rank="auto"`` fewest parameters). Either entry of a pair may be
+        ``None``.
+    pad : bool, default=False
+        Zero-pad ``A`` to a shape that admits a chain (the next power of two for a
+        size with fewer than two prime factors, the patterns' shape for an explicit
+        architecture) instead of raising. The result is cropped back to ``A``'s shape
+        and its error computed from the dense residual.
+
+    Returns
+    -------
+    B : ButterflyMatrix
+        The approximation, with ``relative_error``, ``split_errors`` and
+        ``permutation`` (the name of the permutation kept) set.
+
+    Raises
+    ------
+    ValueError
+        If ``A`` has NaN/inf, is empty, or its shape admits no chain (both sizes prime,
+        say; pass ``pad=True``), or if the architecture is invalid.
+
+    See Also
+    --------
+    ButterflyMatrix : The returned operator.
+    ButterflyFactorization : The same as a scikit-learn transformer.
+
+    References
+    ----------
+    Q.-T. Le, L. Zheng, E. Riccietti, R. Gribonval, "Butterfly factorization with error
+    guarantees", arXiv:2411.04506, 2024.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.linalg import hadamard
+    >>> from skfrugal.butterfly import butterfly_factorize
+    >>> B = butterfly_factorize(hadamard(64))
+    >>> B.patterns[:2]
+    [(1, 2, 2, 32), (2, 2, 2, 16)]
+    >>> B.n_params, B.relative_error < 1e-14
+    (768, True)
+    >>> F = np.fft.fft(np.eye(16))
+    >>> B = butterfly_factorize(F, permutation="auto")
+    >>> B.permutation, np.allclose(B.toarray(), F)
+    ('columns', True)
+    """
+    A, out_dtype = _validate_matrix(A)
+    tol = _validate_tol(tol)
+    ranks = _validate_rank(rank, tol)
+    if not isinstance(orthonormalize, (bool, np.bool_)):
+        raise ValueError(f"orthonormalize must be a bool, got {orthonormalize!r}")
+    m, n = A.shape
+    explicit = not isinstance(architecture, str)
+    if explicit:
+        if ranks != 1:
+            raise ValueError(
+                "rank cannot be combined with an explicit list of patterns (the patterns "
+                f"carry their ranks), got rank={rank!r}"
+            )
+        chain, ranks = _chain_from_patterns(architecture)
+        target = chain.shape
+        if target != (m, n) and not (pad and target[0] >= m and target[1] >= n):
+            raise ValueError(
+                f"the patterns describe a {target[0]} x {target[1]} matrix but A has shape "
+                f"{(m, n)}" + ("" if pad else "; pass pad=True to zero-pad a smaller A")
+            )
+    else:
+        target = (m, n)
+        if pad:
+            if architecture == "dyadic":
+                size = max(4, 1 << int(np.ceil(np.log2(max(m, n)))))
+                target = (size, size)
+            else:
+                target = padded_shape(m, n)
+        chain = _resolve_chain(*target, architecture)
+        if ranks is not None:
+            ranks = chain.capped_ranks(ranks)
+    if target != (m, n):
+        A_full = np.zeros(target, dtype=A.dtype)
+        A_full[:m, :n] = A
+    else:
+        A_full = A
+    total = float(np.vdot(A, A).real)
+    budget = (tol**2) * total if tol is not None else 0.0
+    best = None
+    with blas_single_thread():
+        for name, row_perm, col_perm in _candidate_permutations(chain, permutation, target):
+            B = _factorize_permuted(
+                A_full, chain, ranks, budget, orthonormalize, row_perm, col_perm, (m, n), out_dtype
+            )
+            B.permutation = name
+            if not orthonormalize or target != (m, n):
+                residual = A - B.toarray()
+                B.relative_error = _relative(float(np.vdot(residual, residual).real), total)
+            key = (B.n_params if ranks is None else 0, B.relative_error)
+            if best is None or key < best[0]:
+                best = (key, B)
+    B = best[1]
+    if tol is not None and B.relative_error > tol * (1 + 1e-9) + 1e-15:
+        warnings.warn(
+            f"the butterfly approximation has relative error {B.relative_error:.3g} > "
+            f"tol={tol:g}; raise the rank (or use rank='auto'), try permutation='auto', or "
+            "the matrix is not compressible on this architecture",
+            ToleranceNotMetWarning,
+            stacklevel=2,
+        )
+    return B
+
+
+def _relative(energy, total):
+    return float(np.sqrt(max(energy, 0.0) / total)) if total > 0 else 0.0
+
+
+def _validate_tol(tol):
+    if tol is None:
+        return None
+    if not isinstance(tol, numbers.Real) or isinstance(tol, bool) or not (0 <= tol < np.inf):
+        raise ValueError(f"tol must be a non-negative float or None, got {tol!r}")
+    return float(tol)
+
+
+def _factorize_permuted(A, chain, ranks, budget, orthonormalize, row_perm, col_perm, shape, dtype):
+    M, N = A.shape
+    rp = np.arange(M) if row_perm is None else np.asarray(row_perm)
+    cp = np.arange(N) if col_perm is None else np.asarray(col_perm)
+    if rp.shape != (M,) or cp.shape != (N,):
+        raise ValueError(
+            f"row_perm and col_perm must have lengths {M} and {N}, got {rp.shape} and {cp.shape}"
+        )
+    Ap = A[np.ix_(rp, cp)] if (row_perm is not None or col_perm is not None) else A
+    factors, _, dropped = _l2r(Ap, chain, ranks, budget, orthonormalize)
+    total = float(np.vdot(A, A).real)
+    B = ButterflyMatrix(
+        [f.astype(dtype, copy=False) for f in factors],
+        row_perm=row_perm,
+        col_perm=col_perm,
+        shape=shape,
+    )
+    B.split_errors = dropped / total if total > 0 else dropped
+    B.relative_error = _relative(float(dropped.sum()), total)
+    return B
