@@ -1,3 +1,5 @@
 """skfrugal.datasets."""
 
-__all__ = []
+from skfrugal.datasets._mixtures import make_gmm
+
+__all__ = ["make_gmm"]

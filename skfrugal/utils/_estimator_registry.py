@@ -19,8 +19,18 @@ def _sketcher_instances():
     ]
 
 
+def _compressive_kmeans_instances():
+    from skfrugal.cluster import CompressiveKMeans
+
+    return [
+        CompressiveKMeans(n_clusters=3, random_state=0),
+        CompressiveKMeans(n_clusters=3, decoder="cl_ompr", random_state=0),
+    ]
+
+
 # class name -> callable returning the instances to check
 TEST_INSTANCES = {
+    "CompressiveKMeans": _compressive_kmeans_instances,
     "FourierSketcher": _sketcher_instances,
 }
 

@@ -1,0 +1,166 @@
+"""Weights and global descent of mixtures of atoms fitted to a sketch.
+
+These are the steps the decoders share: non-negative least squares of the weights on a
+fixed dictionary of atoms, and a bounded L-BFGS-B descent of the squared sketch
+residual over every parameter at once (locations, variances, weights).
+"""
+
+import numpy as np
+from scipy.optimize import minimize, nnls
+
+from skfrugal.cluster._atoms import atom_sketches, mixture_cost_and_gradient
+
+
+def _stack_real(matrix):
+    """``(K, m)`` complex → ``(2m, K)`` real, so that real least squares fit complex data."""
+    return np.concatenate([matrix.real, matrix.imag], axis=1).T
+
+
+def nnls_weights(z, atoms, normalize=False):
+    """Non-negative least squares ``min_{α ≥ 0} ‖z - αᵀ A‖`` over complex sketches.
+
+    Parameters
+    ----------
+    z : ndarray of shape (m,), complex
+        The sketch.
+    atoms : ndarray of shape (K, m), complex
+        One atom sketch per row.
+    normalize : bool, default=False
+        Fit on atoms divided by their norm (CL-OMPR's hard-thresholding step) and return
+        the weights of the normalised atoms.
+
+    Returns
+    -------
+    weights : ndarray of shape (K,)
+    """
+    if normalize:
+        norms = np.linalg.norm(atoms, axis=1)
+        atoms = atoms / np.where(norms > 0, norms, 1.0)[:, None]
+    rhs = np.concatenate([z.real, z.imag])
+    weights, _ = nnls(_stack_real(atoms), rhs, maxiter=50 * atoms.shape[0] + 100)
+    return weights
+
+
+def global_descent(
+    z,
+    frequencies,
+    centers,
+    variances,
+    weights,
+    lower,
+    upper,
+    variance_bounds=(1e-6, np.inf),
+    max_iter=300,
+    tol=1e-9,
+    metric=None,
+):
+    """Minimise ``‖z - Σ_k α_k A(μ_k, s_k²)‖²`` over all parameters, with bounds.
+
+    Parameters
+    ----------
+    z : ndarray of shape (m,), complex
+        The sketch.
+    frequencies : ndarray of shape (d, m)
+        The frequencies ``Ω``.
+    centers : ndarray of shape (K, d)
+        Initial locations.
+    variances : None or ndarray of shape (K,) or (K, d)
+        Initial variances: ``None`` fits Dirac atoms, shape ``(K,)`` spherical and
+        ``(K, d)`` diagonal Gaussian atoms.
+    weights : ndarray of shape (K,)
+        Initial non-negative weights.
+    lower, upper : ndarray of shape (d,)
+        Bounds on the locations (the sketch's data bounds).
+    variance_bounds : (float or ndarray, float or ndarray), default=(1e-6, inf)
+        Bounds on the variances; arrays broadcast against ``variances``.
+    max_iter : int, default=300
+        Maximum number of L-BFGS-B iterations.
+    tol : float, default=1e-9
+        Relative tolerance on the cost (``ftol`` of L-BFGS-B, the cost being divided
+        by ``‖z‖²``).
+    metric : ndarray of shape (d,), default=None
+        Per-feature factor of spherical variances (see
+        :func:`~skfrugal.cluster._atoms.atom_sketches`).
+
+    Returns
+    -------
+    centers, variances, weights : ndarray
+        The fitted parameters (``variances`` is ``None`` for Diracs).
+    cost : float
+        The final ``‖z - Σ_k α_k A_k‖² / ‖z‖²``.
+    n_iter : int
+        Number of L-BFGS-B iterations.
+    """
+    centers = np.asarray(centers, dtype=np.float64)
+    n_atoms, d = centers.shape
+    omega_sq = frequencies * frequencies
+    norm = max(float(np.vdot(z, z).real), 1e-300)
+    n_c = n_atoms * d
+    if variances is None:
+        v_shape, n_v = None, 0
+    else:
+        variances = np.asarray(variances, dtype=np.float64)
+        v_shape, n_v = variances.shape, variances.size
+
+    def unpack(p):
+        c = p[:n_c].reshape(n_atoms, d)
+        v = None if v_shape is None else p[n_c:n_c + n_v].reshape(v_shape)
+        return c, v, p[n_c + n_v:]
+
+    def fun(p):
+        c, v, a = unpack(p)
+        cost, gc, gv, ga = mixture_cost_and_gradient(
+            z, frequencies, c, v, a, omega_sq, metric
+        )
+        parts = [gc.ravel()] + ([] if gv is None else [gv.ravel()]) + [ga]
+        return cost / norm, np.concatenate(parts) / norm
+
+    lo_c = np.broadcast_to(lower, (n_atoms, d)).ravel()
+    hi_c = np.broadcast_to(upper, (n_atoms, d)).ravel()
+    bounds_lo, bounds_hi = [lo_c], [hi_c]
+    x0 = [np.clip(centers.ravel(), lo_c, hi_c)]
+    if v_shape is not None:
+        v_lo = np.broadcast_to(variance_bounds[0], v_shape).ravel()
+        v_hi = np.broadcast_to(variance_bounds[1], v_shape).ravel()
+        bounds_lo.append(v_lo)
+        bounds_hi.append(v_hi)
+        x0.append(np.clip(variances.ravel(), v_lo, v_hi))
+    bounds_lo.append(np.zeros(n_atoms))
+    bounds_hi.append(np.full(n_atoms, np.inf))
+    x0.append(np.maximum(np.asarray(weights, dtype=np.float64), 0.0))
+    result = minimize(
+        fun,
+        np.concatenate(x0),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=list(zip(np.concatenate(bounds_lo), np.concatenate(bounds_hi))),
+        options={"maxiter": max_iter, "ftol": tol, "gtol": 1e-10},
+    )
+    c, v, a = unpack(result.x)
+    return c, v, a, float(result.fun), int(result.nit)
+
+
+def residual_cost(z, frequencies, centers, variances, weights, metric=None):
+    """Relative squared residual ``‖z - Σ_k α_k A_k‖² / ‖z‖²`` of a mixture.
+
+    Parameters
+    ----------
+    z : ndarray of shape (m,), complex
+        The sketch.
+    frequencies : ndarray of shape (d, m)
+        The frequencies.
+    centers : ndarray of shape (K, d)
+        Locations.
+    variances : None or ndarray of shape (K,) or (K, d)
+        Variances.
+    weights : ndarray of shape (K,)
+        Weights.
+    metric : ndarray of shape (d,), default=None
+        Per-feature factor of spherical variances.
+
+    Returns
+    -------
+    cost : float
+    """
+    r = z - weights @ atom_sketches(frequencies, centers, variances, metric=metric)
+    return float(np.vdot(r, r).real / max(np.vdot(z, z).real, 1e-300))

@@ -1,0 +1,427 @@
+"""CompressiveKMeans: k-means from a sketch of the data."""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin, _fit_context
+from sklearn.metrics.pairwise import euclidean_distances
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from skfrugal.cluster._decode import DECODERS, decode_kmeans
+from skfrugal.sketching import FourierSketcher, Sketch
+from skfrugal.sketching._dask import is_dask_array
+from skfrugal.sketching._frequencies import FREQUENCY_LAWS
+
+_SEED_MAX = np.iinfo(np.int32).max
+
+
+def _sse_and_labels(X, centers, batch_size=65536):
+    """Sum of squared distances to the nearest centre, and the nearest centre, by batch."""
+    n = X.shape[0]
+    labels = np.empty(n, dtype=np.int64)
+    sse = 0.0
+    c_sq = np.einsum("ij,ij->i", centers, centers)
+    for start in range(0, n, batch_size):
+        xb = np.asarray(X[start:start + batch_size], dtype=np.float64)
+        d2 = c_sq[None, :] - 2.0 * (xb @ centers.T)
+        lab = np.argmin(d2, axis=1)
+        labels[start:start + xb.shape[0]] = lab
+        sse += float(np.maximum(
+            d2[np.arange(xb.shape[0]), lab] + np.einsum("ij,ij->i", xb, xb), 0.0).sum())
+    return sse, labels
+
+
+class CompressiveKMeans(ClusterMixin, TransformerMixin, BaseEstimator):
+    """K-means clustering learned from a random Fourier sketch of the data.
+
+    The data is read once, in batches, into a sketch of ``sketch_size`` complex numbers
+    (the empirical characteristic function of the standardised data at random
+    frequencies, see :class:`~skfrugal.sketching.FourierSketcher`); the centroids, the
+    cluster proportions and the intra-cluster variances are then decoded from the
+    sketch alone, at a cost independent of the number of samples. Sketches of chunks
+    merge, so the data can be streamed (:meth:`partial_fit`) or sketched elsewhere
+    (on a Dask cluster, another machine) and decoded with :meth:`fit_sketch`.
+
+    Parameters
+    ----------
+    n_clusters : int, default=8
+        Number of clusters ``K``.
+    sketch_size : int, default=None
+        Number of frequencies ``m``; ``None`` means ``10 · K · d``. Below ``2 K d``
+        decoding becomes unreliable (a warning is raised); below ``K`` it is impossible
+        (an error).
+    decoder : {"sketch_and_shift", "cl_ompr"}, default="sketch_and_shift"
+        ``"sketch_and_shift"``: mean shift on the sketched kernel density from many
+        starts, choice of ``K`` modes and a fit of Gaussian clusters (centroids,
+        variances, weights) to the sketch, with rounds that swap in modes of the
+        residual (see :func:`~skfrugal.cluster.sketch_and_shift`). ``"cl_ompr"``:
+        Algorithm 1 of Keriven et al. (2018) with Dirac atoms, then one descent with
+        Gaussian atoms that removes the bias of Diracs (see
+        :func:`~skfrugal.cluster.cl_ompr`).
+    frequency_law : {"adapted_radius", "folded_gaussian", "gaussian"}, \
+            default="adapted_radius"
+        Law of the frequency radius.
+    scale : "auto" or float, default="auto"
+        Squared kernel bandwidth ``σ̄²`` in standardised units (the intra-cluster
+        variance of the standardised data); ``"auto"`` estimates it at fit from a
+        subsample (see :func:`~skfrugal.sketching.estimate_scale`).
+    n_init : int, default=1
+        Number of decodings from different random draws; the one that fits the sketch
+        best (smallest residual) is kept. Decoding costs ``O(m d K²)``, whatever the
+        number of samples.
+    batch_size : "auto" or int, default="auto"
+        Rows sketched per batch.
+    dtype : {"float32", "float64"}, default="float32"
+        Precision of the sketching pass (sums are always float64).
+    random_state : int, RandomState instance or None, default=None
+        Seed of the frequencies, of the scale estimation and of the decoder. An int
+        gives the same sketch and the same model on every call.
+
+    Attributes
+    ----------
+    cluster_centers_ : ndarray of shape (n_clusters, n_features)
+        Centroids, ordered by decreasing cluster size (on the fitted data when
+        :meth:`fit` saw it, else by decreasing weight).
+    weights_ : ndarray of shape (n_clusters,)
+        Cluster proportions decoded from the sketch (they sum to one).
+    variances_ : ndarray of shape (n_clusters,)
+        Intra-cluster variance per feature, decoded from the sketch (the clusters are
+        modelled as spherical Gaussians in the data's units).
+    labels_ : ndarray of shape (n_samples,)
+        Label of each sample; set by :meth:`fit` only (not by :meth:`partial_fit` nor
+        :meth:`fit_sketch`, which do not keep the data).
+    inertia_ : float
+        Sum of squared distances of the samples to their closest centroid; set by
+        :meth:`fit` only.
+    sketch_ : Sketch
+        The sketch decoded (for :meth:`partial_fit`, of all chunks seen).
+    sketcher_ : FourierSketcher
+        The sketch operator.
+    decoder_cost_ : float
+        Relative squared residual ``‖z - sketch(model)‖² / ‖z‖²`` of the decoded model
+        (about ``1e-4`` for a good fit at the default sketch size, ``1e-2`` when
+        clusters are missed or merged).
+    n_iter_ : int
+        Iterations of the decoder (mean-shift steps, or CL-OMPR iterations).
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when they are all strings.
+
+    See Also
+    --------
+    sklearn.cluster.KMeans : Lloyd's algorithm on the full data.
+    sklearn.cluster.MiniBatchKMeans : K-means on mini-batches of a stream.
+    skfrugal.sketching.FourierSketcher : The sketch operator.
+
+    Notes
+    -----
+    One pass of sketching costs about as much as 100 Lloyd iterations at ``K = 10``;
+    compressive k-means pays on large, streamed, distributed or private data, and when
+    several models (other ``K``, other decoders) are decoded from one sketch.
+
+    References
+    ----------
+    .. [1] N. Keriven, N. Tremblay, Y. Traonmilin, R. Gribonval, "Compressive K-means",
+       ICASSP 2017.
+    .. [2] N. Keriven, A. Bourrier, R. Gribonval, P. Pérez, "Sketching for large-scale
+       learning of mixture models", Information and Inference, 2018.
+    .. [3] A. Belhadji, R. Gribonval, "Sketch and shift: a robust decoder for
+       compressive clustering", TMLR, 2024.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skfrugal.cluster import CompressiveKMeans
+    >>> rng = np.random.default_rng(0)
+    >>> centers = np.array([[0.0, 0.0], [8.0, 0.0], [0.0, 8.0]])
+    >>> X = centers[rng.integers(3, size=3000)] + rng.normal(size=(3000, 2))
+    >>> km = CompressiveKMeans(n_clusters=3, random_state=0).fit(X)
+    >>> sorted(np.round(km.cluster_centers_).astype(int).tolist())
+    [[0, 0], [0, 8], [8, 0]]
+    >>> np.round(km.weights_, 1)
+    array([0.3, 0.3, 0.3])
+    >>> km.sketch_.mean.shape   # the data seen through 60 complex numbers
+    (60,)
+    """
+
+    _parameter_constraints: dict = {
+        "n_clusters": [Interval(Integral, 1, None, closed="left")],
+        "sketch_size": [None, Interval(Integral, 1, None, closed="left")],
+        "decoder": [StrOptions(set(DECODERS))],
+        "frequency_law": [StrOptions(set(FREQUENCY_LAWS))],
+        "scale": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
+        "n_init": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "dtype": [StrOptions({"float32", "float64"})],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        n_clusters=8,
+        *,
+        sketch_size=None,
+        decoder="sketch_and_shift",
+        frequency_law="adapted_radius",
+        scale="auto",
+        n_init=1,
+        batch_size="auto",
+        dtype="float32",
+        random_state=None,
+    ):
+        self.n_clusters = n_clusters
+        self.sketch_size = sketch_size
+        self.decoder = decoder
+        self.frequency_law = frequency_law
+        self.scale = scale
+        self.n_init = n_init
+        self.batch_size = batch_size
+        self.dtype = dtype
+        self.random_state = random_state
+
+    # -- helpers ------------------------------------------------------------------------
+    def _resolve_sketch_size(self, n_features):
+        K = self.n_clusters
+        m = 10 * K * n_features if self.sketch_size is None else int(self.sketch_size)
+        self._check_sketch_size(m, n_features)
+        return m
+
+    def _check_sketch_size(self, m, n_features):
+        K = self.n_clusters
+        if m < K:
+            raise ValueError(
+                f"sketch_size must be >= n_clusters (a sketch of m numbers cannot hold "
+                f"more than m clusters), got sketch_size={m} with n_clusters={K}"
+            )
+        if m < 2 * K * n_features:
+            warnings.warn(
+                f"sketch_size={m} is below 2 * n_clusters * n_features = "
+                f"{2 * K * n_features}: the decoded clusters may be unreliable",
+                UserWarning,
+                stacklevel=3,
+            )
+
+    def _check_n_samples(self, n_samples):
+        if n_samples < max(2, self.n_clusters):
+            raise ValueError(
+                f"n_samples={n_samples} should be >= 2 and >= n_clusters={self.n_clusters}"
+            )
+
+    def _new_sketcher(self, n_features, seed):
+        return FourierSketcher(
+            sketch_size=self._resolve_sketch_size(n_features),
+            frequency_law=self.frequency_law,
+            scale=self.scale,
+            standardize=True,
+            batch_size=self.batch_size,
+            dtype=self.dtype,
+            random_state=seed,
+        )
+
+    def _decode(self, sketch, rng):
+        self._check_n_samples(sketch.n_samples)
+        centers, variances, weights, result = decode_kmeans(
+            sketch, self.n_clusters, self.decoder, self.n_init, rng
+        )
+        order = np.argsort(-weights, kind="stable")
+        self.cluster_centers_ = centers[order]
+        self.variances_ = variances[order]
+        self.weights_ = weights[order]
+        self.decoder_cost_ = 0.0 if result is None else float(result.cost)
+        self.n_iter_ = 0 if result is None else int(result.n_iter)
+        self._n_features_out = self.n_clusters
+
+    def _forget_data_attributes(self):
+        for name in ("labels_", "inertia_"):
+            if hasattr(self, name):
+                delattr(self, name)
+
+    # -- fitting ------------------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Sketch X in one pass and decode the clusters from the sketch.
+
+        Parameters
+        ----------
+        X : {array-like, numpy.memmap, dask.array.Array} of shape (n_samples, n_features)
+            Training data. Memmaps are read batch by batch; a Dask array is sketched on
+            its cluster (``labels_`` and ``inertia_`` are then not computed).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : CompressiveKMeans
+            Fitted estimator.
+        """
+        rng = check_random_state(self.random_state)
+        dask_input = is_dask_array(X)
+        if dask_input:
+            sketcher = FourierSketcher()
+            X = sketcher._check_stream(X)
+            self.n_features_in_ = X.shape[1]
+        else:
+            X = validate_data(self, X, dtype=[np.float64, np.float32])
+        self._check_n_samples(X.shape[0])
+        self.sketcher_ = self._new_sketcher(X.shape[1], rng.randint(_SEED_MAX)).fit(X)
+        self.sketch_ = self.sketcher_.sketch(X)
+        self._decode(self.sketch_, rng)
+        self._forget_data_attributes()
+        if not dask_input:
+            self.inertia_, labels = _sse_and_labels(X, self.cluster_centers_)
+            # order clusters by size on X, so that labels are 0, 1, ... without gaps
+            counts = np.bincount(labels, minlength=self.n_clusters)
+            order = np.argsort(-counts, kind="stable")
+            rank = np.empty_like(order)
+            rank[order] = np.arange(order.size)
+            self.cluster_centers_ = self.cluster_centers_[order]
+            self.variances_ = self.variances_[order]
+            self.weights_ = self.weights_[order]
+            self.labels_ = rank[labels]
+        return self
+
+    def partial_fit(self, X, y=None):
+        """Add a chunk of data to the sketch and decode the clusters again.
+
+        The first call fits the sketch operator (standardisation, scale, frequencies)
+        on the chunk: make it representative. Memory does not grow with the number of
+        chunks; each call costs one sketch of the chunk plus one decoding.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A chunk of the stream.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : CompressiveKMeans
+            Updated estimator (``labels_`` and ``inertia_`` are not set).
+        """
+        first = not hasattr(self, "sketcher_")
+        if first:
+            self._validate_params()
+        rng = check_random_state(self.random_state)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=first)
+        if first:
+            self._check_n_samples(X.shape[0])
+            self.sketcher_ = self._new_sketcher(X.shape[1], rng.randint(_SEED_MAX)).fit(X)
+            self.sketch_ = self.sketcher_.sketch(X)
+        else:
+            rng.randint(_SEED_MAX)  # the same decoder stream as fit
+            self.sketch_ = self.sketch_ + self.sketcher_.sketch(X)
+        self._decode(self.sketch_, rng)
+        self._forget_data_attributes()
+        return self
+
+    def fit_sketch(self, sketch):
+        """Decode the clusters from a sketch computed elsewhere.
+
+        Parameters
+        ----------
+        sketch : Sketch
+            A sketch made by a fitted :class:`~skfrugal.sketching.FourierSketcher`
+            (with ``standardize=True`` or not), e.g. the merge of sketches of chunks
+            made on several machines, or one loaded with
+            :meth:`Sketch.load <skfrugal.sketching.Sketch.load>`. The sketch's
+            operator becomes ``sketcher_``; the estimator's own sketch parameters
+            (``sketch_size``, ``frequency_law``, ``scale``, ``batch_size``, ``dtype``)
+            are not used.
+
+        Returns
+        -------
+        self : CompressiveKMeans
+            Fitted estimator (``labels_`` and ``inertia_`` are not set).
+        """
+        self._validate_params()
+        if not isinstance(sketch, Sketch):
+            raise TypeError(f"sketch must be a Sketch, got {type(sketch).__name__}")
+        op = sketch.operator
+        if not isinstance(op, FourierSketcher):
+            raise TypeError(
+                "sketch must be made by a FourierSketcher (sketch.operator), got "
+                f"{type(op).__name__}"
+            )
+        check_is_fitted(op)
+        if op.operator_id_ != sketch.operator_id:
+            raise ValueError(
+                f"the sketch's operator_id {sketch.operator_id!r} does not match its "
+                f"operator's {op.operator_id_!r}: the sketch was made by another operator"
+            )
+        d, m = op.frequencies_.shape
+        if sketch.n_features != d or sketch.feature_sum.shape != (m,):
+            raise ValueError(
+                f"the sketch (n_features={sketch.n_features}, shape "
+                f"{sketch.feature_sum.shape}) does not match its operator "
+                f"(n_features={d}, sketch_size={m})"
+            )
+        self._check_sketch_size(m, d)
+        self._check_n_samples(sketch.n_samples)
+        rng = check_random_state(self.random_state)
+        rng.randint(_SEED_MAX)  # the same decoder stream as fit
+        self.sketcher_ = op
+        self.sketch_ = sketch
+        self.n_features_in_ = d
+        if hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        self._decode(sketch, rng)
+        self._forget_data_attributes()
+        return self
+
+    # -- using the model ----------------------------------------------------------------
+    def predict(self, X):
+        """Index of the closest centroid of each sample.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        return _sse_and_labels(X, self.cluster_centers_)[1]
+
+    def transform(self, X):
+        """Distances of each sample to each centroid.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        distances : ndarray of shape (n_samples, n_clusters)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        return euclidean_distances(np.asarray(X, dtype=np.float64), self.cluster_centers_)
+
+    def score(self, X, y=None):
+        """Opposite of the sum of squared distances of X to the closest centroid.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+            ``-inertia`` on X (larger is better, as for
+            :meth:`sklearn.cluster.KMeans.score`).
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        return -_sse_and_labels(X, self.cluster_centers_)[0]

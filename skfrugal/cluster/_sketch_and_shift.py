@@ -1,0 +1,355 @@
+"""Sketch and shift: mean shift on the sketched kernel density, then a k-Gaussian fit.
+
+After Belhadji and Gribonval (TMLR 2024). The correlation of a Dirac at ``c`` with the
+sketch, ``f(c) = (1/m) Σ_j Re(exp(i ω_jᵀ c) z_j) = (1/n) Σ_i κ(x_i - c)``, is a kernel
+density estimate of the data with kernel ``κ(x) = (1/m) Σ_j cos(ω_jᵀ x)``; its gradient
+is ``∇f(c) = -(1/m) Σ_j ω_j Im(exp(i ω_jᵀ c) z_j)``. CL-OMPR maximises ``f`` from one
+random point of the bounding box, where in dimension 10 it is noise; this decoder climbs
+it with mean-shift steps from many points at once, starting at a coarse bandwidth:
+multiplying ``z_j`` by ``exp(-½ h² ‖ω_j‖²)`` gives the sketch of the data convolved
+with ``N(0, h² I)`` for free, so the density is smooth at first and sharpens as ``h``
+decreases to 0. The modes found are merged, ``K`` of them are chosen by non-negative
+least squares on a dictionary of Gaussian atoms placed at the modes, and centroids,
+variances and weights are fitted to the sketch by one global descent. Rounds of
+replacement then look for a mode of the residual sketch (a missed cluster) and swap it
+in when it lowers the residual.
+
+Defaults and why:
+
+- ``n_candidates = max(30 K, 200)`` starts, drawn from ``N(mean, diag(var))`` of the
+  data (known from the sketch): the data lives there, and 30 per cluster leaves every
+  cluster of weight above about ``1 / (10 K)`` several starts.
+- bandwidth schedule ``h² ∈ {4, 2, 1, 1/2, 0} × σ̄²``, five mean-shift steps per level
+  and up to 50 at ``h = 0``: at ``h² = 4 σ̄²`` clusters ``3σ`` apart are separate modes
+  while candidates up to ``2-3σ`` away still feel their pull.
+- mean-shift step ``c ← c + H² ∇f / f`` with the Gaussian-equivalent bandwidth
+  ``H² = d Σ_j w_j / Σ_j w_j ‖ω_j‖²`` of the (smoothed) sketch kernel: exact mean shift
+  for a Gaussian kernel, a curvature-matched one otherwise; steps are clipped to
+  ``3H`` and to the data box.
+- candidates with ``f`` below the sidelobe level of the sketch kernel are dropped;
+  modes closer than ``σ̄`` are merged.
+- the dictionary atoms are spherical Gaussians of variance ``σ̄²``; the final descent
+  fits one variance per cluster (``covariance="spherical"``) or per cluster and feature
+  (``"diag"``, for mixtures).
+"""
+
+import numpy as np
+
+from skfrugal.cluster._atoms import atom_sketches, correlation_and_gradient
+from skfrugal.cluster._descent import global_descent, nnls_weights
+from skfrugal.cluster._result import DecodeResult
+
+BANDWIDTH_SCHEDULE = (0.0,)
+
+
+def _radial_density(radius):
+    """Density of the frequency radii, piecewise constant on equal-count bins."""
+    m = radius.shape[0]
+    n_bins = int(np.clip(m // 20, 1, 100))
+    edges = np.quantile(radius, np.linspace(0.0, 1.0, n_bins + 1))
+    edges[0] = 0.0
+    edges[-1] = np.nextafter(edges[-1], np.inf)
+    widths = np.maximum(np.diff(edges), 1e-300)
+    which = np.clip(np.searchsorted(edges, radius, side="right") - 1, 0, n_bins - 1)
+    counts = np.bincount(which, minlength=n_bins)
+    return counts[which] / (m * widths[which])
+
+
+def gaussian_kernel_weights(frequencies):
+    """Weights of the sketch entries that make its kernel density estimate Gaussian.
+
+    Whatever the frequency law, ``Σ_j w_j cos(ω_jᵀ x)`` with importance weights
+    ``w_j ∝ g(‖ω_j‖) / p(‖ω_j‖)`` approximates a Gaussian kernel ``exp(-‖x‖² / 2H²)``
+    when ``g(ρ) ∝ ρ^{d-1} exp(-ρ² H² / 2)`` is the radial density of ``N(0, I / H²)``
+    and ``p`` that of the frequencies (estimated from the radii, so no law is assumed).
+    The kernel of the raw sketch (all ``w_j`` equal) under the adapted-radius law is a
+    mixture of Gaussians of widths ``∝ 1 / R``: its wide components, from the small
+    radii, see all clusters at once and make a single hump of the whole data set, on
+    which mean shift collapses. ``H²`` is chosen to maximise the effective number of
+    frequencies ``(Σ w)² / Σ w²``.
+
+    Parameters
+    ----------
+    frequencies : ndarray of shape (d, m)
+        The frequencies ``Ω``.
+
+    Returns
+    -------
+    weights : ndarray of shape (m,)
+        Non-negative weights summing to one.
+    bandwidth_sq : float
+        The per-feature variance ``H²`` of the Gaussian kernel.
+    """
+    d, m = frequencies.shape
+    radius_sq = np.einsum("ij,ij->j", frequencies, frequencies)
+    radius = np.sqrt(radius_sq)
+    density = _radial_density(radius)
+    log_radius = np.log(np.maximum(radius, 1e-300))
+    typical = float(np.median(radius_sq))
+    best = (-1.0, None, None)
+    for h2 in np.geomspace(1e-2, 1e2, 161) * (d / max(typical, 1e-300)):
+        log_g = (d - 1) * log_radius - 0.5 * h2 * radius_sq
+        w = np.exp(log_g - log_g.max()) / density
+        n_eff = w.sum() ** 2 / (w @ w)
+        if n_eff > best[0]:
+            best = (n_eff, w / w.sum(), float(h2))
+    return best[1], best[2]
+
+
+def mean_shift(points, z, frequencies, schedule, *, kernel=None, steps_per_level=5,
+               max_iter=50, tol=1e-3, lower=None, upper=None):
+    """Mean-shift ascent of the sketched kernel density, annealing the bandwidth.
+
+    Parameters
+    ----------
+    points : ndarray of shape (P, d)
+        Starting points.
+    z : ndarray of shape (m,), complex
+        The sketch (or a residual sketch).
+    frequencies : ndarray of shape (d, m)
+        The frequencies ``Ω``.
+    schedule : sequence of float
+        Extra smoothing variances ``h²``, decreasing; the last level runs until
+        convergence (step below ``tol · H``) or ``max_iter`` steps.
+    kernel : (ndarray of shape (m,), float), default=None
+        Weights of the entries and per-feature variance ``H²`` of the kernel, as
+        returned by :func:`gaussian_kernel_weights` (computed when ``None``).
+    steps_per_level : int, default=5
+        Steps at each level but the last.
+    max_iter : int, default=50
+        Maximum steps at the last level; candidates stop once converged.
+    tol : float, default=1e-3
+        Convergence threshold, relative to the bandwidth ``H``.
+    lower, upper : ndarray of shape (d,), default=None
+        Box the points are kept in.
+
+    Returns
+    -------
+    points : ndarray of shape (P, d)
+        Final positions.
+    density : ndarray of shape (P,)
+        The kernel density estimate ``f`` at the final positions and bandwidth.
+    n_steps : int
+        Total number of mean-shift steps.
+    """
+    points = np.array(points, dtype=np.float64)
+    weights, h2_kernel = gaussian_kernel_weights(frequencies) if kernel is None else kernel
+    radius_sq = np.einsum("ij,ij->j", frequencies, frequencies)
+    n_steps = 0
+    for level, h2 in enumerate(schedule):
+        w = weights * np.exp(-0.5 * h2 * radius_sq)
+        zw = z * (w / w.sum())
+        bandwidth_sq = h2_kernel + h2
+        last = level == len(schedule) - 1
+        active = np.arange(points.shape[0])
+        for _ in range(max_iter if last else steps_per_level):
+            density, grad = correlation_and_gradient(points[active], zw, frequencies,
+                                                     np.float32)
+            safe = np.where(density > 0, density, np.inf)  # no step where f <= 0
+            step = bandwidth_sq * grad / safe[:, None]
+            length = np.linalg.norm(step, axis=1)
+            limit = 3.0 * np.sqrt(bandwidth_sq)
+            step *= np.minimum(1.0, limit / np.maximum(length, 1e-300))[:, None]
+            moved = points[active] + step
+            if lower is not None:
+                np.clip(moved, lower, upper, out=moved)
+            points[active] = moved
+            n_steps += 1
+            if last:  # converged candidates (or stuck where f <= 0) stop moving
+                active = active[(length >= tol * np.sqrt(bandwidth_sq)) & (density > 0)]
+                if active.size == 0:
+                    break
+    density, _ = correlation_and_gradient(points, zw, frequencies)
+    return points, density, n_steps
+
+
+def merge_modes(points, density, radius):
+    """Greedy de-duplication: keep points by decreasing density, at least ``radius`` apart.
+
+    Parameters
+    ----------
+    points : ndarray of shape (P, d)
+        Converged candidates.
+    density : ndarray of shape (P,)
+        Their density.
+    radius : float
+        Minimal distance between two kept modes.
+
+    Returns
+    -------
+    modes : ndarray of shape (Q, d)
+    mode_density : ndarray of shape (Q,)
+    """
+    order = np.argsort(-density, kind="stable")
+    kept = []
+    for i in order:
+        if not kept or np.min(np.sum((points[kept] - points[i]) ** 2, axis=1)) >= radius**2:
+            kept.append(i)
+    kept = np.array(kept, dtype=np.intp)
+    return points[kept], density[kept]
+
+
+def _sidelobe_level(z, weights):
+    # std of Σ_j w_j Re(exp(i ω_jᵀ c) z_j) over c far from the data (random phases)
+    return float(np.sqrt(np.sum((weights * np.abs(z)) ** 2) / 2.0))
+
+
+def _initial_points(n, lower, upper, mean, var, rng):
+    points = mean + np.sqrt(var) * rng.standard_normal((n, mean.shape[0]))
+    return np.clip(points, lower, upper)
+
+
+def _hard_threshold(z, frequencies, centers, variances, K, metric):
+    """Indices of the ``K`` atoms kept by NNLS on normalised atoms (CL-OMPR's step 3)."""
+    atoms = atom_sketches(frequencies, centers, variances, metric=metric)
+    beta = nnls_weights(z, atoms, normalize=True)
+    return np.sort(np.argsort(-beta, kind="stable")[:K]), beta
+
+
+def sketch_and_shift(
+    z,
+    frequencies,
+    n_components,
+    lower,
+    upper,
+    *,
+    scale,
+    data_mean=None,
+    data_var=None,
+    covariance="spherical",
+    metric=None,
+    variance_upper=None,
+    n_candidates=None,
+    schedule=BANDWIDTH_SCHEDULE,
+    n_replace=None,
+    n_tries=3,
+    random_state,
+    max_iter_descent=300,
+    tol=1e-7,
+):
+    """Decode a sketch into ``n_components`` Gaussian clusters by sketch and shift.
+
+    Parameters
+    ----------
+    z : ndarray of shape (m,), complex
+        The sketch.
+    frequencies : ndarray of shape (d, m)
+        The frequencies ``Ω``.
+    n_components : int
+        Number of clusters ``K``.
+    lower, upper : ndarray of shape (d,)
+        Bounds of the data.
+    scale : float
+        The sketch scale ``σ̄²`` (mean intra-cluster variance), in the units of the
+        frequencies' inverse squared.
+    data_mean, data_var : ndarray of shape (d,), default=None
+        Mean and variance of the data, where the candidates are drawn (``None``: the
+        centre and squared half-width of the box).
+    covariance : {"spherical", "diag"}, default="spherical"
+        Variance model of the fitted Gaussians: ``s_k² · metric`` or ``diag(s_k²)``.
+    metric : ndarray of shape (d,), default=None
+        Per-feature factor of spherical variances (``None``: ones).
+    variance_upper : float or ndarray of shape (d,), default=None
+        Upper bound of the variances (``None``: ``data_var``, divided by ``metric``).
+    n_candidates : int, default=None
+        Number of mean-shift starts; ``None`` means ``max(30 K, 200)``.
+    schedule : sequence of float, default=(4, 2, 1, 0.5, 0)
+        Extra smoothing variances ``h²``, in units of ``scale``.
+    n_replace : int, default=None
+        Maximum rounds of replacement (a mode of the residual sketch swapped in when
+        it lowers the residual); ``None`` means ``K``.
+    n_tries : int, default=3
+        Modes of the residual tried (by decreasing density) in each round before the
+        rounds stop.
+    random_state : numpy.random.RandomState
+        Source of the starting points.
+    max_iter_descent : int, default=300
+        L-BFGS-B iterations of each global descent.
+    tol : float, default=1e-7
+        Relative tolerance on the cost of the global descents.
+
+    Returns
+    -------
+    result : DecodeResult
+        Centres, variances, weights summing to one and diagnostics (number of modes
+        found, replacements accepted, mean-shift steps).
+    """
+    K = int(n_components)
+    d, m = frequencies.shape
+    scale = float(scale)
+    g = np.ones(d) if metric is None else np.asarray(metric, dtype=np.float64)
+    if data_mean is None:
+        data_mean = (lower + upper) / 2.0
+    if data_var is None:
+        data_var = ((upper - lower) / 2.0) ** 2
+    if covariance == "diag":
+        hi = np.maximum(data_var, 1e-12) if variance_upper is None else variance_upper
+        new_var = np.minimum(scale, hi)[None, :]
+    else:
+        hi = float(np.max(data_var / g)) if variance_upper is None else float(
+            np.max(variance_upper))
+        hi = max(hi, 1e-12)
+        new_var = np.array([min(scale / float(np.mean(g)), hi)])
+    n_candidates = max(30 * K, 200) if n_candidates is None else int(n_candidates)
+    kernel = gaussian_kernel_weights(frequencies)
+    levels = [h * scale for h in schedule]
+
+    def shift(sketch, n_points):
+        starts = _initial_points(n_points, lower, upper, data_mean, data_var, random_state)
+        return mean_shift(starts, sketch, frequencies, levels, kernel=kernel,
+                          lower=lower, upper=upper)
+
+    def descend(c, v):
+        w = nnls_weights(z, atom_sketches(frequencies, c, v, metric=g))
+        return global_descent(z, frequencies, c, v, w, lower, upper,
+                              variance_bounds=(0.0, hi), max_iter=max_iter_descent,
+                              tol=tol, metric=g)
+
+    points, density, n_steps = shift(z, n_candidates)
+    alive = density > _sidelobe_level(z, kernel[0])
+    if not np.any(alive):
+        alive = density >= np.max(density)
+    modes, _ = merge_modes(points[alive], density[alive], np.sqrt(scale))
+    n_modes = modes.shape[0]
+    if n_modes < K:  # too few modes: pad with random points; replacement fixes them
+        extra = _initial_points(K - n_modes, lower, upper, data_mean, data_var, random_state)
+        modes = np.vstack([modes, extra])
+    mode_var = np.repeat(new_var, modes.shape[0], axis=0)
+    keep, _ = _hard_threshold(z, frequencies, modes, mode_var, K, g)
+    centers, variances, weights, cost, _ = descend(modes[keep], mode_var[keep])
+
+    # replacement: a mode of the residual's density is a missed (or merged) cluster
+    n_replace = K if n_replace is None else int(n_replace)
+    accepted = n_rounds = 0
+    for _ in range(n_replace):
+        n_rounds += 1
+        residual = z - weights @ atom_sketches(frequencies, centers, variances, metric=g)
+        pts, dens, steps = shift(residual, max(n_candidates // 4, 50))
+        n_steps += steps
+        above = dens > _sidelobe_level(residual, kernel[0])
+        if not np.any(above):
+            break  # nothing left above the sidelobes
+        tries, _ = merge_modes(pts[above], dens[above], np.sqrt(scale))
+        improved = False
+        for new_center in tries[:n_tries]:
+            cand_c = np.vstack([centers, new_center])
+            cand_v = np.concatenate([variances, new_var])
+            keep, beta = _hard_threshold(z, frequencies, cand_c, cand_v, K, g)
+            if K not in keep:  # the new atom lost: try it instead of the weakest old one
+                weakest = int(np.argmin(beta[:K]))
+                keep = np.sort(np.concatenate([np.delete(np.arange(K), weakest), [K]]))
+            c2, v2, w2, cost2, _ = descend(cand_c[keep], cand_v[keep])
+            if cost2 < cost * (1.0 - 1e-3):
+                centers, variances, weights, cost = c2, v2, w2, cost2
+                accepted += 1
+                improved = True
+                break
+        if not improved:
+            break
+    total = weights.sum()
+    weights = weights / total if total > 0 else np.full(K, 1.0 / K)
+    return DecodeResult(
+        centers=centers, variances=variances, weights=weights, cost=cost, n_iter=n_steps,
+        info={"n_modes": n_modes, "n_replaced": accepted, "n_replace_rounds": n_rounds,
+              "kernel_bandwidth_sq": kernel[1], "mass": float(total)},
+    )
