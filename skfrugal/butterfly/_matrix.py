@@ -159,12 +159,37 @@ class ButterflyMatrix(LinearOperator):
         """``n_rows * n_cols / n_params``: how many times smaller than the dense matrix."""
         return self.shape[0] * self.shape[1] / self.n_params
 
+    def astype(self, dtype):
+        """Return a copy with factors of another dtype (same patterns and permutations).
+
+        Parameters
+        ----------
+        dtype : dtype
+            float32, float64, complex64 or complex128.
+
+        Returns
+        -------
+        B : ButterflyMatrix
+        """
+        dtype = _kernel_dtype(dtype)
+        out = ButterflyMatrix(
+            [f.astype(dtype) for f in self.factors],
+            row_perm=self.row_perm,
+            col_perm=self.col_perm,
+            shape=self.shape,
+        )
+        out.relative_error, out.split_errors = self.relative_error, self.split_errors
+        out.permutation = self.permutation
+        return out
+
     # -- products ------------------------------------------------------------------
     def _apply(self, X, samples_first):
         X = np.asarray(X)
         dtype = _kernel_dtype(self.dtype, X.dtype)
         data = self._data if self._data.dtype == dtype else self._data.astype(dtype)
         X = np.ascontiguousarray(X, dtype=dtype)
+        if not X.flags.writeable:  # one kernel signature: never a read-only array type
+            X = X.copy()
         if samples_first:
             Y = np.empty((X.shape[0], self.shape[0]), dtype=dtype)
         else:

@@ -19,6 +19,29 @@ def _sketcher_instances():
     ]
 
 
+def _butterfly_instances(name):
+    def instances():
+        from sklearn.decomposition import PCA
+        from sklearn.linear_model import LogisticRegression, Ridge
+
+        from skfrugal import butterfly
+
+        if name == "ButterflyFactorization":
+            return [
+                butterfly.ButterflyFactorization(pad=True),
+                butterfly.ButterflyFactorization(rank="auto", tol=0.5, pad=True),
+            ]
+        if name == "ButterflyRandomProjection":
+            return [butterfly.ButterflyRandomProjection(n_components=5, random_state=0)]
+        return [
+            butterfly.ButterflyApproximation(PCA(), max_error=1.0),
+            butterfly.ButterflyApproximation(Ridge(alpha=1e-3), max_error=1.0),
+            butterfly.ButterflyApproximation(LogisticRegression(), max_error=1.0),
+        ]
+
+    return instances
+
+
 def _compressive_kmeans_instances():
     from skfrugal.cluster import CompressiveKMeans
 
@@ -31,6 +54,9 @@ def _compressive_kmeans_instances():
 # class name -> callable returning the instances to check
 TEST_INSTANCES = {
     "CompressiveKMeans": _compressive_kmeans_instances,
+    "ButterflyApproximation": _butterfly_instances("ButterflyApproximation"),
+    "ButterflyFactorization": _butterfly_instances("ButterflyFactorization"),
+    "ButterflyRandomProjection": _butterfly_instances("ButterflyRandomProjection"),
     "FourierSketcher": _sketcher_instances,
 }
 
