@@ -51,8 +51,32 @@ def _compressive_kmeans_instances():
     ]
 
 
+def _slope_instances(name):
+    def instances():
+        from skfrugal import linear_model
+
+        if name == "SLOPERegression":
+            return [
+                linear_model.SLOPERegression(alpha=0.01),
+                linear_model.SLOPERegression(alpha=0.01, penalty="mcp", max_iter=200),
+                linear_model.SLOPERegression(alpha=0.01, penalty="lq", lambdas="oscar",
+                                             fit_intercept=False, max_iter=200),
+            ]
+        if name == "SLOPEClassifier":
+            return [
+                linear_model.SLOPEClassifier(alpha=0.01, max_iter=200),
+                linear_model.SLOPEClassifier(alpha=0.01, penalty="scad", max_iter=200),
+            ]
+        return [linear_model.SLOPERegressionCV(n_alphas=5, cv=3, max_iter=200)]
+
+    return instances
+
+
 # class name -> callable returning the instances to check
 TEST_INSTANCES = {
+    "SLOPEClassifier": _slope_instances("SLOPEClassifier"),
+    "SLOPERegression": _slope_instances("SLOPERegression"),
+    "SLOPERegressionCV": _slope_instances("SLOPERegressionCV"),
     "CompressiveKMeans": _compressive_kmeans_instances,
     "ButterflyApproximation": _butterfly_instances("ButterflyApproximation"),
     "ButterflyFactorization": _butterfly_instances("ButterflyFactorization"),

@@ -109,7 +109,7 @@ def random_instance(rng, p, kind):
 @pytest.mark.parametrize("kind", ["gaussian", "ties", "zeros"])
 def test_convex_regimes_match_brute_force(penalty, kind):
     rng = np.random.default_rng(hash((penalty, kind)) % 2**32)
-    for trial in range(6):
+    for _ in range(6):
         p = int(rng.integers(1, 8))
         y, lam = random_instance(rng, p, kind)
         step = 0.9 if penalty != "log" else 0.9 * 1.5**2 / lam[0] * rng.uniform(0.5, 1)
@@ -142,9 +142,10 @@ def test_convex_regimes_match_slsqp(penalty):
         u = prox_sorted(y, lam, penalty, step, **PARAMS[penalty])
         z = np.sort(np.abs(y))[::-1]
 
-        def f(x):
-            return 0.5 * np.sum((x - z) ** 2) + step * np.sum(psi(x, lam, penalty,
-                                                                  **PARAMS[penalty]))
+        def f(x, z=z, step=step, lam=lam):
+            return 0.5 * np.sum((x - z) ** 2) + step * np.sum(
+                psi(x, lam, penalty, **PARAMS[penalty])
+            )
 
         cons = [{"type": "ineq", "fun": lambda x: np.append(x[:-1] - x[1:], x[-1])}]
         x0 = np.sort(np.abs(u))[::-1]

@@ -1,0 +1,16 @@
+"""Warm-up of the cluster coordinate descent kernels (dense and CSC designs)."""
+
+import numpy as np
+import scipy.sparse as sp
+
+from skfrugal.linear_model._solvers import Design
+
+
+def warm_up():
+    """Compile (or load from the numba cache) every kernel of skfrugal.linear_model."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((6, 4))
+    for design in (Design(X, True), Design(sp.csc_matrix(X), True)):
+        beta = np.array([1.0, -1.0, 0.5, 0.0])
+        r = rng.standard_normal(6)
+        design.cd(r, beta, np.array([0.4, 0.3, 0.2, 0.1]), 2, 0.0)
