@@ -195,7 +195,7 @@ class ButterflyApproximation(MetaEstimatorMixin, BaseEstimator):
                 f"{self.n_params_} parameters vs {W.size} dense; try rank='auto' with a tol, "
                 "permutation='auto', or keep the dense estimator",
                 NotCompressibleWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
         return self
 

@@ -204,20 +204,33 @@ def check_patterns(patterns):
     return [check[1] for check in _pattern_ranks(patterns)]
 
 
-def _pattern_ranks(patterns):
+def check_product_chain(patterns):
+    """Check that consecutive factors can be multiplied; return the patterns as tuples.
+
+    Transposes of chainable chains are valid products but not chainable, so operators
+    only need this.
+    """
     if isinstance(patterns, (str, bytes)) or len(patterns) == 0:
         raise ValueError(f"architecture must be a non-empty list of patterns, got {patterns!r}")
     pats = [_validate_pattern(p, i) for i, p in enumerate(patterns)]
-    out = []
     for ell in range(len(pats) - 1):
-        a1, b1, c1, d1 = pats[ell]
-        a2, b2, c2, d2 = pats[ell + 1]
+        a1, _, c1, d1 = pats[ell]
+        a2, b2, _, d2 = pats[ell + 1]
         if a1 * c1 * d1 != a2 * b2 * d2:
             raise ValueError(
                 f"patterns {ell} and {ell + 1} cannot be multiplied: factor {ell} has "
                 f"{a1 * c1 * d1} columns (a*c*d of {pats[ell]}) but factor {ell + 1} has "
                 f"{a2 * b2 * d2} rows (a*b*d of {pats[ell + 1]})"
             )
+    return pats
+
+
+def _pattern_ranks(patterns):
+    pats = check_product_chain(patterns)
+    out = []
+    for ell in range(len(pats) - 1):
+        a1, b1, c1, d1 = pats[ell]
+        a2, b2, c2, d2 = pats[ell + 1]
         if a2 % a1 or d1 % d2 or (a1 * c1) % a2 or (b2 * d2) % d1:
             raise ValueError(
                 f"patterns {ell} and {ell + 1} are not chainable: need a_{ell} | "

@@ -4,7 +4,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator
 
-from skfrugal.butterfly._architecture import check_patterns
+from skfrugal.butterfly._architecture import check_patterns, check_product_chain
 from skfrugal.butterfly._kernels import chain_apply
 
 KERNEL_DTYPES = (np.float32, np.float64, np.complex64, np.complex128)
@@ -69,8 +69,9 @@ class ButterflyMatrix(LinearOperator):
         The factors' values (4-D, C-contiguous views of one buffer).
     patterns : list of tuple of int
         The patterns ``(a, b, c, d)``.
-    ranks : list of int
-        The ranks of the chain's splits.
+    ranks : list of int or None
+        The ranks of the chain's splits (``None`` when the chain is a valid product
+        but not chainable, as the transpose of a chainable chain).
     row_perm, col_perm : ndarray of int64
         The permutations.
     relative_error : float or None
@@ -113,7 +114,11 @@ class ButterflyMatrix(LinearOperator):
             if f.ndim != 4:
                 raise ValueError(f"factor {i} must be a 4-D array (a, b, c, d), got ndim={f.ndim}")
         patterns = [tuple(int(v) for v in f.shape) for f in factors]
-        self.ranks = check_patterns(patterns)
+        check_product_chain(patterns)
+        try:
+            self.ranks = check_patterns(patterns)
+        except ValueError:  # e.g. the transpose of a chainable chain: a valid product
+            self.ranks = None
         dtype = _kernel_dtype(*[f.dtype for f in factors])
         sizes = [f.size for f in factors]
         self._offsets = np.zeros(len(factors) + 1, dtype=np.int64)
