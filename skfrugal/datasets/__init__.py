@@ -1,5 +1,6 @@
 """skfrugal.datasets."""
 
 from skfrugal.datasets._mixtures import make_gmm
+from skfrugal.datasets._slope import make_correlated_regression
 
-__all__ = ["make_gmm"]
+__all__ = ["make_correlated_regression", "make_gmm"]
