@@ -35,20 +35,22 @@ def chain_apply(X, Y, data, offsets, patterns, in_index, out_index, samples_firs
     zero = Y.dtype.type(0)
     for s0 in range(0, n_vec, tile):
         S = min(tile, n_vec - s0)
-        # gather the tile, features first
-        for f in range(width_in):
-            src = in_index[f]
-            base = f * S
-            if src < n_in:
-                if samples_first:
-                    for s in range(S):
-                        cur[base + s] = X[s0 + s, src]
-                else:
+        # gather the tile, features first (rows of X read contiguously, from L2 on)
+        if samples_first:
+            for s in range(S):
+                for f in range(width_in):
+                    src = in_index[f]
+                    cur[f * S + s] = X[s0 + s, src] if src < n_in else zero
+        else:
+            for f in range(width_in):
+                src = in_index[f]
+                base = f * S
+                if src < n_in:
                     for s in range(S):
                         cur[base + s] = X[src, s0 + s]
-            else:
-                for s in range(S):
-                    cur[base + s] = zero
+                else:
+                    for s in range(S):
+                        cur[base + s] = zero
         # through the factors, rightmost first
         for ell in range(n_factors - 1, -1, -1):
             if S == 1:
@@ -76,14 +78,17 @@ def chain_apply(X, Y, data, offsets, patterns, in_index, out_index, samples_firs
                 )
             cur, nxt = nxt, cur
         # scatter, cropped
-        for r in range(width_out):
-            dst = out_index[r]
-            if dst < n_out:
-                base = r * S
-                if samples_first:
-                    for s in range(S):
-                        Y[s0 + s, dst] = cur[base + s]
-                else:
+        if samples_first:
+            for s in range(S):
+                for r in range(width_out):
+                    dst = out_index[r]
+                    if dst < n_out:
+                        Y[s0 + s, dst] = cur[r * S + s]
+        else:
+            for r in range(width_out):
+                dst = out_index[r]
+                if dst < n_out:
+                    base = r * S
                     for s in range(S):
                         Y[dst, s0 + s] = cur[base + s]
 
