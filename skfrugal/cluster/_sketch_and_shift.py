@@ -39,7 +39,7 @@ from skfrugal.cluster._atoms import atom_sketches, correlation_and_gradient
 from skfrugal.cluster._descent import global_descent, nnls_weights
 from skfrugal.cluster._result import DecodeResult
 
-BANDWIDTH_SCHEDULE = (0.0,)
+BANDWIDTH_LEVELS = (1.0, 2.0, 4.0, 8.0)
 
 
 def _radial_density(radius):
@@ -96,9 +96,18 @@ def gaussian_kernel_weights(frequencies):
     return best[1], best[2]
 
 
-def mean_shift(points, z, frequencies, schedule, *, kernel=None, steps_per_level=5,
-               max_iter=50, tol=1e-3, lower=None, upper=None):
-    """Mean-shift ascent of the sketched kernel density, annealing the bandwidth.
+def mean_shift(points, z, frequencies, *, kernel=None, levels=BANDWIDTH_LEVELS,
+               max_iter=50, tol=1e-3, threshold=2.0, lower=None, upper=None):
+    """Mean-shift ascent of the sketched kernel density, each point at its own bandwidth.
+
+    The density is evaluated with the Gaussian kernel of :func:`gaussian_kernel_weights`
+    (bandwidth ``H``) and, for free, with coarser ones (bandwidths ``b · H`` for ``b`` in
+    ``levels``: the sketch multiplied by ``exp(-½ (b² - 1) H² ‖ω_j‖²)`` is the sketch of
+    the data convolved with ``N(0, (b² - 1) H² I)``). At every step each point moves
+    with the finest bandwidth at which its density stands above ``threshold`` times the
+    sidelobe level of the sketch kernel: points in the data climb the sharp density,
+    points far from it (where the sharp density is noise) feel the pull of the coarse
+    ones, and no point is pulled across modes it already sits on.
 
     Parameters
     ----------
@@ -108,18 +117,17 @@ def mean_shift(points, z, frequencies, schedule, *, kernel=None, steps_per_level
         The sketch (or a residual sketch).
     frequencies : ndarray of shape (d, m)
         The frequencies ``Ω``.
-    schedule : sequence of float
-        Extra smoothing variances ``h²``, decreasing; the last level runs until
-        convergence (step below ``tol · H``) or ``max_iter`` steps.
     kernel : (ndarray of shape (m,), float), default=None
         Weights of the entries and per-feature variance ``H²`` of the kernel, as
         returned by :func:`gaussian_kernel_weights` (computed when ``None``).
-    steps_per_level : int, default=5
-        Steps at each level but the last.
+    levels : sequence of float, default=(1, 2, 4, 8)
+        Bandwidth multipliers, increasing; the first should be 1.
     max_iter : int, default=50
-        Maximum steps at the last level; candidates stop once converged.
+        Maximum number of steps; points stop once converged at the finest level.
     tol : float, default=1e-3
-        Convergence threshold, relative to the bandwidth ``H``.
+        Convergence threshold on the step, relative to ``H``.
+    threshold : float, default=2.0
+        Multiple of the sidelobe level a density must exceed to be trusted.
     lower, upper : ndarray of shape (d,), default=None
         Box the points are kept in.
 
@@ -128,38 +136,53 @@ def mean_shift(points, z, frequencies, schedule, *, kernel=None, steps_per_level
     points : ndarray of shape (P, d)
         Final positions.
     density : ndarray of shape (P,)
-        The kernel density estimate ``f`` at the final positions and bandwidth.
+        The kernel density estimate ``f`` at the final positions, finest bandwidth.
     n_steps : int
-        Total number of mean-shift steps.
+        Number of steps taken.
     """
     points = np.array(points, dtype=np.float64)
-    weights, h2_kernel = gaussian_kernel_weights(frequencies) if kernel is None else kernel
+    weights, h2 = gaussian_kernel_weights(frequencies) if kernel is None else kernel
     radius_sq = np.einsum("ij,ij->j", frequencies, frequencies)
+    sketches, bandwidths, floors = [], [], []
+    for b in levels:
+        w = weights * np.exp(-0.5 * (b * b - 1.0) * h2 * radius_sq)
+        w = w / w.sum()
+        sketches.append(z * w)
+        bandwidths.append(b * b * h2)
+        floors.append(threshold * _sidelobe_level(z, w))
+    n_points = points.shape[0]
+    active = np.arange(n_points)
     n_steps = 0
-    for level, h2 in enumerate(schedule):
-        w = weights * np.exp(-0.5 * h2 * radius_sq)
-        zw = z * (w / w.sum())
-        bandwidth_sq = h2_kernel + h2
-        last = level == len(schedule) - 1
-        active = np.arange(points.shape[0])
-        for _ in range(max_iter if last else steps_per_level):
-            density, grad = correlation_and_gradient(points[active], zw, frequencies,
-                                                     np.float32)
-            safe = np.where(density > 0, density, np.inf)  # no step where f <= 0
-            step = bandwidth_sq * grad / safe[:, None]
-            length = np.linalg.norm(step, axis=1)
-            limit = 3.0 * np.sqrt(bandwidth_sq)
-            step *= np.minimum(1.0, limit / np.maximum(length, 1e-300))[:, None]
-            moved = points[active] + step
-            if lower is not None:
-                np.clip(moved, lower, upper, out=moved)
-            points[active] = moved
-            n_steps += 1
-            if last:  # converged candidates (or stuck where f <= 0) stop moving
-                active = active[(length >= tol * np.sqrt(bandwidth_sq)) & (density > 0)]
-                if active.size == 0:
-                    break
-    density, _ = correlation_and_gradient(points, zw, frequencies)
+    for _ in range(max_iter):
+        pts = points[active]
+        step = np.zeros_like(pts)
+        todo = np.arange(active.size)
+        level_of = np.full(active.size, len(levels) - 1)
+        for lev, (zl, bw, floor) in enumerate(zip(sketches, bandwidths, floors)):
+            dens, grad = correlation_and_gradient(pts[todo], zl, frequencies, np.float32)
+            ok = (dens > floor) | (lev == len(levels) - 1)
+            sel = todo[ok]
+            safe = np.where(dens[ok] > 0, dens[ok], np.inf)  # no step where f <= 0
+            step[sel] = bw * grad[ok] / safe[:, None]
+            limit = 3.0 * np.sqrt(bw)
+            length = np.linalg.norm(step[sel], axis=1)
+            step[sel] *= np.minimum(1.0, limit / np.maximum(length, 1e-300))[:, None]
+            level_of[sel] = lev
+            todo = todo[~ok]
+            if todo.size == 0:
+                break
+        moved = pts + step
+        if lower is not None:
+            np.clip(moved, lower, upper, out=moved)
+        points[active] = moved
+        n_steps += 1
+        length = np.linalg.norm(step, axis=1)
+        done = (level_of == 0) & (length < tol * np.sqrt(h2))
+        stuck = length == 0.0
+        active = active[~(done | stuck)]
+        if active.size == 0:
+            break
+    density, _ = correlation_and_gradient(points, sketches[0], frequencies)
     return points, density, n_steps
 
 
@@ -220,7 +243,7 @@ def sketch_and_shift(
     metric=None,
     variance_upper=None,
     n_candidates=None,
-    schedule=BANDWIDTH_SCHEDULE,
+    levels=BANDWIDTH_LEVELS,
     n_replace=None,
     n_tries=3,
     random_state,
@@ -253,8 +276,8 @@ def sketch_and_shift(
         Upper bound of the variances (``None``: ``data_var``, divided by ``metric``).
     n_candidates : int, default=None
         Number of mean-shift starts; ``None`` means ``max(30 K, 200)``.
-    schedule : sequence of float, default=(4, 2, 1, 0.5, 0)
-        Extra smoothing variances ``h²``, in units of ``scale``.
+    levels : sequence of float, default=(1, 2, 4, 8)
+        Bandwidth multipliers of the mean shift (see :func:`mean_shift`).
     n_replace : int, default=None
         Maximum rounds of replacement (a mode of the residual sketch swapped in when
         it lowers the residual); ``None`` means ``K``.
@@ -292,11 +315,10 @@ def sketch_and_shift(
         new_var = np.array([min(scale / float(np.mean(g)), hi)])
     n_candidates = max(30 * K, 200) if n_candidates is None else int(n_candidates)
     kernel = gaussian_kernel_weights(frequencies)
-    levels = [h * scale for h in schedule]
 
     def shift(sketch, n_points):
         starts = _initial_points(n_points, lower, upper, data_mean, data_var, random_state)
-        return mean_shift(starts, sketch, frequencies, levels, kernel=kernel,
+        return mean_shift(starts, sketch, frequencies, kernel=kernel, levels=levels,
                           lower=lower, upper=upper)
 
     def descend(c, v):
