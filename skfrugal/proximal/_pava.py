@@ -42,7 +42,7 @@ def _mcp_g(k, n, s, sz, lam, cum, eta, gamma):
     return n * t - sz + eta * ((cum[s + k - 1] - cum[s]) - (k - 1) * t / gamma)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _block_mcp(s, e, sz, lam, cum, eta, gamma):
     n = e - s
     if sz <= eta * (cum[e] - cum[s]):
@@ -60,7 +60,7 @@ def _block_mcp(s, e, sz, lam, cum, eta, gamma):
     return max(t, 0.0)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _count_ge(values, s, e, t, scale):
     # number of j in [s, e) with scale * values[j] >= t (values non-increasing)
     lo, hi = s, e
@@ -73,14 +73,14 @@ def _count_ge(values, s, e, t, scale):
     return lo - s
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _scad_g(t, c1, c2, n, s, sz, cum, eta, a):
     # derivative of the pooled SCAD objective at t, c1 = #{lam_j >= t}, c2 = #{a lam_j >= t}
     mid = (a * (cum[s + c2] - cum[s + c1]) - (c2 - c1) * t) / (a - 1.0)
     return n * t - sz + eta * ((cum[s + c1] - cum[s]) + mid)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _block_scad(s, e, sz, lam, cum, eta, a):
     n = e - s
     if sz <= eta * (cum[e] - cum[s]):
@@ -172,7 +172,7 @@ def prox_lq_scalar(z, mu, q):
     return t
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _block_value(code, s, e, sz, lam, cum, eta, param):
     n = e - s
     if code == 0:
@@ -213,12 +213,32 @@ def pav(z, lam, code, eta, param, x, starts):
     n_blocks : int
     """
     m = z.shape[0]
+    val = np.empty(m)
+    sums = np.empty(m)
+    if code == 0:
+        # L1 fast path: running sums of z - eta * lam, clipped at 0 when written
+        top = -1
+        for i in range(m):
+            top += 1
+            starts[top] = i
+            v = z[i] - eta * lam[i]
+            sums[top] = v
+            val[top] = v
+            while top > 0 and val[top - 1] <= val[top]:
+                sums[top - 1] += sums[top]
+                top -= 1
+                val[top] = sums[top] / (i + 1 - starts[top])
+        n_blocks = top + 1
+        starts[n_blocks] = m
+        for b in range(n_blocks):
+            v = max(val[b], 0.0)
+            for i in range(starts[b], starts[b + 1]):
+                x[i] = v
+        return n_blocks
     cum = np.empty(m + 1)
     cum[0] = 0.0
     for i in range(m):
         cum[i + 1] = cum[i] + lam[i]
-    val = np.empty(m)
-    sums = np.empty(m)
     top = -1
     for i in range(m):
         top += 1
@@ -257,11 +277,14 @@ def prefilter(y, threshold, idx, mags):
 
 
 @njit(cache=True)
-def pav_scatter(y, idx, mags, order, lam, code, eta, param, out, labels):
+def pav_scatter(y, idx, mags, order, lam, code, eta, param, out, labels, want_labels):
     """PAV on the kept entries sorted by ``order`` (ascending), scattered back with signs.
 
-    ``out`` and ``labels`` must be zero on entry. Entries of ``out`` outside
-    ``idx`` stay zero. ``labels`` gets 0 for zeros and 1..K by decreasing magnitude.
+    ``out`` and ``labels`` must be zero on entry; entries outside ``idx`` stay zero.
+    ``labels`` (filled only if ``want_labels``) gets 0 for zeros and 1..K by decreasing
+    magnitude. ``mags`` is overwritten (reused as a buffer). The scatter goes through
+    the compact arrays first, so that the writes into ``out`` run in increasing index
+    order: random accesses dominate the cost at large sizes.
 
     Returns
     -------
@@ -272,30 +295,24 @@ def pav_scatter(y, idx, mags, order, lam, code, eta, param, out, labels):
     z = np.empty(m)
     for k in range(m):
         z[k] = mags[order[m - 1 - k]]
-    x = np.empty(m)
     starts = np.empty(m + 1, dtype=np.int64)
-    n_blocks = pav(z, lam[:m], code, eta, param, x, starts)
+    n_blocks = pav(z, lam[:m], code, eta, param, z, starts)
+    lab = np.zeros(m if want_labels else 0, dtype=np.int64)
     n_clusters = 0
     for b in range(n_blocks):
-        s = starts[b]
-        if x[s] <= 0.0:
-            break
-        n_clusters += 1
-        for k in range(s, starts[b + 1]):
-            i = idx[order[m - 1 - k]]
-            out[i] = x[k] if y[i] > 0 else -x[k]
-            labels[i] = n_clusters
+        v = z[starts[b]]
+        if v > 0.0:
+            n_clusters += 1
+        for k in range(starts[b], starts[b + 1]):
+            j = order[m - 1 - k]
+            mags[j] = v
+            if want_labels and v > 0.0:
+                lab[j] = n_clusters
+    for j in range(m):
+        i = idx[j]
+        v = mags[j]
+        if v > 0.0:
+            out[i] = v if y[i] > 0 else -v
+            if want_labels:
+                labels[i] = lab[j]
     return n_clusters
-
-
-@njit(cache=True)
-def prox_sorted_kernel(y, lam, code, eta, param, threshold, out, labels):
-    """The whole prox inside numba (for solvers): prefilter, argsort, PAV, scatter."""
-    p = y.shape[0]
-    idx = np.empty(p, dtype=np.int64)
-    mags = np.empty(p)
-    m = prefilter(y, threshold, idx, mags)
-    out[:] = 0.0
-    labels[:] = 0
-    order = np.argsort(mags[:m])
-    return pav_scatter(y, idx, mags, order, lam, code, eta, param, out, labels)

@@ -153,8 +153,8 @@ def prox_sorted_unchecked(y, lam, code, step, param, return_clusters=False):
     m = prefilter(y, threshold, idx, mags)
     order = np.argsort(mags[:m])
     out = np.zeros(p)
-    labels = np.zeros(p, dtype=np.int64)
-    pav_scatter(y, idx, mags, order, lam, code, step, param, out, labels)
+    labels = np.zeros(p if return_clusters else 0, dtype=np.int64)
+    pav_scatter(y, idx, mags, order, lam, code, step, param, out, labels, return_clusters)
     if return_clusters:
         return out, labels
     return out

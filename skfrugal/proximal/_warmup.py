@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from skfrugal.proximal._pava import PENALTY_CODES, prox_sorted_kernel
+from skfrugal.proximal._pava import PENALTY_CODES
 from skfrugal.proximal._prox import prox_sorted_unchecked
 
 
@@ -12,7 +12,5 @@ def warm_up():
     lam = np.array([1.0, 0.8, 0.5, 0.2])
     params = {"l1": 0.0, "mcp": 3.0, "scad": 3.7, "log": 2.0, "lq": 0.5}
     for name, code in PENALTY_CODES.items():
-        prox_sorted_unchecked(y, lam, code, 0.5, params[name], return_clusters=True)
-    out = np.zeros(4)
-    labels = np.zeros(4, dtype=np.int64)
-    prox_sorted_kernel(y, lam, 0, 0.5, 0.0, 0.1, out, labels)
+        for labels in (True, False):
+            prox_sorted_unchecked(y, lam, code, 0.5, params[name], return_clusters=labels)

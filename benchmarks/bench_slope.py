@@ -1,0 +1,218 @@
+"""Benchmark of the sorted proximal operators and SLOPE solvers against sortedl1 and skglm.
+
+Run::
+
+    python benchmarks/bench_slope.py            # everything (about 3 minutes)
+    python benchmarks/bench_slope.py --quick    # prox + p = 5000 fit only, no skglm fit
+
+Three tables, each measured in this process on the same data for every library, BLAS
+pinned to one thread, numba warmed first (compile / cache-load times reported apart),
+median of repeats:
+
+1. prox: time of ``prox_sorted_l1`` and of the sorted-MCP prox vs ``np.argsort`` of
+   the same vector (the floor: PAV is linear, the sort is not) and skglm's SLOPE prox;
+   "kept" is the fraction of entries above the prefilter threshold.
+2. fit: n = 1000, AR(1) correlation 0.6, 20 true non-zeros, BH q = 0.1,
+   alpha = sigma / sqrt(n), relative duality gap 1e-8 (centred data, no intercept, so
+   that all libraries solve the identical problem); objective differences relative.
+3. path: 100 alphas from alpha_max to 1e-2 alpha_max on the p = 5000 problem.
+"""
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+import argparse  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+
+def median_time(fn, repeats):
+    times = []
+    out = None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times)), out
+
+
+def compile_times():
+    """Cold compile (empty cache dir) and cache-load times of our kernels, in subprocesses."""
+    code = (
+        "import time; t = time.perf_counter();"
+        "from skfrugal.proximal._warmup import warm_up as a; a();"
+        "from skfrugal.linear_model._warmup import warm_up as b; b();"
+        "print(time.perf_counter() - t)"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, NUMBA_CACHE_DIR=tmp)
+        cold = float(subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                                    capture_output=True, text=True).stdout)
+        cached = float(subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                                      capture_output=True, text=True).stdout)
+    return cold, cached
+
+
+def bench_prox(sizes, repeats):
+    from skfrugal.proximal import lambda_sequence, prox_sorted, prox_sorted_l1
+
+    try:
+        from skglm.utils.prox_funcs import prox_SLOPE
+
+        prox_SLOPE(np.abs(np.random.randn(10)), np.linspace(1, 0.1, 10))  # compile
+    except ImportError:
+        prox_SLOPE = None
+    rng = np.random.default_rng(0)
+    print("\n## prox (seconds; ratios to np.argsort of the same vector)")
+    print(f"{'p':>8} {'lambda':>8} {'kept':>5} {'argsort':>9} {'SLOPE':>9} {'ratio':>6} "
+          f"{'MCP':>9} {'ratio':>6} {'skglm':>9} {'ratio':>6}")
+    for p in sizes:
+        y = rng.standard_normal(p)
+        bh = lambda_sequence(p, "bh", q=0.1)
+        for label, scale in (("BH/100", 0.01), ("BH/2", 0.5), ("BH", 1.0)):
+            lam = scale * bh
+            t_sort, _ = median_time(lambda y=y: np.argsort(y), repeats)
+            t_l1, u = median_time(lambda y=y, lam=lam: prox_sorted_l1(y, lam), repeats)
+            t_mcp, _ = median_time(lambda y=y, lam=lam: prox_sorted(y, lam, "mcp", gamma=3.0),
+                                   repeats)
+            kept = np.mean(np.abs(y) > lam[-1])
+            if prox_SLOPE is not None:
+
+                def skglm_prox(y=y, lam=lam):
+                    a = np.abs(y)
+                    order = np.argsort(a)[::-1]
+                    out = np.zeros_like(y)
+                    out[order] = prox_SLOPE(a[order], lam)
+                    return np.sign(y) * out
+
+                t_sk, v = median_time(skglm_prox, repeats)
+                assert np.allclose(u, v, atol=1e-10)
+                sk = f"{t_sk:9.4f} {t_sk / t_sort:6.2f}"
+            else:
+                sk = f"{'n/a':>9} {'':>6}"
+            print(f"{p:>8} {label:>8} {kept:5.2f} {t_sort:9.4f} {t_l1:9.4f} "
+                  f"{t_l1 / t_sort:6.2f} {t_mcp:9.4f} {t_mcp / t_sort:6.2f} {sk}")
+
+
+def make_problem(p, seed=0):
+    from skfrugal.datasets import make_correlated_regression
+
+    X, y, _ = make_correlated_regression(1000, p, 20, rho=0.6, noise=1.0, random_state=seed)
+    X = np.asfortranarray(X - X.mean(axis=0))
+    y = y - y.mean()
+    return X, y
+
+
+def objective(X, y, coef, lam_a):
+    r = y - X @ coef
+    return r @ r / (2 * len(y)) + np.sort(np.abs(coef))[::-1] @ lam_a
+
+
+def bench_fit(sizes, repeats, with_skglm):
+    from skfrugal.linear_model import SLOPERegression
+    from skfrugal.proximal import lambda_sequence
+
+    import sortedl1
+
+    print("\n## fit, n = 1000, AR(1) 0.6, BH q = 0.1, alpha = 1/sqrt(n), rel. gap 1e-8")
+    print(f"{'p':>6} {'skfrugal s':>10} {'sortedl1 s':>10} {'ratio':>6} {'rel obj diff':>12} "
+          f"{'clusters':>8} {'skglm s':>8} {'ratio':>6} {'skglm obj diff':>14}")
+    for p in sizes:
+        X, y = make_problem(p)
+        n = X.shape[0]
+        lam = lambda_sequence(p, "bh", q=0.1)
+        alpha = 1.0 / np.sqrt(n)
+
+        def ours(X=X, y=y):
+            return SLOPERegression(alpha=alpha, fit_intercept=False, tol=1e-8).fit(X, y)
+
+        def ref(X=X, y=y, lam=lam):
+            return sortedl1.Slope(lam=lam, alpha=alpha, fit_intercept=False,
+                                  tol=1e-8).fit(X, y)
+
+        t_ours, m = median_time(ours, repeats)
+        t_ref, r = median_time(ref, repeats)
+        f_ours = objective(X, y, m.coef_, alpha * lam)
+        f_ref = objective(X, y, np.ravel(r.coef_), alpha * lam)
+        sk = f"{'-':>8} {'':>6} {'':>14}"
+        if with_skglm:
+            try:
+                from skglm import GeneralizedLinearEstimator
+                from skglm.datafits import Quadratic
+                from skglm.penalties import SLOPE
+                from skglm.solvers import FISTA
+
+                est = GeneralizedLinearEstimator(
+                    Quadratic(), SLOPE(alpha=alpha, alphas=lam),
+                    solver=FISTA(max_iter=20000, tol=1e-8),
+                )
+                est.fit(X[:, :50], y)  # compile on a small problem
+                t0 = time.perf_counter()
+                est.fit(X, y)
+                t_sk = time.perf_counter() - t0
+                f_sk = objective(X, y, est.coef_, alpha * lam)
+                sk = f"{t_sk:8.2f} {t_sk / t_ours:6.1f} {(f_sk - f_ref) / f_ref:14.1e}"
+            except ImportError:
+                pass
+        print(f"{p:>6} {t_ours:10.3f} {t_ref:10.3f} {t_ours / t_ref:6.2f} "
+              f"{(f_ours - f_ref) / f_ref:12.1e} {m.n_clusters_:>8} {sk}")
+
+
+def bench_path(p, repeats):
+    from skfrugal.linear_model import slope_path
+    from skfrugal.proximal import lambda_sequence
+
+    import sortedl1
+
+    X, y = make_problem(p)
+    lam = lambda_sequence(p, "bh", q=0.1)
+    t_ours, path = median_time(lambda: slope_path(X, y, n_alphas=100, alpha_min_ratio=1e-2,
+                                                  fit_intercept=False, tol=1e-8), repeats)
+
+    def ref():
+        return sortedl1.Slope(lam=lam, fit_intercept=False, tol=1e-8).path(
+            X, y, alphas=path.alphas, tol_dev_change=0.0, tol_dev_ratio=1.0)
+
+    t_ref, r = median_time(ref, repeats)
+    coefs = np.asarray(r.coefs)[:, 0, :]
+    k = coefs.shape[1]
+    f_ours = np.array([objective(X, y, path.coefs[:, i], a * lam)
+                       for i, a in enumerate(path.alphas[:k])])
+    f_ref = np.array([objective(X, y, coefs[:, i], a * lam)
+                      for i, a in enumerate(path.alphas[:k])])
+    print(f"\n## path, 100 alphas down to 1e-2 alpha_max, p = {p}, rel. gap 1e-8")
+    print(f"{'skfrugal s':>10} {'sortedl1 s':>10} {'ratio':>6} {'sortedl1 points':>15} "
+          f"{'max rel obj diff':>16}")
+    print(f"{t_ours:10.3f} {t_ref:10.3f} {t_ours / t_ref:6.2f} {k:>15} "
+          f"{np.max((f_ours - f_ref) / f_ref):16.1e}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small run")
+    args = parser.parse_args()
+    cold, cached = compile_times()
+    print(f"numba kernels (proximal + linear_model): cold compile {cold:.1f} s, "
+          f"load from cache {cached:.2f} s")
+    from skfrugal.utils import warm_up
+
+    warm_up()
+    with threadpool_limits(limits=1):
+        bench_prox([10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000],
+                   repeats=7)
+        bench_fit([5000] if args.quick else [5000, 10000], repeats=3,
+                  with_skglm=not args.quick)
+        if not args.quick:
+            bench_path(5000, repeats=1)
+
+
+if __name__ == "__main__":
+    main()
