@@ -37,9 +37,7 @@ auto = []
 for tol in (0.3, 0.1, 0.03, 0.012):
     B = butterfly_factorize(N, rank="auto", tol=tol)
     auto.append((B.n_params, B.relative_error))
-    print(
-        f"rank='auto', tol={tol}: ranks {B.ranks}, params {B.n_params}, error {B.relative_error:.4f}"
-    )
+    print(f"tol={tol}: ranks {B.ranks}, params {B.n_params}, error {B.relative_error:.4f}")
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 4))
