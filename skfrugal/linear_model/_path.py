@@ -147,7 +147,7 @@ def slope_path(
     >>> path.coefs.shape
     (8, 5)
     >>> path.n_clusters
-    array([0, 1, 1, 1, 4])
+    array([0, 2, 4, 8, 8])
     """
     X, y = check_X_y(X, y, accept_sparse=["csc", "csr"], dtype=[np.float64, np.float32],
                      y_numeric=True, ensure_min_samples=2)

@@ -399,7 +399,9 @@ class SLOPEClassifier(ClassifierMixin, _SLOPEBase):
     >>> y = (X[:, 0] - X[:, 2] + 0.3 * rng.standard_normal(200) > 0).astype(int)
     >>> clf = SLOPEClassifier(alpha=0.02).fit(X, y)
     >>> clf.clusters_
-    array([1, 0, 2, 0, 0])
+    array([1, 0, 1, 0, 0])
+    >>> clf.coef_.round(2)
+    array([ 1.83,  0.  , -1.83,  0.  ,  0.  ])
     >>> clf.score(X, y) > 0.9
     True
     """
