@@ -259,7 +259,9 @@ def butterfly_factorize(
     -------
     B : ButterflyMatrix
         The approximation, with ``relative_error``, ``split_errors`` and
-        ``permutation`` (the name of the permutation kept) set.
+        ``permutation`` (the name of the permutation kept) set. The factorization runs
+        in float64 (complex128); float32 (complex64) input gives factors of that dtype,
+        whose rounding (about 1e-7 relative) is not included in ``relative_error``.
 
     Raises
     ------

@@ -185,7 +185,7 @@ class ButterflyRandomProjection(ClassNamePrefixFeaturesOutMixin, TransformerMixi
 
         Returns
         -------
-        X_new : ndarray of shape (n_samples, n_components_)
+        X_new : ndarray of shape (n_samples, n_components)
             The projected data, in the dtype of ``X`` (float32 or float64).
         """
         check_is_fitted(self)
