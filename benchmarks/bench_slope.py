@@ -24,14 +24,14 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 
-import argparse  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
 
-import numpy as np  # noqa: E402
-from threadpoolctl import threadpool_limits  # noqa: E402
+import numpy as np
+from threadpoolctl import threadpool_limits
 
 
 def median_time(fn, repeats):
@@ -67,7 +67,7 @@ def bench_prox(sizes, repeats):
     try:
         from skglm.utils.prox_funcs import prox_SLOPE
 
-        prox_SLOPE(np.abs(np.random.randn(10)), np.linspace(1, 0.1, 10))  # compile
+        prox_SLOPE(np.linspace(2, 1, 10), np.linspace(1, 0.1, 10))  # compile
     except ImportError:
         prox_SLOPE = None
     rng = np.random.default_rng(0)
@@ -117,10 +117,10 @@ def objective(X, y, coef, lam_a):
 
 
 def bench_fit(sizes, repeats, with_skglm):
+    import sortedl1
+
     from skfrugal.linear_model import SLOPERegression
     from skfrugal.proximal import lambda_sequence
-
-    import sortedl1
 
     print("\n## fit, n = 1000, AR(1) 0.6, BH q = 0.1, alpha = 1/sqrt(n), rel. gap 1e-8")
     print(f"{'p':>6} {'skfrugal s':>10} {'sortedl1 s':>10} {'ratio':>6} {'rel obj diff':>12} "
@@ -131,10 +131,10 @@ def bench_fit(sizes, repeats, with_skglm):
         lam = lambda_sequence(p, "bh", q=0.1)
         alpha = 1.0 / np.sqrt(n)
 
-        def ours(X=X, y=y):
+        def ours(X=X, y=y, alpha=alpha):
             return SLOPERegression(alpha=alpha, fit_intercept=False, tol=1e-8).fit(X, y)
 
-        def ref(X=X, y=y, lam=lam):
+        def ref(X=X, y=y, lam=lam, alpha=alpha):
             return sortedl1.Slope(lam=lam, alpha=alpha, fit_intercept=False,
                                   tol=1e-8).fit(X, y)
 
@@ -150,7 +150,7 @@ def bench_fit(sizes, repeats, with_skglm):
                 from skglm.penalties import SLOPE
                 from skglm.solvers import FISTA
 
-                def skglm_est(lam):
+                def skglm_est(lam, alpha=alpha):
                     return GeneralizedLinearEstimator(
                         Quadratic(), SLOPE(alpha=alpha, alphas=lam),
                         solver=FISTA(max_iter=20000, tol=1e-8, opt_strategy="fixpoint"),
@@ -172,10 +172,10 @@ def bench_fit(sizes, repeats, with_skglm):
 
 
 def bench_path(p, repeats):
+    import sortedl1
+
     from skfrugal.linear_model import slope_path
     from skfrugal.proximal import lambda_sequence
-
-    import sortedl1
 
     X, y = make_problem(p)
     lam = lambda_sequence(p, "bh", q=0.1)
