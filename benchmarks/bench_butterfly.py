@@ -1,6 +1,7 @@
 """Butterfly factorization and products: skfrugal against pyfaust, lazylinop and dense BLAS.
 
 Run:  python benchmarks/bench_butterfly.py [--sizes 256 1024 4096] [--repeats 3]
+          [--sections factorization products sizes]
 
 One BLAS thread (set before NumPy is imported), numba kernels warmed first (compile
 time reported apart). Factorization times are CPU seconds of this process (robust to
@@ -166,6 +167,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[256, 1024, 4096])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--sections",
+        nargs="+",
+        default=["factorization", "products", "sizes"],
+        choices=["factorization", "products", "sizes"],
+    )
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     with threadpool_limits(limits=1):
@@ -174,9 +181,12 @@ def main():
 
         warm_up()
         print(f"numba warm-up (compile or cache load): {time.perf_counter() - t:.2f} s")
-        bench_factorization(args.sizes, args.repeats, rng)
-        bench_products(args.sizes, rng)
-        bench_general_sizes(rng, args.repeats)
+        if "factorization" in args.sections:
+            bench_factorization(args.sizes, args.repeats, rng)
+        if "products" in args.sections:
+            bench_products(args.sizes, rng)
+        if "sizes" in args.sections:
+            bench_general_sizes(rng, args.repeats)
 
 
 if __name__ == "__main__":

@@ -130,6 +130,14 @@ def _factor_tile(cur, nxt, data, off, a, b, c, d, S):
 @njit(cache=True, nogil=True)
 def _factor_single(cur, nxt, data, off, a, b, c, d):
     """``nxt = K cur`` for one vector."""
+    if d == 1 and b == 2 and c == 2:  # radix-2 last factor: 2x2 blocks, unrolled
+        for i in range(a):
+            t = off + 4 * i
+            x0 = cur[2 * i]
+            x1 = cur[2 * i + 1]
+            nxt[2 * i] = data[t] * x0 + data[t + 1] * x1
+            nxt[2 * i + 1] = data[t + 2] * x0 + data[t + 3] * x1
+        return
     if d == 1:
         t = off
         for i in range(a):
