@@ -47,7 +47,6 @@ class SketchOperatorMixin:
     def _to_state(self):
         state = {name: np.asarray(getattr(self, name)) for name in self._state_attributes}
         state["n_features_in_"] = self.n_features_in_
-        state["params"] = np.array(repr(sorted(self._simple_params().items())))
         for key, value in self._simple_params().items():
             state[f"param.{key}"] = value
         return state
@@ -62,7 +61,7 @@ class SketchOperatorMixin:
     @classmethod
     def _from_state(cls, state):
         params = {
-            k[len("param."):]: (v.item() if isinstance(v, np.ndarray) else v)
+            k[len("param."):]: (np.asarray(v).item() if np.ndim(v) == 0 else v)
             for k, v in state.items()
             if k.startswith("param.")
         }
@@ -70,7 +69,8 @@ class SketchOperatorMixin:
         op = cls(**params)
         for name in cls._state_attributes:
             value = state[name]
-            setattr(op, name, value.item() if np.ndim(value) == 0 else np.asarray(value))
+            value = np.asarray(value)
+            setattr(op, name, value.item() if value.ndim == 0 else value)
         op.n_features_in_ = int(np.asarray(state["n_features_in_"]))
         op.operator_id_ = op._compute_operator_id()
         return op
