@@ -32,7 +32,7 @@ def test_empty_sketch_is_neutral(sketcher_and_data):
     empty = Sketch.empty(3, (32,), complex, sketcher.operator_id_)
     assert (empty + s) == s and (s + empty) == s
     with pytest.raises(ValueError, match="empty"):
-        empty.mean
+        _ = empty.mean
 
 
 def test_merge_refuses_other_operators_and_objects(sketcher_and_data):
