@@ -61,7 +61,7 @@ class _SLOPEBase(BaseEstimator):
     """Parameters, validation and the sorted-penalty fit shared by the estimators."""
 
     _parameter_constraints: dict = {
-        "alpha": [Interval(Real, 0, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="neither")],
         "penalty": [StrOptions(set(PENALTIES))],
         "lambdas": [StrOptions(set(LAMBDA_KINDS)), "array-like"],
         "q": [Interval(Real, 0, 1, closed="neither")],
@@ -163,7 +163,7 @@ class SLOPERegression(RegressorMixin, _SLOPEBase):
     Parameters
     ----------
     alpha : float, default=1.0
-        Overall regularisation strength (multiplies the weights).
+        Overall regularisation strength (multiplies the weights), > 0.
     penalty : {"l1", "mcp", "scad", "log", "lq"}, default="l1"
         The scalar penalty applied to the sorted magnitudes.
     lambdas : {"bh", "gaussian", "oscar", "lasso"} or array-like of shape \
@@ -288,8 +288,6 @@ class SLOPERegression(RegressorMixin, _SLOPEBase):
         lam = self.alpha * self.lambdas_
         design = Design(X, self.fit_intercept)
         beta, b0 = self._start(p)
-        if self.alpha == 0 or not np.any(lam > 0):
-            lam = np.zeros(p)
         beta, b0, n_iter, gap, converged = self._fit_l1(design, y, lam, beta, b0)
         if self.penalty == "l1":
             self._warn(converged, "duality gap")
