@@ -1,0 +1,229 @@
+"""Compressive k-means against KMeans, MiniBatchKMeans and pycle's CL-OMPR.
+
+Run ``python benchmarks/bench_kmeans.py`` (about 10 minutes on a busy 2-core machine);
+``--huge`` adds the n = 1e7 streamed run, ``--quick`` runs 3 seeds and n = 1e5 only.
+
+Tables:
+
+1. quality on the benchmark of the notes (K = d = 10, centres ~ N(0, 1.5² K^{2/d} I),
+   unit clusters, n = 1e5, 10 seeds), at m = 10 K d and m = 2 K d: SSE relative to
+   KMeans(n_init=10) on the same data, seeds within 2 %, centroid error (in cluster
+   standard deviations, Hungarian matching, against the true centres and against the
+   KMeans centroids) when all clusters are found, decode time. Both decoders decode
+   the *same* sketch.
+2. fit time and peak memory (tracemalloc; the data itself excluded) at n = 1e5, 1e6
+   (and 1e7 streamed in chunks with ``--huge``) for CompressiveKMeans,
+   KMeans(n_init=10), MiniBatchKMeans and pycle's CL-OMPR, as ratios to ours.
+3. scikit-learn's digits: adjusted Rand index of compressive k-means and KMeans on
+   standardised pixels and on a spectral embedding.
+
+BLAS and OpenMP are pinned to one thread before NumPy is imported.
+"""
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import argparse  # noqa: E402
+import time  # noqa: E402
+import tracemalloc  # noqa: E402
+import warnings  # noqa: E402
+
+import numpy as np  # noqa: E402
+from sklearn.cluster import KMeans, MiniBatchKMeans  # noqa: E402
+from sklearn.datasets import load_digits  # noqa: E402
+from sklearn.manifold import SpectralEmbedding  # noqa: E402
+from sklearn.metrics import adjusted_rand_score  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+
+from skfrugal.cluster import CompressiveKMeans  # noqa: E402
+from skfrugal.datasets import make_gmm  # noqa: E402
+from skfrugal.metrics import centroid_error, sse_ratio  # noqa: E402
+
+K = D = 10
+
+
+def _timed(fn):
+    start = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - start
+
+
+def _timed_memory(fn):
+    tracemalloc.start()
+    start = time.perf_counter()
+    out = fn()
+    elapsed = time.perf_counter() - start
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return out, elapsed, peak
+
+
+def _pycle_fit(X, m, seed):
+    import pycle.compressive_learning as cl
+    import pycle.sketching as pk
+
+    np.random.seed(seed)  # noqa: NPY002 - pycle draws from the global NumPy state
+    Sigma = pk.estimate_Sigma(X, 500, n0=min(5000, X.shape[0]), verbose=0)
+    Omega = pk.drawFrequencies("AR", X.shape[1], m, Sigma)
+    Phi = pk.SimpleFeatureMap("ComplexExponential", Omega)
+    z = pk.computeSketch(X, Phi)
+    bounds = np.array([X.min(axis=0), X.max(axis=0)])
+    solver = cl.CLOMP_CKM(Phi, K, bounds, z)
+    solver.fit_once()
+    return solver.get_centroids()
+
+
+def quality(seeds, n):
+    print(f"\n## 1. Quality: K=d={K}, n={n:.0e}, {len(seeds)} seeds "
+          "(SSE ratio to KMeans(n_init=10); centroid error in cluster std)\n")
+    rows = {}
+    for seed in seeds:
+        X, _, centers, _, _ = make_gmm(n, D, K, random_state=seed)
+        ref = KMeans(K, n_init=10, random_state=seed).fit(X)
+        for factor in (10, 2):
+            m = factor * K * D
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                ss = CompressiveKMeans(K, sketch_size=m, random_state=seed).fit(X)
+                t_decode = []
+                for decoder in ("sketch_and_shift", "cl_ompr"):
+                    est = CompressiveKMeans(K, decoder=decoder, random_state=seed)
+                    _, t = _timed(lambda est=est, sk=ss.sketch_: est.fit_sketch(sk))
+                    t_decode.append(t)
+                    ratio = sse_ratio(X, est.cluster_centers_, ref.cluster_centers_)
+                    err_true = centroid_error(est.cluster_centers_, centers, reduce="max")
+                    err_km = centroid_error(est.cluster_centers_, ref.cluster_centers_,
+                                            reduce="max")
+                    rows.setdefault((factor, decoder), []).append(
+                        (ratio, err_true, err_km, t))
+    header = (f"| {'m':>7} | {'decoder':<16} | {'within 2%':>9} | {'median SSE ratio':>16} | "
+              f"{'worst SSE ratio':>15} | {'err vs true (found)':>19} | "
+              f"{'err vs KMeans (found)':>21} | {'decode s (median)':>17} |")
+    print(header)
+    print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
+    for (factor, decoder), vals in rows.items():
+        vals = np.array(vals)
+        ok = vals[:, 0] <= 1.02
+        found = vals[:, 1] < 1.0  # every true centre has an estimate within 1 std
+        err_t = f"{np.median(vals[found, 1]):.3f} ({found.sum()})" if found.any() else "-"
+        err_k = f"{np.median(vals[found, 2]):.3f}" if found.any() else "-"
+        print(f"| {f'{factor}Kd={factor * K * D}':>7} | {decoder:<16} | "
+              f"{f'{ok.sum()}/{len(ok)}':>9} | {np.median(vals[:, 0]):>16.4f} | "
+              f"{vals[:, 0].max():>15.4f} | {err_t:>19} | {err_k:>21} | "
+              f"{np.median(vals[:, 3]):>17.2f} |")
+    print("\nerror columns: median over the seeds where all clusters are found (count in "
+          "brackets) of the largest matched centroid distance, in cluster std.")
+
+
+def _chunks(n, seed, chunk):
+    # the same mixture, drawn chunk by chunk (centres fixed by the seed)
+    _, _, centers, _, _ = make_gmm(1, D, K, random_state=seed)
+    rng = np.random.default_rng(seed + 1000)
+    for start in range(0, n, chunk):
+        b = min(chunk, n - start)
+        yield centers[rng.integers(K, size=b)] + rng.standard_normal((b, D))
+
+
+def speed(sizes, huge, with_pycle):
+    print("\n## 2. Fit time and peak memory (tracemalloc, data excluded), seed 0\n")
+    header = (f"| {'n':>6} | {'method':<28} | {'fit s':>8} | {'time / ours':>11} | "
+              f"{'peak MB':>9} | {'memory / ours':>13} | {'SSE / KMeans':>12} |")
+    print(header)
+    print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
+    for n in sizes:
+        X, _, _, _, _ = make_gmm(n, D, K, random_state=0)
+        results = []
+        ours, t, mem = _timed_memory(
+            lambda X=X: CompressiveKMeans(K, random_state=0).fit(X))
+        results.append(("CompressiveKMeans (S&S)", t, mem, ours.cluster_centers_))
+        km, t, mem = _timed_memory(lambda X=X: KMeans(K, n_init=10, random_state=0).fit(X))
+        results.append(("KMeans(n_init=10)", t, mem, km.cluster_centers_))
+        mb, t, mem = _timed_memory(
+            lambda X=X: MiniBatchKMeans(K, n_init=3, random_state=0).fit(X))
+        results.append(("MiniBatchKMeans", t, mem, mb.cluster_centers_))
+        if with_pycle:
+            try:
+                c, t, mem = _timed_memory(lambda X=X: _pycle_fit(X, 10 * K * D, 0))
+                results.append(("pycle 1.2 CL-OMPR", t, mem, c))
+            except Exception as exc:  # pragma: no cover - depends on the installed pycle
+                print(f"pycle failed: {exc!r}")
+        t0, m0 = results[0][1], results[0][2]
+        for name, t, mem, c in results:
+            print(f"| {n:>6.0e} | {name:<28} | {t:>8.2f} | {t / t0:>11.2f} | "
+                  f"{mem / 2**20:>9.1f} | {mem / m0:>13.2f} | "
+                  f"{sse_ratio(X, c, km.cluster_centers_):>12.4f} |")
+        del X
+    if huge:
+        n, chunk = 10**7, 10**6
+        _, _, centers, _, _ = make_gmm(1, D, K, random_state=0)
+        est = CompressiveKMeans(K, random_state=0)
+
+        def stream_ours():
+            sketcher = None
+            for X in _chunks(n, 0, chunk):
+                if sketcher is None:  # fit the operator on the first chunk
+                    est.partial_fit(X)
+                    sketcher = est.sketcher_
+                else:
+                    est.sketch_ = est.sketch_ + sketcher.sketch(X)
+            return est.fit_sketch(est.sketch_)
+
+        _, t, mem = _timed_memory(stream_ours)
+        mbk = MiniBatchKMeans(K, random_state=0)
+
+        def stream_mb():
+            for X in _chunks(n, 0, chunk):
+                mbk.partial_fit(X)
+            return mbk
+
+        _, t_mb, mem_mb = _timed_memory(stream_mb)
+        Xtest = next(_chunks(10**5, 7, 10**5))
+        ratio = (-est.score(Xtest)) / (-mbk.score(Xtest))
+        print(f"| {n:>6.0e} | {'CompressiveKMeans streamed':<28} | {t:>8.2f} | {1.0:>11.2f} | "
+              f"{mem / 2**20:>9.1f} | {1.0:>13.2f} | {'-':>12} |")
+        print(f"| {n:>6.0e} | {'MiniBatchKMeans.partial_fit':<28} | {t_mb:>8.2f} | "
+              f"{t_mb / t:>11.2f} | {mem_mb / 2**20:>9.1f} | {mem_mb / mem:>13.2f} | "
+              f"{'-':>12} |")
+        print(f"(n=1e7, chunks of 1e6 generated on the fly; SSE on fresh data, ours / "
+              f"MiniBatchKMeans: {ratio:.4f})")
+
+
+def digits():
+    print("\n## 3. Digits (1797 x 64, 10 classes): adjusted Rand index\n")
+    X, y = load_digits(return_X_y=True)
+    feats = {
+        "standardised pixels": StandardScaler().fit_transform(X),
+        "spectral embedding (10)": SpectralEmbedding(10, random_state=0).fit_transform(X),
+    }
+    header = (f"| {'features':<24} | {'ARI ours vs truth':>17} | {'ARI KMeans vs truth':>19} | "
+              f"{'ARI ours vs KMeans':>18} | {'SSE ours / KMeans':>17} |")
+    print(header)
+    print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
+    for name, F in feats.items():
+        km = KMeans(10, n_init=10, random_state=0).fit(F)
+        ours = CompressiveKMeans(10, random_state=0).fit(F)
+        print(f"| {name:<24} | {adjusted_rand_score(y, ours.labels_):>17.3f} | "
+              f"{adjusted_rand_score(y, km.labels_):>19.3f} | "
+              f"{adjusted_rand_score(km.labels_, ours.labels_):>18.3f} | "
+              f"{ours.inertia_ / km.inertia_:>17.4f} |")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="3 seeds, n=1e5 only")
+    parser.add_argument("--huge", action="store_true", help="add the 1e7 streamed run")
+    parser.add_argument("--no-pycle", action="store_true", help="skip pycle")
+    args = parser.parse_args()
+    # warm-up: imports and first calls (no numba kernels in skfrugal.cluster)
+    Xw, *_ = make_gmm(2000, D, K, random_state=0)
+    CompressiveKMeans(K, random_state=0).fit(Xw)
+    seeds = range(3) if args.quick else range(10)
+    quality(seeds, 10**5)
+    speed([10**5] if args.quick else [10**5, 10**6], args.huge, not args.no_pycle)
+    digits()
+
+
+if __name__ == "__main__":
+    main()
