@@ -297,7 +297,7 @@ class SLOPERegressionCV(RegressorMixin, _SLOPEBase):
         The refitted model.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has string feature names.
 
     See Also

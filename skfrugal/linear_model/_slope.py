@@ -166,10 +166,10 @@ class SLOPERegression(RegressorMixin, _SLOPEBase):
         Overall regularisation strength (multiplies the weights), > 0.
     penalty : {"l1", "mcp", "scad", "log", "lq"}, default="l1"
         The scalar penalty applied to the sorted magnitudes.
-    lambdas : {"bh", "gaussian", "oscar", "lasso"} or array-like of shape \
-            (n_features,), default="bh"
-        Weight sequence: a name for :func:`skfrugal.proximal.lambda_sequence` or a
-        non-negative, non-increasing array.
+    lambdas : str or array-like of shape (n_features,), default="bh"
+        Weight sequence: ``"bh"``, ``"gaussian"``, ``"oscar"`` or ``"lasso"`` (see
+        :func:`skfrugal.proximal.lambda_sequence`), or a non-negative,
+        non-increasing array.
     q : float, default=0.1
         False discovery rate level of the ``"bh"`` and ``"gaussian"`` sequences.
     gamma : float, default=3.0
@@ -212,7 +212,7 @@ class SLOPERegression(RegressorMixin, _SLOPEBase):
         The weight sequence used (before multiplication by ``alpha``).
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has string feature names.
 
     See Also
@@ -336,9 +336,9 @@ class SLOPEClassifier(ClassifierMixin, _SLOPEBase):
         Overall regularisation strength.
     penalty : {"l1", "mcp", "scad", "log", "lq"}, default="l1"
         The scalar penalty applied to the sorted magnitudes.
-    lambdas : {"bh", "gaussian", "oscar", "lasso"} or array-like of shape \
-            (n_features,), default="bh"
-        Weight sequence.
+    lambdas : str or array-like of shape (n_features,), default="bh"
+        Weight sequence: ``"bh"``, ``"gaussian"``, ``"oscar"`` or ``"lasso"``, or a
+        non-negative, non-increasing array.
     q : float, default=0.1
         False discovery rate level of the ``"bh"`` and ``"gaussian"`` sequences.
     gamma : float, default=3.0
@@ -381,7 +381,7 @@ class SLOPEClassifier(ClassifierMixin, _SLOPEBase):
         The weight sequence used (before multiplication by ``alpha``).
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when X has string feature names.
 
     See Also
