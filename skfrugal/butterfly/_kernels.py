@@ -154,7 +154,15 @@ def _factor_single(cur, nxt, data, off, a, b, c, d):
             row0 = (i * b + j) * d
             t0 = off + (i * b + j) * c * d
             in0 = i * c * d
-            if c == 2:
+            if c == 2 and d >= 8:  # slices: no aliasing, the loop vectorises
+                o = nxt[row0 : row0 + d]
+                u = data[t0 : t0 + d]
+                v = data[t0 + d : t0 + 2 * d]
+                x = cur[in0 : in0 + d]
+                y = cur[in0 + d : in0 + 2 * d]
+                for l in range(d):
+                    o[l] = u[l] * x[l] + v[l] * y[l]
+            elif c == 2:
                 for l in range(d):
                     nxt[row0 + l] = (
                         data[t0 + l] * cur[in0 + l] + data[t0 + d + l] * cur[in0 + d + l]

@@ -190,7 +190,7 @@ class ButterflyMatrix(LinearOperator):
     # -- products ------------------------------------------------------------------
     def _apply(self, X, samples_first):
         X = np.asarray(X)
-        dtype = _kernel_dtype(self.dtype, X.dtype)
+        dtype = self.dtype if X.dtype == self.dtype else _kernel_dtype(self.dtype, X.dtype)
         data = self._data if self._data.dtype == dtype else self._data.astype(dtype)
         X = np.ascontiguousarray(X, dtype=dtype)
         if not X.flags.writeable:  # one kernel signature: never a read-only array type
@@ -233,6 +233,18 @@ class ButterflyMatrix(LinearOperator):
         if X.ndim != 2 or X.shape[1] != self.shape[1]:
             raise ValueError(f"X must have shape (n_samples, {self.shape[1]}), got {X.shape}")
         return self._apply(X, True)
+
+    def __matmul__(self, other):
+        # fast path for one vector (LinearOperator's generic checks cost more than the
+        # product itself for n up to a few thousands)
+        if (
+            isinstance(other, np.ndarray)
+            and other.ndim == 1
+            and other.shape[0] == self.shape[1]
+            and other.dtype == self.dtype
+        ):
+            return self._apply(other.reshape(-1, 1), False).reshape(-1)
+        return super().__matmul__(other)
 
     def _matmat(self, X):
         return self._apply(X, False)
