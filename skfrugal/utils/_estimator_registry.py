@@ -51,6 +51,16 @@ def _compressive_kmeans_instances():
     ]
 
 
+def _compressive_gmm_instances():
+    from skfrugal.mixture import CompressiveGaussianMixture
+
+    return [
+        CompressiveGaussianMixture(n_components=2, random_state=0),
+        CompressiveGaussianMixture(n_components=2, covariance_type="spherical",
+                                   decoder="cl_ompr", random_state=0),
+    ]
+
+
 def _slope_instances(name):
     def instances():
         from skfrugal import linear_model
@@ -108,6 +118,7 @@ def registered_instances(estimator_class):
             "every public estimator must be registered for the common checks"
         )
     return [clone(est) for est in TEST_INSTANCES[name]()]
+    "CompressiveGaussianMixture": _compressive_gmm_instances,
 
 
 def expected_failed_checks(estimator):
