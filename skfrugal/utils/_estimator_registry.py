@@ -88,6 +88,7 @@ TEST_INSTANCES = {
     "SLOPERegression": _slope_instances("SLOPERegression"),
     "SLOPERegressionCV": _slope_instances("SLOPERegressionCV"),
     "CompressiveKMeans": _compressive_kmeans_instances,
+    "CompressiveGaussianMixture": _compressive_gmm_instances,
     "ButterflyApproximation": _butterfly_instances("ButterflyApproximation"),
     "ButterflyFactorization": _butterfly_instances("ButterflyFactorization"),
     "ButterflyRandomProjection": _butterfly_instances("ButterflyRandomProjection"),
@@ -118,7 +119,6 @@ def registered_instances(estimator_class):
             "every public estimator must be registered for the common checks"
         )
     return [clone(est) for est in TEST_INSTANCES[name]()]
-    "CompressiveGaussianMixture": _compressive_gmm_instances,
 
 
 def expected_failed_checks(estimator):
