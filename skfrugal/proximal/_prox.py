@@ -7,6 +7,7 @@ import numpy as np
 from skfrugal.proximal._pava import (
     PENALTY_CODES,
     lq_threshold,
+    make_keys,
     pav_scatter,
     prefilter,
 )
@@ -151,10 +152,13 @@ def prox_sorted_unchecked(y, lam, code, step, param, return_clusters=False):
     idx = np.empty(p, dtype=np.int64)
     mags = np.empty(p)
     m = prefilter(y, threshold, idx, mags)
-    order = np.argsort(mags[:m])
+    keys = np.empty(m, dtype=np.uint64)
+    mask = make_keys(mags, m, keys)
+    keys.sort()
     out = np.zeros(p)
     labels = np.zeros(p if return_clusters else 0, dtype=np.int64)
-    pav_scatter(y, idx, mags, order, lam, code, step, param, out, labels, return_clusters)
+    pav_scatter(y, idx, mags, keys, mask, lam, code, step, param, out, labels,
+                return_clusters)
     if return_clusters:
         return out, labels
     return out
@@ -197,7 +201,10 @@ def prox_sorted(
     force; it is not guaranteed to be the global minimiser.
 
     Entries with ``|x_i|`` at or below the scalar threshold of ``step * lambdas[-1]``
-    are zero whatever the others and are left out of the sort.
+    are zero whatever the others and are left out of the sort. The others are sorted
+    by NumPy's ``sort`` on integer keys that carry the index in the low bits of the
+    magnitude's bit pattern (several times faster than ``argsort``); an insertion
+    pass then restores the exact order before PAV.
 
     Parameters
     ----------
@@ -259,8 +266,10 @@ def prox_sorted(
     step = _real(step, "step", low=0.0)
     lam = check_lambdas(lambdas, y.shape[0])
     code, param = penalty_param(penalty, step, lam[0], gamma, a, eps, q)
-    res = prox_sorted_unchecked(y, lam, code, step, param, return_clusters=True)
-    out = res[0].astype(np.float32) if dtype == np.float32 else res[0]
+    res = prox_sorted_unchecked(y, lam, code, step, param, return_clusters=return_clusters)
+    out = res[0] if return_clusters else res
+    if dtype == np.float32:
+        out = out.astype(np.float32)
     return (out, res[1]) if return_clusters else out
 
 
