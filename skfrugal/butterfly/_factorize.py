@@ -94,16 +94,25 @@ def _split(R, shape, r_fixed, allowed, orthonormalize):
         else:
             ZvH = Zv.swapaxes(-1, -2)
         G = Zv @ ZvH
-        w, V = np.linalg.eigh(G)
-        w, V = w[..., ::-1], V[..., ::-1]
-        r = _choose_rank(np.maximum(w, 0.0), r_fixed, allowed)
+        V = np.linalg.eigh(G)[1][..., ::-1]  # eigenvectors, largest eigenvalue first
         VH = np.conj(V.swapaxes(-1, -2)) if V.dtype.kind == "c" else V.swapaxes(-1, -2)
-        R_next = np.empty((a, p, r, q, C2, d_last), dtype=R.dtype)
-        np.matmul(VH[..., :r, :], Zv, out=R_next.transpose(0, 3, 1, 5, 2, 4))
-        drop = 0.0
-        if r < b:
-            D = VH[..., r:, :] @ Zv
-            drop = float(np.vdot(D, D).real)
+        if r_fixed is None:
+            # choosing the rank needs tail energies below the Gram's resolution
+            # (eps * sigma_1^2): take them from the rows of V^H Z, not from w
+            W = VH @ Zv
+            energy = np.einsum("...ij,...ij->...i", W, W.conj()).real
+            r = _choose_rank(energy, None, allowed)
+            R_next = np.empty((a, p, r, q, C2, d_last), dtype=R.dtype)
+            R_next.transpose(0, 3, 1, 5, 2, 4)[...] = W[..., :r, :]
+            drop = float(energy[..., r:].sum())
+        else:
+            r = min(r_fixed, b)
+            R_next = np.empty((a, p, r, q, C2, d_last), dtype=R.dtype)
+            np.matmul(VH[..., :r, :], Zv, out=R_next.transpose(0, 3, 1, 5, 2, 4))
+            drop = 0.0
+            if r < b:
+                D = VH[..., r:, :] @ Zv
+                drop = float(np.vdot(D, D).real)
         U = V[..., :r]
     else:
         U, s, Vh = np.linalg.svd(Zv, full_matrices=False)
