@@ -79,6 +79,11 @@ def test_known_transforms_are_recovered():
     assert butterfly_factorize(C, rank=1).relative_error > 0.5
     B = butterfly_factorize(C, rank=4, permutation="auto")
     assert B.permutation == "columns" and rel(C, B.toarray()) < 1e-12
+    # rank="auto" with a tight tolerance discovers these ranks (tail energies far below
+    # the Gram matrices' resolution are resolved)
+    auto = butterfly_factorize(C, rank="auto", tol=1e-10, permutation="auto")
+    assert auto.ranks == B.ranks and auto.n_params == B.n_params
+    assert rel(C, auto.toarray()) < 1e-12
 
 
 @pytest.mark.parametrize("complex_", [False, True])
