@@ -44,6 +44,8 @@ class ButterflyFactorization(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     tol : float, default=None
         Target relative Frobenius error; chooses the ranks with ``rank="auto"``, else a
         :class:`ToleranceNotMetWarning` is emitted when it is missed.
+    order : {"l2r", "balanced"}, default="l2r"
+        Order of the splits (see :func:`butterfly_factorize`).
     orthonormalize : bool, default=True
         Orthonormal left factors (error guarantee, error for free).
     permutation : None, "auto" or (row_perm, col_perm), default=None
@@ -98,6 +100,7 @@ class ButterflyFactorization(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         "architecture": [StrOptions({"auto", "dyadic", "monarch"}), list, tuple],
         "rank": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"}), list],
         "tol": [Interval(numbers.Real, 0, None, closed="left"), None],
+        "order": [StrOptions({"l2r", "balanced"})],
         "orthonormalize": ["boolean"],
         "permutation": [StrOptions({"auto"}), tuple, None],
         "pad": ["boolean"],
@@ -108,6 +111,7 @@ class ButterflyFactorization(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         architecture="auto",
         rank=1,
         tol=None,
+        order="l2r",
         orthonormalize=True,
         permutation=None,
         pad=False,
@@ -115,6 +119,7 @@ class ButterflyFactorization(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         self.architecture = architecture
         self.rank = rank
         self.tol = tol
+        self.order = order
         self.orthonormalize = orthonormalize
         self.permutation = permutation
         self.pad = pad
@@ -142,6 +147,7 @@ class ButterflyFactorization(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             architecture=self.architecture,
             rank=self.rank,
             tol=self.tol,
+            order=self.order,
             orthonormalize=self.orthonormalize,
             permutation=self.permutation,
             pad=self.pad,

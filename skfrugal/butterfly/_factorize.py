@@ -163,6 +163,34 @@ def _l2r(A, chain, ranks, budget, orthonormalize):
     return factors, chosen, np.array(dropped)
 
 
+def _balanced(A, chain, ranks, orthonormalize):
+    """Balanced-tree hierarchical factorization: split each chain segment in its middle.
+
+    Each split is the same optimal block SVD as in :func:`_l2r`, applied to the product
+    patterns of the two halves. The discarded energies no longer add up to the error
+    (the halves are not isometries), so the caller measures it on the dense residual.
+    """
+    pats = chain.patterns(ranks)
+    a0, d_last = chain.a0, chain.d_last
+    R = _diagonal_blocks(A, a0, prod(chain.row_radices), prod(chain.col_radices), d_last)
+    factors = [None] * len(pats)
+    stack = [(R, 0, len(pats) - 1)]
+    while stack:
+        R, i, j = stack.pop()
+        if i == j:
+            factors[i] = np.ascontiguousarray(R).reshape(pats[i])
+            continue
+        m = (i + j) // 2
+        a_i, b_i, _, d_i = pats[i]
+        a_n, _, _, _ = pats[m + 1]
+        d_m, (a_j, _, c_j, d_j) = pats[m][3], pats[j]
+        shape = (a_i, b_i * d_i // d_m, d_m // d_j, a_n // a_i, c_j * a_j // a_n, d_j)
+        left, right, _, _ = _split(R, shape, ranks[m], 0.0, orthonormalize)
+        stack.append((left, i, m))
+        stack.append((right, m + 1, j))
+    return factors
+
+
 def _candidate_permutations(chain, permutation, shape):
     """Return a list of ``(name, row_perm, col_perm)`` to try."""
     m, n = shape
@@ -217,6 +245,7 @@ def butterfly_factorize(
     architecture="auto",
     rank=1,
     tol=None,
+    order="l2r",
     orthonormalize=True,
     permutation=None,
     pad=False,
@@ -248,10 +277,17 @@ def butterfly_factorize(
         it chooses the ranks; with fixed ranks it is checked. When the result misses
         it (fixed ranks too small, or energy of ``A`` outside an explicit support), a
         :class:`ToleranceNotMetWarning` is emitted.
+    order : {"l2r", "balanced"}, default="l2r"
+        Order of the splits. ``"l2r"`` peels one factor at a time from the left: with
+        ``orthonormalize`` it carries the error guarantee and the free error, and it is
+        the fastest here. ``"balanced"`` splits each segment of the chain in its middle
+        (the tree of ``pyfaust.fact.butterfly(type="bbtree")``): exact butterflies are
+        still recovered, but the error is measured on the dense residual, has no
+        guarantee, and ``rank="auto"`` is not available.
     orthonormalize : bool, default=True
         Keep the orthonormal singular vectors in the left factors (error guarantee and
-        free error). ``False`` splits ``sqrt(σ)`` between both factors (the classical
-        variant; its error is computed from the dense residual).
+        free error in the ``"l2r"`` order). ``False`` splits ``sqrt(σ)`` between both
+        factors (the classical variant; its error is computed from the dense residual).
     permutation : None, "auto" or (row_perm, col_perm), default=None
         Permutations such that ``A[row_perm][:, col_perm]`` is factorized.
         ``"auto"`` tries the identity, the digit reversal of the rows and that of the
@@ -308,6 +344,10 @@ def butterfly_factorize(
     ranks = _validate_rank(rank, tol)
     if not isinstance(orthonormalize, (bool, np.bool_)):
         raise ValueError(f"orthonormalize must be a bool, got {orthonormalize!r}")
+    if order not in ("l2r", "balanced"):
+        raise ValueError(f"order must be 'l2r' or 'balanced', got {order!r}")
+    if order == "balanced" and ranks is None:
+        raise ValueError("rank='auto' needs order='l2r' (the free error chooses the ranks)")
     m, n = A.shape
     explicit = not isinstance(architecture, str)
     if explicit:
@@ -345,10 +385,19 @@ def butterfly_factorize(
     with blas_single_thread():
         for name, row_perm, col_perm in _candidate_permutations(chain, permutation, target):
             B = _factorize_permuted(
-                A_full, chain, ranks, budget, orthonormalize, row_perm, col_perm, (m, n), out_dtype
+                A_full,
+                chain,
+                ranks,
+                budget,
+                order,
+                orthonormalize,
+                row_perm,
+                col_perm,
+                (m, n),
+                out_dtype,
             )
             B.permutation = name
-            if not orthonormalize or target != (m, n):
+            if order == "balanced" or not orthonormalize or target != (m, n):
                 residual = A - B.toarray()
                 B.relative_error = _relative(float(np.vdot(residual, residual).real), total)
             key = (B.n_params if ranks is None else 0, B.relative_error)
@@ -378,7 +427,9 @@ def _validate_tol(tol):
     return float(tol)
 
 
-def _factorize_permuted(A, chain, ranks, budget, orthonormalize, row_perm, col_perm, shape, dtype):
+def _factorize_permuted(
+    A, chain, ranks, budget, order, orthonormalize, row_perm, col_perm, shape, dtype
+):
     M, N = A.shape
     rp = np.arange(M) if row_perm is None else np.asarray(row_perm)
     cp = np.arange(N) if col_perm is None else np.asarray(col_perm)
@@ -387,8 +438,17 @@ def _factorize_permuted(A, chain, ranks, budget, orthonormalize, row_perm, col_p
             f"row_perm and col_perm must have lengths {M} and {N}, got {rp.shape} and {cp.shape}"
         )
     Ap = A[np.ix_(rp, cp)] if (row_perm is not None or col_perm is not None) else A
-    factors, _, dropped = _l2r(Ap, chain, ranks, budget, orthonormalize)
     total = float(np.vdot(A, A).real)
+    if order == "balanced":
+        factors = _balanced(Ap, chain, ranks, orthonormalize)
+        B = ButterflyMatrix(
+            [f.astype(dtype, copy=False) for f in factors],
+            row_perm=row_perm,
+            col_perm=col_perm,
+            shape=shape,
+        )
+        return B  # error measured on the dense residual by the caller
+    factors, _, dropped = _l2r(Ap, chain, ranks, budget, orthonormalize)
     B = ButterflyMatrix(
         [f.astype(dtype, copy=False) for f in factors],
         row_perm=row_perm,

@@ -216,3 +216,22 @@ def test_error_not_worse_than_reference_libraries():
     ours = butterfly_factorize(A).relative_error
     theirs = rel(A, fact.butterfly(A, type="bbtree").toarray())
     assert ours <= theirs * (1 + 1e-6)
+
+
+@pytest.mark.parametrize("complex_", [False, True])
+def test_balanced_order_recovers_exact_butterflies(complex_):
+    rng = np.random.default_rng(11)
+    for shape, rank in [((64, 64), 1), ((48, 80), 1), ((32, 32), 2)]:
+        pats = butterfly_patterns(*shape, rank=rank)
+        A = random_butterfly(pats, rng, complex_)
+        B = butterfly_factorize(A, rank=rank, order="balanced")
+        assert B.patterns == pats and rel(A, B.toarray()) <= 1e-12
+    # on noisy data its (dense) error is reported, and l2r is at least as good
+    noisy = A + 0.05 * np.linalg.norm(A) / 32 * rng.standard_normal(A.shape)
+    bal = butterfly_factorize(noisy, rank=2, order="balanced")
+    assert bal.relative_error == pytest.approx(rel(noisy, bal.toarray()), rel=1e-9)
+    assert butterfly_factorize(noisy, rank=2).relative_error <= bal.relative_error * (1 + 1e-9)
+    with pytest.raises(ValueError, match="order='l2r'"):
+        butterfly_factorize(A, rank="auto", tol=0.1, order="balanced")
+    with pytest.raises(ValueError, match="order must be"):
+        butterfly_factorize(A, order="right")
