@@ -54,7 +54,7 @@ def test_global_descent_recovers_a_mixture_from_a_nearby_start(diag):
 def test_sketch_and_shift_recovers_a_noiseless_mixture(seed):
     z, omega, centers, variances, weights, lower, upper = _problem(K=5, d=4, m=400,
                                                                    seed=seed)
-    res = sketch_and_shift(z, omega, 5, lower, upper, scale=0.05, tol=1e-12,
+    res = sketch_and_shift(z, omega, 5, lower, upper, scale=0.05, tol=1e-12, n_candidates=300,
                            random_state=np.random.RandomState(seed))
     dist, match = matched_centroid_distances(res.centers, centers)
     assert dist.max() < 1e-2
