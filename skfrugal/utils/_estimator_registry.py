@@ -30,6 +30,7 @@ def _butterfly_instances(name):
             return [
                 butterfly.ButterflyFactorization(pad=True),
                 butterfly.ButterflyFactorization(rank="auto", tol=0.5, pad=True),
+                butterfly.ButterflyFactorization(order="balanced", rank=2, pad=True),
             ]
         if name == "ButterflyRandomProjection":
             return [butterfly.ButterflyRandomProjection(n_components=5, random_state=0)]
