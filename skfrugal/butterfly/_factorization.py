@@ -59,9 +59,9 @@ class ButterflyFactorization(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         The approximation ``Â`` (a SciPy LinearOperator).
     relative_error_ : float
         ``‖A - Â‖_F / ‖A‖_F``.
-    split_errors_ : ndarray
+    split_errors_ : ndarray or None
         Relative squared error added by each split (first entry: energy outside the
-        support).
+        support); ``None`` for ``order="balanced"``.
     n_params_ : int
         Number of stored values of the factors.
     compression_ratio_ : float

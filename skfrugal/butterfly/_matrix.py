@@ -79,7 +79,7 @@ class ButterflyMatrix(LinearOperator):
     split_errors : ndarray or None
         When made by :func:`butterfly_factorize`: the squared Frobenius error added by
         each split (plus the energy of ``A`` outside the chain's support, first),
-        relative to ``‖A‖_F²``.
+        relative to ``‖A‖_F²`` (left-to-right order only).
     permutation : str or None
         When made by :func:`butterfly_factorize`: which permutation was kept
         (``"identity"``, ``"rows"``, ``"columns"`` or ``"given"``).
