@@ -205,6 +205,8 @@ def main():
     parser.add_argument("--quick", action="store_true", help="small run")
     parser.add_argument("--sections", default="compile,prox,fit,path",
                         help="comma-separated subset of compile,prox,fit,path")
+    parser.add_argument("--no-skglm", action="store_true", help="skip skglm's (slow) fits")
+    parser.add_argument("--repeats", type=int, default=3, help="repeats of each fit")
     args = parser.parse_args()
     sections = set(args.sections.split(","))
     if "compile" in sections:
@@ -219,8 +221,8 @@ def main():
             bench_prox([10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000],
                        repeats=7)
         if "fit" in sections:
-            bench_fit([5000] if args.quick else [5000, 10000], repeats=3,
-                      with_skglm=not args.quick)
+            bench_fit([5000] if args.quick else [5000, 10000], repeats=args.repeats,
+                      with_skglm=not (args.quick or args.no_skglm))
         if "path" in sections and not args.quick:
             bench_path(5000, repeats=1)
 

@@ -113,7 +113,7 @@ def slope_path(
     eps : float, default=1.0
         Log-sum parameter.
     lq_exponent : float, default=0.5
-        l_q exponent.
+        Exponent of the l_q penalty, in (0, 1).
     fit_intercept : bool, default=True
         Fit an intercept.
     max_iter : int, default=1000
@@ -261,7 +261,7 @@ class SLOPERegressionCV(RegressorMixin, _SLOPEBase):
     eps : float, default=1.0
         Log-sum parameter.
     lq_exponent : float, default=0.5
-        l_q exponent.
+        Exponent of the l_q penalty, in (0, 1).
     fit_intercept : bool, default=True
         Fit an intercept.
     max_iter : int, default=1000
