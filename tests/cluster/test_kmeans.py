@@ -172,3 +172,13 @@ def test_fit_sketch_bad_input(mixture):
         est.predict(X[:, :3])
     with pytest.raises(ValueError, match="n_samples=2 should be"):
         CompressiveKMeans(3).fit_sketch(sketcher.sketch(X[:2]))
+
+
+def test_fit_sketch_after_save_and_load(tmp_path, fitted):
+    from skfrugal.sketching import Sketch
+
+    path = tmp_path / "sketch.npz"
+    fitted.sketch_.save(path)
+    est = CompressiveKMeans(5, random_state=0).fit_sketch(Sketch.load(path))
+    dist, _ = matched_centroid_distances(est.cluster_centers_, fitted.cluster_centers_)
+    assert dist.max() < 1e-6
