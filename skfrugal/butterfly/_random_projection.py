@@ -3,6 +3,7 @@
 import numbers
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -143,7 +144,7 @@ class ButterflyRandomProjection(ClassNamePrefixFeaturesOutMixin, TransformerMixi
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Only its shape is used (and, with ``n_components="auto"``, its number of
             samples).
         y : Ignored
@@ -154,7 +155,7 @@ class ButterflyRandomProjection(ClassNamePrefixFeaturesOutMixin, TransformerMixi
         self : ButterflyRandomProjection
             The fitted transformer.
         """
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        X = validate_data(self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32])
         n_samples, n_features = X.shape
         if self.n_components == "auto":
             k = int(johnson_lindenstrauss_min_dim(n_samples, eps=self.eps))
@@ -180,8 +181,8 @@ class ButterflyRandomProjection(ClassNamePrefixFeaturesOutMixin, TransformerMixi
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            The data.
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The data (sparse rows are densified by chunks).
 
         Returns
         -------
@@ -189,7 +190,20 @@ class ButterflyRandomProjection(ClassNamePrefixFeaturesOutMixin, TransformerMixi
             The projected data, in the dtype of ``X`` (float32 or float64).
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        X = validate_data(
+            self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False
+        )
+        out = np.empty((X.shape[0], self.n_components_), dtype=X.dtype)
+        if sp.issparse(X):  # densify row chunks of about 8 MiB
+            X = X.tocsr()
+            step = max(1, (1 << 20) // max(1, X.shape[1]))
+            for start in range(0, X.shape[0], step):
+                out[start : start + step] = self._project(X[start : start + step].toarray())
+        else:
+            out[...] = self._project(X)
+        return out
+
+    def _project(self, X):
         n = self._n
         out = np.empty((X.shape[0], self.n_components_), dtype=X.dtype)
         for block, B in enumerate(self.butterflies_):
@@ -205,4 +219,5 @@ class ButterflyRandomProjection(ClassNamePrefixFeaturesOutMixin, TransformerMixi
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.input_tags.sparse = True
         return tags

@@ -108,6 +108,11 @@ def test_random_projection_shapes_norms_and_stacking():
     Y32 = rp.transform(X.astype(np.float32))
     assert Y32.dtype == np.float32
     np.testing.assert_allclose(Y32, rp.transform(X), rtol=1e-4, atol=1e-4)
+    # sparse input gives the dense projection of the densified data
+    import scipy.sparse as sp
+
+    Xs = sp.random(50, 20, density=0.2, format="csr", random_state=0)
+    np.testing.assert_allclose(rp.transform(Xs), rp.transform(Xs.toarray()), atol=1e-12)
     # same seed, same projection
     again = ButterflyRandomProjection(eps=0.5, random_state=0).fit(X).transform(X)
     np.testing.assert_array_equal(again, rp.transform(X))
