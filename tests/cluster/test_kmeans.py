@@ -182,3 +182,15 @@ def test_fit_sketch_after_save_and_load(tmp_path, fitted):
     est = CompressiveKMeans(5, random_state=0).fit_sketch(Sketch.load(path))
     dist, _ = matched_centroid_distances(est.cluster_centers_, fitted.cluster_centers_)
     assert dist.max() < 1e-6
+
+
+def test_fit_on_a_dask_array(mixture, reference):
+    da = pytest.importorskip("dask.array")
+    import dask
+
+    X = mixture[0]
+    with dask.config.set(scheduler="synchronous"):
+        est = CompressiveKMeans(5, random_state=0).fit(da.from_array(X, chunks=2500))
+    assert not hasattr(est, "labels_")
+    assert est.sketch_.n_samples == X.shape[0]
+    assert sse_ratio(X, est.cluster_centers_, reference.cluster_centers_) < 1.01
