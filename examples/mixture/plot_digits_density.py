@@ -1,7 +1,7 @@
 """
-==================================================
+======================================================
 Density estimation of handwritten digits from a sketch
-==================================================
+======================================================
 
 The 8x8 digits of :func:`sklearn.datasets.load_digits`, reduced to 8 principal
 components, modelled by Gaussian mixtures with diagonal covariances: learned by EM on

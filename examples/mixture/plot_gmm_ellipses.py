@@ -1,7 +1,7 @@
 """
-===========================================================
+=================================================================
 A Gaussian mixture from a sketch 1000 times smaller than the data
-===========================================================
+=================================================================
 
 Two hundred thousand 2-D samples of a mixture of four Gaussians with diagonal
 covariances are sketched into ``m = 5 (2d + 1) K = 100`` complex numbers: the
