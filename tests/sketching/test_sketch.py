@@ -74,3 +74,25 @@ def test_inconsistent_bounds_are_refused():
         Sketch(np.zeros(2), 1, np.zeros(2), np.zeros(3), np.zeros(2), np.zeros(2), "x")
     with pytest.raises(ValueError, match="n_samples"):
         Sketch(np.zeros(2), -1, np.zeros(2), np.zeros(2), np.zeros(2), np.zeros(2), "x")
+
+
+def test_check_sketch(sketcher_and_data):
+    from skfrugal.sketching import check_sketch
+
+    sketcher, X = sketcher_and_data
+    sketch = sketcher.sketch(X)
+    assert check_sketch(sketch, FourierSketcher, n_features=3) is sketcher
+    with pytest.raises(TypeError, match="Sketch"):
+        check_sketch(sketch.mean, FourierSketcher)
+    with pytest.raises(TypeError, match="made by a int"):
+        check_sketch(sketch, int)
+    with pytest.raises(ValueError, match="expected 4"):
+        check_sketch(sketch, FourierSketcher, n_features=4)
+    with pytest.raises(ValueError, match="at least 3000"):
+        check_sketch(sketch, FourierSketcher, min_samples=3000)
+    forged = Sketch(*sketch.stats, "another-id", sketcher)
+    with pytest.raises(ValueError, match="another operator"):
+        check_sketch(forged, FourierSketcher)
+    truncated = Sketch(sketch.feature_sum[:5], *sketch.stats[1:], sketch.operator_id, sketcher)
+    with pytest.raises(ValueError, match="does not match its operator"):
+        check_sketch(truncated, FourierSketcher)
