@@ -123,7 +123,7 @@ class CompressiveGaussianMixture(DensityMixin, BaseEstimator):
         Always True (kept for compatibility with scikit-learn's mixtures).
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when they are all strings.
 
     See Also
