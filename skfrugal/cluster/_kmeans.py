@@ -108,7 +108,7 @@ class CompressiveKMeans(ClusterMixin, TransformerMixin, BaseEstimator):
         Iterations of the decoder (mean-shift steps, or CL-OMPR iterations).
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when they are all strings.
 
     See Also
