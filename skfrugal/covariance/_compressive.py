@@ -1,0 +1,556 @@
+"""CompressiveGraphicalLasso and its cross-validated variant."""
+
+import math
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import _fit_context
+from sklearn.covariance import EmpiricalCovariance, empirical_covariance, log_likelihood
+from sklearn.model_selection import check_cv
+from sklearn.utils._available_if import available_if
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from skfrugal.covariance._decoder import decode_precision, moment_estimate, rank_one_forward
+from skfrugal.covariance._sketcher import CovarianceSketcher, centred_sketch
+from skfrugal.sketching import Sketch
+
+
+class CompressionWarning(UserWarning):
+    """The requested sketch is not smaller than the covariance it summarises."""
+
+
+def auto_sketch_size(n_features, n_edges=None):
+    """Default sketch size ``ceil((p + 2k) ln p)`` of the recovery guarantee.
+
+    Parameters
+    ----------
+    n_features : int
+        Dimension ``p``.
+    n_edges : int, default=None
+        Expected number of edges ``k``; default ``p`` (average degree 2, the regime
+        where compression pays). Then ``m = 3 p ln p``: 1382 for ``p = 100`` (27% of
+        the 5050 entries of the covariance), 3180 for ``p = 200`` (16%).
+
+    Returns
+    -------
+    sketch_size : int
+        At least 2.
+
+    Examples
+    --------
+    >>> from skfrugal.covariance import auto_sketch_size
+    >>> auto_sketch_size(100)
+    1382
+    """
+    k = n_features if n_edges is None else n_edges
+    return max(2, math.ceil((n_features + 2 * k) * math.log(max(n_features, 2))))
+
+
+def _check_compression(m, p):
+    full = p * (p + 1) // 2
+    if m >= full:
+        warnings.warn(
+            f"sketch_size={m} gives no compression: the empirical covariance of "
+            f"{p} features has only {full} distinct entries",
+            CompressionWarning,
+            stacklevel=4,
+        )
+
+
+def _check_sketch(sketch, expected_features=None):
+    if not isinstance(sketch, Sketch):
+        raise TypeError(f"sketch must be a skfrugal.sketching.Sketch, got {type(sketch).__name__}")
+    op = sketch.operator
+    if not isinstance(op, CovarianceSketcher):
+        raise ValueError(
+            "sketch must be made by a CovarianceSketcher, got a sketch of operator "
+            f"{type(op).__name__}"
+        )
+    if op.operator_id_ != sketch.operator_id:
+        raise ValueError(
+            f"the sketch's operator_id {sketch.operator_id!r} does not match its operator "
+            f"({op.operator_id_!r})"
+        )
+    p = sketch.n_features
+    if op.projections_.shape[0] != p:
+        raise ValueError(
+            f"the sketch has {p} features but its operator projects {op.projections_.shape[0]}"
+        )
+    if expected_features is not None and p != expected_features:
+        raise ValueError(
+            f"the sketch has {p} features, but the estimator is expecting "
+            f"{expected_features} features"
+        )
+    if p < 2:
+        raise ValueError(f"a graphical model needs at least 2 features, the sketch has {p}")
+    if sketch.n_samples < 2:
+        raise ValueError(
+            f"the sketch holds n_samples={sketch.n_samples}; at least 2 are required"
+        )
+    if not np.all(np.isfinite(sketch.feature_sum)):
+        raise ValueError("the sketch contains NaN or infinity")
+
+
+class CompressiveGraphicalLasso(EmpiricalCovariance):
+    """Sparse precision matrix (a Gaussian graph) decoded from a compressed sketch.
+
+    The data are reduced, in one pass, to ``m`` random rank-one projections of their
+    covariance, ``y_j = a_jᵀ Ĉ a_j`` (a :class:`CovarianceSketcher` sketch; it also
+    keeps the per-feature means and variances, so centring is exact and the diagonal
+    of ``Ĉ`` is known), and the precision matrix is decoded from the sketch by
+    minimising ``(m/4) ||A(Θ^{-1}) - y||² + alpha ||Θ||_{1,off}`` with graphical-lasso
+    denoising steps (see :func:`decode_precision`). Memory is ``m + 4p`` floats,
+    whatever the number of samples; sketches of chunks merge by addition, so the data
+    may be streamed (:meth:`partial_fit`), distributed (Dask arrays), or sketched
+    elsewhere and decoded here (:meth:`fit_sketch`).
+
+    ``alpha`` has the units of :class:`sklearn.covariance.GraphicalLasso` ``alpha``:
+    with ``m ≥ p(p+1)/2`` the decoder's fixed points approach the full-data graphical
+    lasso at the same ``alpha``. Decoding costs more than a full-data graphical lasso
+    (``O(m p²)`` per iteration plus an inner solve): the sketch pays for memory,
+    mergeability and privacy, not speed.
+
+    Parameters
+    ----------
+    alpha : float, default=0.01
+        Off-diagonal ℓ1 penalty.
+    sketch_size : "auto" or int, default="auto"
+        Number of projections ``m``. ``"auto"`` is :func:`auto_sketch_size`,
+        ``ceil((p + 2k) ln p)`` with the edge count estimated as ``k = p``. A
+        :class:`CompressionWarning` is raised when ``m >= p(p+1)/2`` (then storing the
+        covariance is cheaper; for dense graphs there is no compression regime).
+    max_iter : int, default=100
+        Maximum number of decoder iterations.
+    tol : float, default=1e-4
+        Relative change of the covariance at which the decoder stops.
+    inner_max_iter : int, default=100
+        Newton iterations of each inner graphical-lasso solve.
+    assume_centered : bool, default=False
+        If True, decode the second-moment matrix (the mean is not subtracted).
+    batch_size : "auto" or int, default="auto"
+        Rows per batch when sketching.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the projections.
+
+    Attributes
+    ----------
+    location_ : ndarray of shape (n_features,)
+        Exact mean of the sketched data (zeros if ``assume_centered``).
+    covariance_ : ndarray of shape (n_features, n_features)
+        Decoded covariance ``Θ^{-1}``.
+    precision_ : ndarray of shape (n_features, n_features)
+        Decoded sparse precision ``Θ`` (positive definite).
+    n_iter_ : int
+        Number of decoder iterations.
+    sketch_residual_ : float
+        Relative residual ``||A(Σ) - y|| / ||y||`` of the decoded covariance.
+    sketch_ : Sketch
+        The sketch decoded (the running sketch after :meth:`partial_fit`).
+    sketcher_ : CovarianceSketcher
+        The operator that made ``sketch_``.
+    n_features_in_ : int
+        Number of features.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when they are all strings.
+
+    See Also
+    --------
+    CompressiveGraphicalLassoCV : Chooses ``alpha`` by cross-validation.
+    GraphicalLasso : The full-data estimator (same objective, fast solver).
+    CovarianceSketcher : The sketch operator.
+
+    References
+    ----------
+    .. [1] T. Vayer, É. Lasalle, R. Gribonval, P. Gonçalves, "Compressive recovery of
+       sparse precision matrices", arXiv:2311.04673.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skfrugal.covariance import CompressiveGraphicalLasso
+    >>> from skfrugal.datasets import make_sparse_precision, sample_gaussian_graph
+    >>> prec = make_sparse_precision(10, n_edges=8, random_state=0)
+    >>> X = sample_gaussian_graph(2000, prec, random_state=0)
+    >>> model = CompressiveGraphicalLasso(alpha=0.1, sketch_size=40, random_state=0)
+    >>> model = model.fit(X)
+    >>> model.precision_.shape, model.sketch_.feature_sum.shape
+    ((10, 10), (40,))
+    >>> bool(np.all(np.linalg.eigvalsh(model.precision_) > 0))
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "sketch_size": [StrOptions({"auto"}), Interval(Integral, 2, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="neither")],
+        "inner_max_iter": [Interval(Integral, 1, None, closed="left")],
+        "assume_centered": ["boolean"],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    store_precision = True  # read by EmpiricalCovariance.get_precision
+
+    def __init__(self, alpha=0.01, *, sketch_size="auto", max_iter=100, tol=1e-4,
+                 inner_max_iter=100, assume_centered=False, batch_size="auto",
+                 random_state=None):
+        self.alpha = alpha
+        self.sketch_size = sketch_size
+        self.max_iter = max_iter
+        self.tol = tol
+        self.inner_max_iter = inner_max_iter
+        self.assume_centered = assume_centered
+        self.batch_size = batch_size
+        self.random_state = random_state
+
+    def _sketch_size(self, p):
+        m = auto_sketch_size(p) if self.sketch_size == "auto" else int(self.sketch_size)
+        _check_compression(m, p)
+        return m
+
+    def _make_sketcher(self, X):
+        return CovarianceSketcher(
+            self._sketch_size(X.shape[1]), batch_size=self.batch_size,
+            random_state=self.random_state,
+        ).fit(X)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Sketch X in one pass and decode the sparse precision matrix.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data (at least 2 samples and 2 features).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : CompressiveGraphicalLasso
+            The fitted estimator.
+        """
+        X = validate_data(self, X, ensure_min_features=2, ensure_min_samples=2)
+        op = self._make_sketcher(X)
+        self._decode(op.sketch(X), warm_start=False)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Add a chunk of samples to the sketch and decode the merged sketch.
+
+        The first call fits the sketch operator on its chunk (only the mean is taken
+        from it, for numerical precision); later chunks are added to ``sketch_`` and
+        the decoder is warm-started from the previous precision matrix.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A chunk of the stream.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : CompressiveGraphicalLasso
+            The estimator, decoded from all chunks seen so far.
+        """
+        first = not hasattr(self, "sketch_")
+        X = validate_data(self, X, reset=first, ensure_min_features=2 if first else 1)
+        if first:
+            op = self._make_sketcher(X)
+            sketch = op.sketch(X)
+        else:
+            sketch = self.sketch_ + self.sketcher_.sketch(X)
+        if sketch.n_samples < 2:
+            self.sketch_, self.sketcher_ = sketch, sketch.operator
+            return self
+        self._decode(sketch, warm_start=not first and hasattr(self, "precision_"))
+        return self
+
+    def fit_sketch(self, sketch):
+        """Decode a sketch made elsewhere by a :class:`CovarianceSketcher`.
+
+        Parameters
+        ----------
+        sketch : Sketch
+            A covariance sketch (for instance the sum of sketches computed on several
+            machines with the same fitted operator).
+
+        Returns
+        -------
+        self : CompressiveGraphicalLasso
+            The fitted estimator.
+        """
+        self._validate_params()
+        _check_sketch(sketch)
+        for attr in ("feature_names_in_",):
+            if hasattr(self, attr):
+                delattr(self, attr)
+        self.n_features_in_ = sketch.n_features
+        self._decode(sketch, warm_start=False)
+        return self
+
+    def _decode(self, sketch, warm_start, alpha=None):
+        _check_sketch(sketch)
+        alpha = self.alpha if alpha is None else alpha
+        y, diagonal, location = centred_sketch(sketch, self.assume_centered)
+        if np.any(diagonal <= 0):
+            bad = int(np.flatnonzero(diagonal <= 0)[0])
+            raise ValueError(
+                f"feature {bad} is constant in the sketched data (variance {diagonal[bad]}); "
+                "a precision matrix needs positive variances: drop constant features"
+            )
+        init = self.precision_ if warm_start else None
+        cov, prec, n_iter, residual, _ = decode_precision(
+            y, sketch.operator.projections_, diagonal, float(alpha),
+            max_iter=self.max_iter, tol=self.tol, inner_max_iter=self.inner_max_iter,
+            precision_init=init,
+        )
+        self.sketch_ = sketch
+        self.sketcher_ = sketch.operator
+        self.n_features_in_ = sketch.n_features
+        self.location_ = location
+        self.covariance_ = cov
+        self.precision_ = prec
+        self.n_iter_ = n_iter
+        self.sketch_residual_ = residual
+
+    def sketch_score(self, sketch):
+        """Minus the relative squared sketch residual of the model on another sketch.
+
+        Parameters
+        ----------
+        sketch : Sketch
+            A sketch of held-out data made by the same operator as ``sketch_``.
+
+        Returns
+        -------
+        score : float
+            ``-||A(covariance_) - y||² / ||y||²`` (higher is better).
+        """
+        check_is_fitted(self)
+        if sketch.operator_id != self.sketch_.operator_id:
+            raise ValueError(
+                f"the sketch was made by operator {sketch.operator_id!r}, not by the "
+                f"fitted operator {self.sketch_.operator_id!r}"
+            )
+        y = centred_sketch(sketch, self.assume_centered)[0]
+        r = rank_one_forward(sketch.operator.projections_, self.covariance_) - y
+        return -float(r @ r) / float(y @ y)
+
+
+class CompressiveGraphicalLassoCV(CompressiveGraphicalLasso):
+    """Compressive graphical lasso with ``alpha`` chosen by cross-validation.
+
+    One sketch operator is fitted; each fold's training sketch is the sum of the
+    other folds' sketches, decoded along a decreasing ``alpha`` grid with warm
+    starts. Folds are scored by the Gaussian log-likelihood of the held-out samples
+    (``scoring="log_likelihood"``, needs the raw held-out rows, available in
+    :meth:`fit`) or by the held-out sketch residual (``scoring="sketch_residual"``,
+    needs only sketches: :meth:`fit_sketch` takes per-chunk sketches as the folds).
+    The model is then decoded from the whole sketch at the best ``alpha``.
+
+    Parameters
+    ----------
+    alphas : int or array-like of float, default=6
+        The grid, or its length: geometric from ``alpha_max`` (the largest
+        off-diagonal entry of the one-shot moment estimate) down to
+        ``alpha_max / 20``.
+    cv : int, cross-validation generator or iterable, default=3
+        Folds for :meth:`fit` (see :func:`sklearn.model_selection.check_cv`).
+    scoring : {"log_likelihood", "sketch_residual"}, default="log_likelihood"
+        Held-out criterion used by :meth:`fit`.
+    sketch_size, max_iter, tol, inner_max_iter, assume_centered, batch_size, \
+random_state
+        As in :class:`CompressiveGraphicalLasso`.
+
+    Attributes
+    ----------
+    alpha_ : float
+        The chosen ``alpha``.
+    cv_results_ : dict of ndarray
+        ``alphas``, ``mean_test_score``, ``std_test_score`` and
+        ``split{k}_test_score``.
+    location_, covariance_, precision_, n_iter_, sketch_residual_, sketch_, \
+sketcher_, n_features_in_, feature_names_in_
+        As in :class:`CompressiveGraphicalLasso`, for the refit at ``alpha_``.
+
+    See Also
+    --------
+    CompressiveGraphicalLasso : The estimator at a fixed ``alpha``.
+
+    Examples
+    --------
+    >>> from skfrugal.covariance import CompressiveGraphicalLassoCV
+    >>> from skfrugal.datasets import make_sparse_precision, sample_gaussian_graph
+    >>> prec = make_sparse_precision(8, n_edges=6, random_state=0)
+    >>> X = sample_gaussian_graph(1500, prec, random_state=0)
+    >>> model = CompressiveGraphicalLassoCV(alphas=4, sketch_size=30, random_state=0)
+    >>> model = model.fit(X)
+    >>> bool(model.alpha_ in model.cv_results_["alphas"])
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **{k: v for k, v in CompressiveGraphicalLasso._parameter_constraints.items()
+           if k != "alpha"},
+        "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "cv": ["cv_object"],
+        "scoring": [StrOptions({"log_likelihood", "sketch_residual"})],
+    }
+
+    def __init__(self, *, alphas=6, cv=3, scoring="log_likelihood", sketch_size="auto",
+                 max_iter=100, tol=1e-4, inner_max_iter=100, assume_centered=False,
+                 batch_size="auto", random_state=None):
+        self.alphas = alphas
+        self.cv = cv
+        self.scoring = scoring
+        self.sketch_size = sketch_size
+        self.max_iter = max_iter
+        self.tol = tol
+        self.inner_max_iter = inner_max_iter
+        self.assume_centered = assume_centered
+        self.batch_size = batch_size
+        self.random_state = random_state
+
+    def _alpha_grid(self, sketch):
+        if not isinstance(self.alphas, Integral):
+            grid = np.sort(np.asarray(self.alphas, dtype=np.float64))[::-1]
+            if grid.ndim != 1 or grid.size == 0 or np.any(grid < 0):
+                raise ValueError(f"alphas must be non-negative numbers, got {self.alphas!r}")
+            return grid
+        y, diagonal, _ = centred_sketch(sketch, self.assume_centered)
+        S = moment_estimate(y, sketch.operator.projections_, diagonal)
+        bound = np.sqrt(np.outer(diagonal, diagonal))
+        off = np.minimum(np.abs(S), bound)
+        np.fill_diagonal(off, 0.0)
+        alpha_max = float(off.max())
+        if alpha_max <= 0:
+            alpha_max = float(diagonal.mean())
+        return alpha_max * np.logspace(0, -np.log10(20), int(self.alphas))
+
+    def _path(self, sketch, grid):
+        fits = []
+        init = None
+        y, diagonal, _ = centred_sketch(sketch, self.assume_centered)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", category=UserWarning)
+            for a in grid:
+                cov, prec, _, _, _ = decode_precision(
+                    y, sketch.operator.projections_, diagonal, float(a),
+                    max_iter=self.max_iter, tol=self.tol,
+                    inner_max_iter=self.inner_max_iter, precision_init=init,
+                )
+                fits.append((cov, prec))
+                init = prec
+        return fits
+
+    def _store_cv(self, grid, scores):
+        scores = np.asarray(scores)  # (n_folds, n_alphas)
+        mean = scores.mean(axis=0)
+        best = int(np.argmax(mean))
+        self.alpha_ = float(grid[best])
+        self.cv_results_ = {"alphas": grid, "mean_test_score": mean,
+                            "std_test_score": scores.std(axis=0)}
+        for k, row in enumerate(scores):
+            self.cv_results_[f"split{k}_test_score"] = row
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Choose ``alpha`` by cross-validation on fold sketches, then refit.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : CompressiveGraphicalLassoCV
+            The fitted estimator.
+        """
+        X = validate_data(self, X, ensure_min_features=2, ensure_min_samples=2)
+        op = self._make_sketcher(X)
+        cv = check_cv(self.cv)
+        folds = list(cv.split(X))
+        whole = op.sketch(X)
+        grid = self._alpha_grid(whole)
+        scores = []
+        for train, test in folds:
+            fits = self._path(op.sketch(X[train]), grid)
+            if self.scoring == "log_likelihood":
+                S_test = empirical_covariance(X[test], assume_centered=self.assume_centered)
+                scores.append([log_likelihood(S_test, prec) for _, prec in fits])
+            else:
+                scores.append(self._residual_scores(op.sketch(X[test]), fits))
+        self._store_cv(grid, scores)
+        self._decode(whole, warm_start=False, alpha=self.alpha_)
+        return self
+
+    def _residual_scores(self, test_sketch, fits):
+        y = centred_sketch(test_sketch, self.assume_centered)[0]
+        A = test_sketch.operator.projections_
+        return [-float(np.sum((rank_one_forward(A, cov) - y) ** 2)) / float(y @ y)
+                for cov, _ in fits]
+
+    def fit_sketch(self, sketches):
+        """Choose ``alpha`` by leave-one-sketch-out residual, then decode their sum.
+
+        Parameters
+        ----------
+        sketches : list of Sketch
+            At least two sketches of disjoint chunks of the data, made by the same
+            :class:`CovarianceSketcher` (for instance one per file or per worker).
+
+        Returns
+        -------
+        self : CompressiveGraphicalLassoCV
+            The fitted estimator.
+        """
+        self._validate_params()
+        if isinstance(sketches, Sketch) or len(sketches) < 2:
+            raise ValueError(
+                "fit_sketch of the CV estimator needs a list of at least 2 sketches "
+                "(the folds)"
+            )
+        for s in sketches:
+            _check_sketch(s)
+        whole = sum(sketches[1:], sketches[0])
+        grid = self._alpha_grid(whole)
+        scores = []
+        for k, held_out in enumerate(sketches):
+            rest = [s for j, s in enumerate(sketches) if j != k]
+            fits = self._path(sum(rest[1:], rest[0]), grid)
+            scores.append(self._residual_scores(held_out, fits))
+        self._store_cv(grid, scores)
+        if hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        self._decode(whole, warm_start=False, alpha=self.alpha_)
+        return self
+
+    @available_if(lambda self: False)
+    def partial_fit(self, X, y=None):
+        """Not available: cross-validation needs held-out folds.
+
+        Sketch the stream in chunks with a :class:`CovarianceSketcher` and call
+        :meth:`fit_sketch` on the chunk sketches.
+
+        Parameters
+        ----------
+        X : array-like
+            Ignored.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : CompressiveGraphicalLassoCV
+            Never returned.
+        """
+        raise AttributeError("CompressiveGraphicalLassoCV has no partial_fit")
