@@ -36,9 +36,8 @@ print(f"sketch: {cgmm.sketch_.mean.size} complex numbers, {ratio:.0f} times smal
 # The two mixtures, and their log-likelihood on fresh samples of the true mixture.
 # With this seed, EM's single k-means initialisation (scikit-learn's default
 # ``n_init=1``) ends in a local optimum that splits one cluster and merges two others;
-# ``n_init=10`` would find the right mixture, at ten times the cost of a pass over the
-# data each iteration. The decoder climbs the sketched density from many starts at
-# once and does not need restarts.
+# ``n_init=10`` would find the right mixture, at ten times the cost. The decoder
+# climbs the sketched density from many starts at once and needs no restart.
 labels_test = rng.choice(4, size=20_000, p=weights)
 X_test = means[labels_test] + stds[labels_test] * rng.standard_normal((20_000, 2))
 fig, axes = plt.subplots(1, 2, figsize=(10, 4.8), sharex=True, sharey=True)
