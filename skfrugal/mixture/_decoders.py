@@ -66,8 +66,11 @@ def normalized_correlation_and_gradient(mean, variance, residual, frequencies, o
     Returns
     -------
     value : float
+        ``N / √Q``.
     grad_mean : ndarray of shape (d,)
+        Gradient with respect to ``μ``.
     grad_variance : ndarray of the shape of ``variance``
+        Gradient with respect to the variance(s).
     """
     spherical = metric is not None
     s2 = variance * metric if spherical else variance

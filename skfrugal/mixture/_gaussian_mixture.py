@@ -314,6 +314,7 @@ class CompressiveGaussianMixture(DensityMixin, BaseEstimator):
         Returns
         -------
         labels : ndarray of shape (n_samples,)
+            Index of the most likely component of each sample.
         """
         return self.fit(X).predict(X)
 
@@ -426,6 +427,7 @@ class CompressiveGaussianMixture(DensityMixin, BaseEstimator):
         Returns
         -------
         log_prob : ndarray of shape (n_samples,)
+            ``log Σ_k w_k N(x_i | μ_k, Σ_k)`` for each sample.
         """
         return logsumexp(self._weighted_log_prob(X), axis=1)
 
@@ -442,6 +444,7 @@ class CompressiveGaussianMixture(DensityMixin, BaseEstimator):
         Returns
         -------
         log_likelihood : float
+            Mean of :meth:`score_samples` over X, in nats per sample.
         """
         return float(self.score_samples(X).mean())
 
@@ -456,6 +459,7 @@ class CompressiveGaussianMixture(DensityMixin, BaseEstimator):
         Returns
         -------
         resp : ndarray of shape (n_samples, n_components)
+            Posterior probabilities (each row sums to one).
         """
         wlp = self._weighted_log_prob(X)
         return np.exp(wlp - logsumexp(wlp, axis=1)[:, None])
@@ -471,6 +475,7 @@ class CompressiveGaussianMixture(DensityMixin, BaseEstimator):
         Returns
         -------
         labels : ndarray of shape (n_samples,)
+            Index of the component of largest posterior probability.
         """
         return self._weighted_log_prob(X).argmax(axis=1)
 
@@ -490,6 +495,7 @@ class CompressiveGaussianMixture(DensityMixin, BaseEstimator):
         Returns
         -------
         bic : float
+            ``-2 n · score(X) + p log n`` with ``p`` free parameters.
         """
         n = np.shape(X)[0]
         return -2.0 * self.score(X) * n + self._n_parameters() * np.log(n)
@@ -505,6 +511,7 @@ class CompressiveGaussianMixture(DensityMixin, BaseEstimator):
         Returns
         -------
         aic : float
+            ``-2 n · score(X) + 2 p`` with ``p`` free parameters.
         """
         return -2.0 * self.score(X) * np.shape(X)[0] + 2 * self._n_parameters()
 
