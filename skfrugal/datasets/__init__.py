@@ -1,6 +1,12 @@
 """skfrugal.datasets."""
 
+from skfrugal.datasets._covariance import make_sparse_precision, sample_gaussian_graph
 from skfrugal.datasets._mixtures import make_gmm
 from skfrugal.datasets._slope import make_correlated_regression
 
-__all__ = ["make_correlated_regression", "make_gmm"]
+__all__ = [
+    "make_correlated_regression",
+    "make_gmm",
+    "make_sparse_precision",
+    "sample_gaussian_graph",
+]

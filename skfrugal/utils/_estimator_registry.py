@@ -83,8 +83,38 @@ def _slope_instances(name):
     return instances
 
 
+def _covariance_sketcher_instances():
+    from skfrugal.covariance import CovarianceSketcher
+
+    return [CovarianceSketcher(sketch_size=15, random_state=0)]
+
+
+def _graphical_lasso_instances():
+    from skfrugal.covariance import GraphicalLasso
+
+    return [GraphicalLasso(alpha=0.05), GraphicalLasso(alpha=0.05, solver="admm")]
+
+
+def _compressive_glasso_instances():
+    from skfrugal.covariance import CompressiveGraphicalLasso
+
+    return [CompressiveGraphicalLasso(alpha=0.05, sketch_size=12, max_iter=20,
+                                      random_state=0)]
+
+
+def _compressive_glasso_cv_instances():
+    from skfrugal.covariance import CompressiveGraphicalLassoCV
+
+    return [CompressiveGraphicalLassoCV(alphas=3, cv=2, sketch_size=12, max_iter=20,
+                                        random_state=0)]
+
+
 # class name -> callable returning the instances to check
 TEST_INSTANCES = {
+    "CompressiveGraphicalLasso": _compressive_glasso_instances,
+    "CompressiveGraphicalLassoCV": _compressive_glasso_cv_instances,
+    "CovarianceSketcher": _covariance_sketcher_instances,
+    "GraphicalLasso": _graphical_lasso_instances,
     "SLOPEClassifier": _slope_instances("SLOPEClassifier"),
     "SLOPERegression": _slope_instances("SLOPERegression"),
     "SLOPERegressionCV": _slope_instances("SLOPERegressionCV"),
