@@ -11,7 +11,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skfrugal.mixture._decode import DECODERS, decode_gmm
-from skfrugal.sketching import FourierSketcher, Sketch
+from skfrugal.sketching import FourierSketcher, check_sketch
 from skfrugal.sketching._frequencies import FREQUENCY_LAWS
 
 _SEED_MAX = np.iinfo(np.int32).max
@@ -371,27 +371,8 @@ class CompressiveGaussianMixture(DensityMixin, BaseEstimator):
             Fitted estimator.
         """
         self._validate_params()
-        if not isinstance(sketch, Sketch):
-            raise TypeError(f"sketch must be a Sketch, got {type(sketch).__name__}")
-        op = sketch.operator
-        if not isinstance(op, FourierSketcher):
-            raise TypeError(
-                "sketch must be made by a FourierSketcher (sketch.operator), got "
-                f"{type(op).__name__}"
-            )
-        check_is_fitted(op)
-        if op.operator_id_ != sketch.operator_id:
-            raise ValueError(
-                f"the sketch's operator_id {sketch.operator_id!r} does not match its "
-                f"operator's {op.operator_id_!r}: the sketch was made by another operator"
-            )
+        op = check_sketch(sketch, FourierSketcher)
         d, m = op.frequencies_.shape
-        if sketch.n_features != d or sketch.feature_sum.shape != (m,):
-            raise ValueError(
-                f"the sketch (n_features={sketch.n_features}, shape "
-                f"{sketch.feature_sum.shape}) does not match its operator "
-                f"(n_features={d}, sketch_size={m})"
-            )
         self._check_sketch_size(m, d)
         self._check_n_samples(sketch.n_samples)
         rng = check_random_state(self.random_state)
