@@ -135,11 +135,12 @@ def decode_precision(y, A, diagonal, alpha, *, max_iter=100, tol=1e-4,
     n_iter = 0
     obj = 0.25 * m * float(r @ r) + alpha * _offdiag_l1(Theta)
     history = [obj]
+    gamma_max, last_change = 1.0, np.inf
     for n_iter in range(1, max_iter + 1):
         G = 0.5 * m * rank_one_adjoint(A, r)
         np.fill_diagonal(G, 0.0)
         accepted = False
-        for _ in range(30):
+        for _ in range(8):
             S = Sigma - gamma * G
             np.fill_diagonal(S, diagonal)
             S = _clip_spectrum(S, floor)
@@ -160,6 +161,10 @@ def decode_precision(y, A, diagonal, alpha, *, max_iter=100, tol=1e-4,
                 accepted = True
                 break
             gamma *= 0.5
+        if not accepted and last_change <= 100.0 * tol:
+            # near a fixed point the map need not decrease F any more: stop there
+            converged = True
+            break
         if not accepted:
             warnings.warn(
                 f"the compressive decoder could not make an acceptable step at iteration "
@@ -178,7 +183,13 @@ def decode_precision(y, A, diagonal, alpha, *, max_iter=100, tol=1e-4,
         if change <= tol:
             converged = True
             break
-        gamma = min(1.0, 2.0 * gamma)
+        # damping: an iteration that moves more than the previous one oscillates
+        # (γ beyond the map's contraction range on the null space of A): halve γ
+        # for the next step; otherwise let it grow back slowly
+        if change > last_change:
+            gamma_max = max(gamma_max * 0.5, 1e-3)
+        gamma = min(gamma_max, 1.25 * gamma)
+        last_change = change
     if not np.all(np.isfinite(Theta)) or not _cholesky(Theta)[1]:
         raise FloatingPointError(
             "the compressive decoder diverged: its precision matrix is not positive "

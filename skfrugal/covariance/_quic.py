@@ -62,8 +62,8 @@ def _newton_direction(S, W, X, alpha, free_i, free_j, max_sweeps, sweep_tol, D, 
     """
     p = S.shape[0]
     n_free = free_i.shape[0]
-    sweep = 0
-    for sweep in range(1, max_sweeps + 1):
+    n_sweeps = 0
+    for n_sweeps in range(1, max_sweeps + 1):  # noqa: B007 (returned)
         change = 0.0
         size = 0.0
         for k in range(n_free):
@@ -105,7 +105,7 @@ def _newton_direction(S, W, X, alpha, free_i, free_j, max_sweeps, sweep_tol, D, 
                         U[j, t] += mu * W[i, t]
         if change <= sweep_tol * size:
             break
-    return sweep
+    return n_sweeps
 
 
 def _cholesky(A):
