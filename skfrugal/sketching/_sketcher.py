@@ -19,6 +19,9 @@ from skfrugal.sketching._frequencies import FREQUENCY_LAWS, draw_frequencies
 from skfrugal.sketching._operator import SketchOperatorMixin
 from skfrugal.sketching._scale import estimate_scale
 
+# rows of the subsample on which scale="auto" is estimated
+_SCALE_SAMPLES = 10000
+
 
 def fourier_sketch_chunk(X, frequencies, mean, std, dtype="float32", batch_size=None):
     """Sketch statistics of one chunk under a Fourier operator (runs on Dask workers).
@@ -221,19 +224,28 @@ class FourierSketcher(
             rows = np.sort(rng.choice(n, n_sub, replace=False))
             sample = np.asarray(X[rows].compute(), dtype=np.float64)
         else:
+            # batched moments: no n x d temporary (sketch_chunk with no frequency)
+            _, _, _, _, mean, m2 = sketch_chunk(X, np.zeros((d, 0)), np.zeros(d), np.float64)
+            std = np.sqrt(m2 / n)
             sample = X
-            mean, std = X.mean(axis=0, dtype=np.float64), X.std(axis=0, dtype=np.float64)
         if self.standardize:
             std = np.where(std > 1e-12 * np.maximum(1.0, np.abs(mean)), std, 1.0)
             self.mean_, self.std_ = np.asarray(mean, dtype=np.float64), np.asarray(std)
         else:
             self.mean_, self.std_ = np.zeros(d), np.ones(d)
         if self.scale == "auto":
+            if sample.shape[0] > _SCALE_SAMPLES:
+                # the rows estimate_scale would draw, drawn here so that only they are
+                # standardised (the same random stream as estimating on all of X)
+                rows = rng.choice(sample.shape[0], _SCALE_SAMPLES, replace=False)
+                sample = sample[np.sort(rows)]
             standardized = (np.asarray(sample, dtype=np.float64) - self.mean_) / self.std_
             if sample.shape[0] < 2 or not np.any(standardized.var(axis=0) > 0):
                 self.scale_ = 1.0  # nothing to estimate from: one point or constant data
             else:
-                self.scale_ = estimate_scale(standardized, random_state=rng)
+                self.scale_ = estimate_scale(
+                    standardized, n_samples=_SCALE_SAMPLES, random_state=rng
+                )
         else:
             self.scale_ = float(self.scale)
         self.frequencies_ = draw_frequencies(
