@@ -19,7 +19,7 @@ DEMO_MODULES = {
     "slope": "skfrugal.linear_model._demo",
     "butterfly": "skfrugal.butterfly._demo",
 }
-DEFAULT_DEMO = "sketch"
+DEFAULT_DEMO = "kmeans"
 
 
 def _available_demos():
