@@ -2,7 +2,7 @@
 Recovering a graph from a compressed sketch
 ===========================================
 
-A sparse Gaussian graphical model with ``p = 40`` variables is sampled, the samples
+A sparse Gaussian graphical model with ``p = 30`` variables is sampled, the samples
 are reduced to a :class:`~skfrugal.covariance.CovarianceSketcher` sketch of ``m``
 rank-one projections, and :class:`~skfrugal.covariance.CompressiveGraphicalLasso`
 decodes the precision matrix. We compare, at each memory budget, with the graphical
@@ -22,11 +22,11 @@ from skfrugal.datasets import make_sparse_precision, sample_gaussian_graph
 from skfrugal.metrics import edge_f1_score
 
 warnings.simplefilter("ignore")
-p, n = 40, 2000
-precision = make_sparse_precision(p, n_edges=50, random_state=0)
+p, n = 30, 2000
+precision = make_sparse_precision(p, n_edges=40, random_state=0)
 X = sample_gaussian_graph(n, precision, random_state=1)
 full_size = p * (p + 1) // 2
-alphas = (0.05, 0.1, 0.15, 0.2, 0.3)
+alphas = (0.1, 0.2, 0.3)
 
 
 def best_fit(fit):
@@ -42,7 +42,7 @@ f1_sketch, f1_sub, estimates = [], [], {}
 for r in ratios:
     m = int(r * full_size)
     f1, theta = best_fit(lambda a, m=m: CompressiveGraphicalLasso(
-        alpha=a, sketch_size=m, random_state=0).fit(X).precision_)
+        alpha=a, sketch_size=m, tol=1e-3, max_iter=50, random_state=0).fit(X).precision_)
     f1_sketch.append(f1)
     estimates[r] = theta
     sub = X[: max(2, m // p)]
@@ -77,3 +77,5 @@ ax.set_ylim(0, 1.05)
 ax.legend(loc="lower right")
 fig.tight_layout()
 plt.show()
+print("F1 sketch:", np.round(f1_sketch, 2), "subsample:", np.round(f1_sub, 2),
+      f"full data: {f1_full:.2f}")
