@@ -100,7 +100,9 @@ def _split(R, shape, r_fixed, allowed, orthonormalize):
             # choosing the rank needs tail energies below the Gram's resolution
             # (eps * sigma_1^2): take them from the rows of V^H Z, not from w
             W = VH @ Zv
-            energy = np.einsum("...ij,...ij->...i", W, W.conj()).real
+            energy = (W.real**2).sum(-1)
+            if W.dtype.kind == "c":
+                energy += (W.imag**2).sum(-1)
             r = _choose_rank(energy, None, allowed)
             R_next = np.empty((a, p, r, q, C2, d_last), dtype=R.dtype)
             R_next.transpose(0, 3, 1, 5, 2, 4)[...] = W[..., :r, :]
@@ -131,7 +133,11 @@ def _split(R, shape, r_fixed, allowed, orthonormalize):
     return factor, R_next.reshape(a * p, r * q, C2, d_last), drop, r
 
 
-def _l2r(A, chain, ranks, budget, orthonormalize):
+class _TooManyParams(Exception):
+    """A candidate permutation was abandoned: it already needs more parameters than allowed."""
+
+
+def _l2r(A, chain, ranks, budget, orthonormalize, max_params=None):
     """Left-to-right hierarchical factorization of ``A`` on ``chain``.
 
     ``ranks`` is a list of ints or ``None`` (choose each rank within ``budget``, an
@@ -157,6 +163,8 @@ def _l2r(A, chain, ranks, budget, orthonormalize):
         factor, R, drop, r = _split(R, (a, b, q, p, C2, d_last), r_fixed, allowed, orthonormalize)
         dropped.append(drop)
         factors.append(factor)
+        if max_params is not None and sum(f.size for f in factors) > max_params:
+            raise _TooManyParams
         chosen.append(r)
         previous = r
     factors.append(np.ascontiguousarray(R))
@@ -381,9 +389,42 @@ def butterfly_factorize(
         A_full = A
     total = float(np.vdot(A, A).real)
     budget = (tol**2) * total if tol is not None else 0.0
+    candidates = _candidate_permutations(chain, permutation, target)
+    # rank="auto" on a wrong permutation can need ranks (and time) far beyond the dense
+    # matrix: abandon a candidate once it needs more parameters than the dense matrix or
+    # than the best candidate so far (and if all are abandoned, run the first one fully)
+    search = ranks is None and len(candidates) > 1 and order == "l2r"
     best = None
     with blas_single_thread():
-        for name, row_perm, col_perm in _candidate_permutations(chain, permutation, target):
+        for name, row_perm, col_perm in candidates:
+            limit = None
+            if search:
+                limit = m * n if best is None else min(m * n, best[1].n_params)
+            try:
+                B = _factorize_permuted(
+                    A_full,
+                    chain,
+                    ranks,
+                    budget,
+                    order,
+                    orthonormalize,
+                    row_perm,
+                    col_perm,
+                    (m, n),
+                    out_dtype,
+                    max_params=limit,
+                )
+            except _TooManyParams:
+                continue
+            B.permutation = name
+            if order == "balanced" or not orthonormalize or target != (m, n):
+                residual = A - B.toarray()
+                B.relative_error = _relative(float(np.vdot(residual, residual).real), total)
+            key = (B.n_params if ranks is None else 0, B.relative_error)
+            if best is None or key < best[0]:
+                best = (key, B)
+        if best is None:  # every candidate exceeded the dense size: keep the first one
+            name, row_perm, col_perm = candidates[0]
             B = _factorize_permuted(
                 A_full,
                 chain,
@@ -397,12 +438,10 @@ def butterfly_factorize(
                 out_dtype,
             )
             B.permutation = name
-            if order == "balanced" or not orthonormalize or target != (m, n):
+            if not orthonormalize or target != (m, n):
                 residual = A - B.toarray()
                 B.relative_error = _relative(float(np.vdot(residual, residual).real), total)
-            key = (B.n_params if ranks is None else 0, B.relative_error)
-            if best is None or key < best[0]:
-                best = (key, B)
+            best = (None, B)
     B = best[1]
     if tol is not None and B.relative_error > tol * (1 + 1e-9) + 1e-15:
         warnings.warn(
@@ -428,7 +467,17 @@ def _validate_tol(tol):
 
 
 def _factorize_permuted(
-    A, chain, ranks, budget, order, orthonormalize, row_perm, col_perm, shape, dtype
+    A,
+    chain,
+    ranks,
+    budget,
+    order,
+    orthonormalize,
+    row_perm,
+    col_perm,
+    shape,
+    dtype,
+    max_params=None,
 ):
     M, N = A.shape
     rp = np.arange(M) if row_perm is None else np.asarray(row_perm)
@@ -448,7 +497,7 @@ def _factorize_permuted(
             shape=shape,
         )
         return B  # error measured on the dense residual by the caller
-    factors, _, dropped = _l2r(Ap, chain, ranks, budget, orthonormalize)
+    factors, _, dropped = _l2r(Ap, chain, ranks, budget, orthonormalize, max_params)
     B = ButterflyMatrix(
         [f.astype(dtype, copy=False) for f in factors],
         row_perm=row_perm,

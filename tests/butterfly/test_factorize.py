@@ -235,3 +235,16 @@ def test_balanced_order_recovers_exact_butterflies(complex_):
         butterfly_factorize(A, rank="auto", tol=0.1, order="balanced")
     with pytest.raises(ValueError, match="order must be"):
         butterfly_factorize(A, order="right")
+
+
+def test_permutation_search_with_rank_auto():
+    n = 64
+    F = np.fft.fft(np.eye(n))
+    B = butterfly_factorize(F, rank="auto", tol=1e-10, permutation="auto")
+    assert B.permutation == "columns" and B.ranks == [1] * 5 and rel(F, B.toarray()) < 1e-12
+    # nothing compresses a Gaussian matrix: every candidate is abandoned beyond the dense
+    # size and the identity is factorized to the tolerance anyway
+    G = np.random.default_rng(12).standard_normal((n, n))
+    B = butterfly_factorize(G, rank="auto", tol=1e-3, permutation="auto")
+    assert B.permutation == "identity" and B.relative_error <= 1e-3
+    assert B.n_params > n * n
