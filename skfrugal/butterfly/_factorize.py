@@ -164,7 +164,7 @@ def _l2r(A, chain, ranks, budget, orthonormalize, max_params=None):
         dropped.append(drop)
         factors.append(factor)
         if max_params is not None and sum(f.size for f in factors) > max_params:
-            raise _TooManyParams
+            raise _TooManyParams(ell)
         chosen.append(r)
         previous = r
     factors.append(np.ascontiguousarray(R))
@@ -300,8 +300,10 @@ def butterfly_factorize(
         Permutations such that ``A[row_perm][:, col_perm]`` is factorized.
         ``"auto"`` tries the identity, the digit reversal of the rows and that of the
         columns (bit reversal for powers of two) and keeps the best (smallest error,
-        or with ``rank="auto"`` fewest parameters). Either entry of a pair may be
-        ``None``.
+        or with ``rank="auto"`` fewest parameters; a candidate is then abandoned as
+        soon as it needs more parameters than the dense matrix or the best candidate so
+        far, and if all are, the one that got furthest is finished). Either entry of a
+        pair may be ``None``.
     pad : bool, default=False
         Zero-pad ``A`` to a shape that admits a chain (the next power of two for a
         size with fewer than two prime factors, the patterns' shape for an explicit
@@ -392,9 +394,10 @@ def butterfly_factorize(
     candidates = _candidate_permutations(chain, permutation, target)
     # rank="auto" on a wrong permutation can need ranks (and time) far beyond the dense
     # matrix: abandon a candidate once it needs more parameters than the dense matrix or
-    # than the best candidate so far (and if all are abandoned, run the first one fully)
+    # than the best candidate so far (if all are abandoned, finish the one that got
+    # furthest through the chain)
     search = ranks is None and len(candidates) > 1 and order == "l2r"
-    best = None
+    best, progress = None, []
     with blas_single_thread():
         for name, row_perm, col_perm in candidates:
             limit = None
@@ -414,7 +417,8 @@ def butterfly_factorize(
                     out_dtype,
                     max_params=limit,
                 )
-            except _TooManyParams:
+            except _TooManyParams as stop:
+                progress.append(stop.args[0])  # the split at which it was abandoned
                 continue
             B.permutation = name
             if order == "balanced" or not orthonormalize or target != (m, n):
@@ -423,8 +427,8 @@ def butterfly_factorize(
             key = (B.n_params if ranks is None else 0, B.relative_error)
             if best is None or key < best[0]:
                 best = (key, B)
-        if best is None:  # every candidate exceeded the dense size: keep the first one
-            name, row_perm, col_perm = candidates[0]
+        if best is None:  # all exceeded the dense size: finish the one that went furthest
+            name, row_perm, col_perm = candidates[int(np.argmax(progress))]
             B = _factorize_permuted(
                 A_full,
                 chain,
