@@ -1,6 +1,5 @@
 """Every public estimator through scikit-learn's common checks (the conformance harness)."""
 
-import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skfrugal.utils._estimator_registry import (
@@ -22,10 +21,11 @@ def test_every_estimator_is_registered():
     assert set(TEST_INSTANCES) <= names, sorted(set(TEST_INSTANCES) - names)
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED_FAILED_CHECKS))
-def test_expected_failures_carry_reasons(name):
-    for check, reason in EXPECTED_FAILED_CHECKS[name].items():
-        assert isinstance(reason, str) and len(reason.split()) >= 4, (name, check)
+def test_expected_failures_carry_reasons():
+    for name, checks in EXPECTED_FAILED_CHECKS.items():
+        assert name in TEST_INSTANCES, name
+        for check, reason in checks.items():
+            assert isinstance(reason, str) and len(reason.split()) >= 4, (name, check)
 
 
 @parametrize_with_checks(INSTANCES, expected_failed_checks=expected_failed_checks)

@@ -1,4 +1,6 @@
-"""skfrugal.metrics."""
+"""Quality of recovered models: clustering (SSE ratio, matched centroid error), mixtures
+(log-likelihood, mixture Wasserstein distance), graphs (edge F1, Frobenius error).
+"""
 
 from skfrugal.metrics._clustering import (
     centroid_error,
