@@ -152,7 +152,7 @@ class CompressiveGraphicalLasso(EmpiricalCovariance):
         The operator that made ``sketch_``.
     n_features_in_ : int
         Number of features.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Names of features seen during fit, when they are all strings.
 
     See Also

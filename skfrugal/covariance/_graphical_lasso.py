@@ -116,7 +116,7 @@ class GraphicalLasso(EmpiricalCovariance):
         Duality gap at the solution.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Names of features seen during fit, when they are all strings.
 
     See Also

@@ -152,9 +152,9 @@ class CovarianceSketcher(
 
     Attributes
     ----------
-    projections_ : ndarray of shape (n_features_in_, sketch_size)
+    projections_ : ndarray of shape (n_features, sketch_size)
         The vectors ``a_j`` as columns.
-    center_ : ndarray of shape (n_features_in_,)
+    center_ : ndarray of shape (n_features,)
         Reference point subtracted before projection, for numerical precision only
         (the mean of the data seen at fit).
     operator_id_ : str
@@ -163,7 +163,7 @@ class CovarianceSketcher(
         Running sketch of the data passed to :meth:`partial_fit`.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Names of the features seen during fit, when they are all strings.
 
     See Also
