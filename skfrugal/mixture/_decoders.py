@@ -325,9 +325,11 @@ def split_gmm(
         else:
             new_v = np.concatenate([variances, variances]) * (1.0 - 0.5 / d)
         new_c = np.clip(new_c, lower, upper)
-        if new_c.shape[0] > K:
-            keep = _keep_best(z, frequencies, new_c, new_v, K, g)
-            new_c, new_v = new_c[keep], new_v[keep]
+        while new_c.shape[0] > K:  # drop the weakest atom, one at a time
+            atoms = atom_sketches(frequencies, new_c, new_v, omega_sq, g)
+            weakest = int(np.argmin(nnls_weights(z, atoms, normalize=True)))
+            new_c = np.delete(new_c, weakest, axis=0)
+            new_v = np.delete(new_v, weakest, axis=0)
         centers, variances = new_c, new_v
         weights = nnls_weights(z, atom_sketches(frequencies, centers, variances, omega_sq, g))
     return _finish(z, frequencies, centers, variances, weights, g, n_rounds, {})
