@@ -261,9 +261,10 @@ def split_gmm(
     Start from one Gaussian with the data's mean and variance; in each of
     ``⌈log₂ K⌉`` rounds, split every atom ``N(μ, diag(s²))`` in two,
     ``μ ± s_l e_l`` along its feature ``l`` of largest variance (whose variance is
-    divided by two, the remaining ones kept), keep the ``K`` atoms of largest NNLS
-    weight on normalised atoms, refit the weights by NNLS and descend on every
-    parameter. No atom search: ``O(m d K log K)`` in all.
+    divided by two, the remaining ones kept), drop the atoms of smallest NNLS weight
+    on normalised atoms one at a time (the weights recomputed after each removal)
+    until ``K`` remain, refit the weights by NNLS and descend on every parameter.
+    No atom search: ``O(m d K log K)`` in all.
 
     Parameters
     ----------
