@@ -44,6 +44,8 @@ sphinx_gallery_conf = {
     "remove_config_comments": True,
     "within_subsection_order": "FileNameSortKey",
     "abort_on_example_error": True,
+    "doc_module": ("skfrugal",),
+    "backreferences_dir": "generated/backreferences",
     "plot_gallery": os.environ.get("SKFRUGAL_DOC_PLOT", "True"),
 }
 

@@ -1,7 +1,7 @@
 """
-=================================================
+===================================================
 Sketch and shift versus CL-OMPR across sketch sizes
-=================================================
+===================================================
 
 Both decoders read the same sketches of mixtures of ``K = 4`` unit Gaussian clusters in
 dimension ``d = 4`` (centres ``~ N(0, 1.5² K^{2/d} I)``, the benchmark of Keriven et al.),

@@ -92,11 +92,11 @@ class FourierSketcher(
 
     Attributes
     ----------
-    frequencies_ : ndarray of shape (n_features_in_, sketch_size)
+    frequencies_ : ndarray of shape (`n_features_in_`, sketch_size)
         The frequency matrix ``Ω`` in standardised coordinates.
-    mean_ : ndarray of shape (n_features_in_,)
+    mean_ : ndarray of shape (`n_features_in_`,)
         Centre subtracted before projection (zeros when ``standardize=False``).
-    std_ : ndarray of shape (n_features_in_,)
+    std_ : ndarray of shape (`n_features_in_`,)
         Per-feature scale (ones when ``standardize=False``; 1 for constant features).
     scale_ : float
         The ``σ̄²`` used to draw the frequencies.
@@ -107,7 +107,7 @@ class FourierSketcher(
         The running sketch of all data passed to :meth:`partial_fit`.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features seen during fit, when they are all strings.
 
     See Also
