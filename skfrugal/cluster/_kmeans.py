@@ -4,18 +4,14 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin, _fit_context
+from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.metrics.pairwise import euclidean_distances
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skfrugal.cluster._decode import DECODERS, decode_kmeans
-from skfrugal.sketching import FourierSketcher, check_sketch
-from skfrugal.sketching._dask import is_dask_array
+from skfrugal.sketching._compressive import CompressiveFourierMixin
 from skfrugal.sketching._frequencies import FREQUENCY_LAWS
-
-_SEED_MAX = np.iinfo(np.int32).max
 
 
 def _sse_and_labels(X, centers, batch_size=65536):
@@ -34,7 +30,9 @@ def _sse_and_labels(X, centers, batch_size=65536):
     return sse, labels
 
 
-class CompressiveKMeans(ClusterMixin, TransformerMixin, BaseEstimator):
+class CompressiveKMeans(
+    CompressiveFourierMixin, ClusterMixin, TransformerMixin, BaseEstimator
+):
     """K-means clustering learned from a random Fourier sketch of the data.
 
     The data is read once, in batches, into a sketch of ``sketch_size`` complex numbers
@@ -183,12 +181,15 @@ class CompressiveKMeans(ClusterMixin, TransformerMixin, BaseEstimator):
         self.dtype = dtype
         self.random_state = random_state
 
-    # -- helpers ------------------------------------------------------------------------
-    def _resolve_sketch_size(self, n_features):
-        K = self.n_clusters
-        m = 10 * K * n_features if self.sketch_size is None else int(self.sketch_size)
-        self._check_sketch_size(m, n_features)
-        return m
+    # -- what CompressiveFourierMixin needs --------------------------------------------
+    @property
+    def _n_atoms(self):
+        return self.n_clusters
+
+    _atoms_name = "n_clusters"
+
+    def _default_sketch_size(self, n_features):
+        return 10 * self.n_clusters * n_features
 
     def _check_sketch_size(self, m, n_features):
         K = self.n_clusters
@@ -202,28 +203,10 @@ class CompressiveKMeans(ClusterMixin, TransformerMixin, BaseEstimator):
                 f"sketch_size={m} is below 2 * n_clusters * n_features = "
                 f"{2 * K * n_features}: the decoded clusters may be unreliable",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
-
-    def _check_n_samples(self, n_samples):
-        if n_samples < max(2, self.n_clusters):
-            raise ValueError(
-                f"n_samples={n_samples} should be >= 2 and >= n_clusters={self.n_clusters}"
-            )
-
-    def _new_sketcher(self, n_features, seed):
-        return FourierSketcher(
-            sketch_size=self._resolve_sketch_size(n_features),
-            frequency_law=self.frequency_law,
-            scale=self.scale,
-            standardize=True,
-            batch_size=self.batch_size,
-            dtype=self.dtype,
-            random_state=seed,
-        )
 
     def _decode(self, sketch, rng):
-        self._check_n_samples(sketch.n_samples)
         centers, variances, weights, result = decode_kmeans(
             sketch, self.n_clusters, self.decoder, self.n_init, rng
         )
@@ -235,124 +218,22 @@ class CompressiveKMeans(ClusterMixin, TransformerMixin, BaseEstimator):
         self.n_iter_ = 0 if result is None else int(result.n_iter)
         self._n_features_out = self.n_clusters
 
-    def _forget_data_attributes(self):
+    def _fit_data(self, X):
+        self.inertia_, labels = _sse_and_labels(X, self.cluster_centers_)
+        # order clusters by size on X, so that labels are 0, 1, ... without gaps
+        counts = np.bincount(labels, minlength=self.n_clusters)
+        order = np.argsort(-counts, kind="stable")
+        rank = np.empty_like(order)
+        rank[order] = np.arange(order.size)
+        self.cluster_centers_ = self.cluster_centers_[order]
+        self.variances_ = self.variances_[order]
+        self.weights_ = self.weights_[order]
+        self.labels_ = rank[labels]
+
+    def _forget_data(self):
         for name in ("labels_", "inertia_"):
             if hasattr(self, name):
                 delattr(self, name)
-
-    # -- fitting ------------------------------------------------------------------------
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Sketch X in one pass and decode the clusters from the sketch.
-
-        Parameters
-        ----------
-        X : {array-like, numpy.memmap, dask.array.Array} of shape (n_samples, n_features)
-            Training data. Memmaps are read batch by batch; a Dask array is sketched on
-            its cluster (``labels_`` and ``inertia_`` are then not computed).
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : CompressiveKMeans
-            Fitted estimator.
-        """
-        rng = check_random_state(self.random_state)
-        dask_input = is_dask_array(X)
-        if dask_input:
-            sketcher = FourierSketcher()
-            X = sketcher._check_stream(X)
-            self.n_features_in_ = X.shape[1]
-        else:
-            X = validate_data(self, X, dtype=[np.float64, np.float32])
-        self._check_n_samples(X.shape[0])
-        self.sketcher_ = self._new_sketcher(X.shape[1], rng.randint(_SEED_MAX)).fit(X)
-        self.sketch_ = self.sketcher_.sketch(X)
-        self._decode(self.sketch_, rng)
-        self._forget_data_attributes()
-        if not dask_input:
-            self.inertia_, labels = _sse_and_labels(X, self.cluster_centers_)
-            # order clusters by size on X, so that labels are 0, 1, ... without gaps
-            counts = np.bincount(labels, minlength=self.n_clusters)
-            order = np.argsort(-counts, kind="stable")
-            rank = np.empty_like(order)
-            rank[order] = np.arange(order.size)
-            self.cluster_centers_ = self.cluster_centers_[order]
-            self.variances_ = self.variances_[order]
-            self.weights_ = self.weights_[order]
-            self.labels_ = rank[labels]
-        return self
-
-    def partial_fit(self, X, y=None):
-        """Add a chunk of data to the sketch and decode the clusters again.
-
-        The first call fits the sketch operator (standardisation, scale, frequencies)
-        on the chunk: make it representative. Memory does not grow with the number of
-        chunks; each call costs one sketch of the chunk plus one decoding.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            A chunk of the stream.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : CompressiveKMeans
-            Updated estimator (``labels_`` and ``inertia_`` are not set).
-        """
-        first = not hasattr(self, "sketcher_")
-        if first:
-            self._validate_params()
-        rng = check_random_state(self.random_state)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=first)
-        if first:
-            self._check_n_samples(X.shape[0])
-            self.sketcher_ = self._new_sketcher(X.shape[1], rng.randint(_SEED_MAX)).fit(X)
-            self.sketch_ = self.sketcher_.sketch(X)
-        else:
-            rng.randint(_SEED_MAX)  # the same decoder stream as fit
-            self.sketch_ = self.sketch_ + self.sketcher_.sketch(X)
-        self._decode(self.sketch_, rng)
-        self._forget_data_attributes()
-        return self
-
-    def fit_sketch(self, sketch):
-        """Decode the clusters from a sketch computed elsewhere.
-
-        Parameters
-        ----------
-        sketch : Sketch
-            A sketch made by a fitted :class:`~skfrugal.sketching.FourierSketcher`
-            (with ``standardize=True`` or not), e.g. the merge of sketches of chunks
-            made on several machines, or one loaded with
-            :meth:`Sketch.load <skfrugal.sketching.Sketch.load>`. The sketch's
-            operator becomes ``sketcher_``; the estimator's own sketch parameters
-            (``sketch_size``, ``frequency_law``, ``scale``, ``batch_size``, ``dtype``)
-            are not used.
-
-        Returns
-        -------
-        self : CompressiveKMeans
-            Fitted estimator (``labels_`` and ``inertia_`` are not set).
-        """
-        self._validate_params()
-        op = check_sketch(sketch, FourierSketcher)
-        d, m = op.frequencies_.shape
-        self._check_sketch_size(m, d)
-        self._check_n_samples(sketch.n_samples)
-        rng = check_random_state(self.random_state)
-        rng.randint(_SEED_MAX)  # the same decoder stream as fit
-        self.sketcher_ = op
-        self.sketch_ = sketch
-        self.n_features_in_ = d
-        if hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
-        self._decode(sketch, rng)
-        self._forget_data_attributes()
-        return self
 
     # -- using the model ----------------------------------------------------------------
     def predict(self, X):

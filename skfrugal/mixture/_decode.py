@@ -15,6 +15,7 @@ import numpy as np
 from skfrugal.cluster._descent import global_descent, residual_cost
 from skfrugal.cluster._sketch_and_shift import sketch_and_shift
 from skfrugal.mixture._decoders import cl_ompr_gmm, split_gmm
+from skfrugal.sketching._compressive import decoder_inputs
 from skfrugal.utils import blas_single_thread
 
 DECODERS = ("sketch_and_shift", "cl_ompr", "split")
@@ -70,33 +71,22 @@ def decode_gmm(sketch, n_components, covariance_type, decoder, n_init, random_st
         The best raw decoding (standardised units, varying features); ``None`` when
         every sample is the same point.
     """
-    op = sketch.operator
-    mean, std = op.mean_, op.std_
-    z = np.asarray(sketch.mean, dtype=np.complex128)
-    omega = np.asarray(op.frequencies_, dtype=np.float64)
-    lower = (sketch.data_min - mean) / std
-    upper = (sketch.data_max - mean) / std
-    centre = (sketch.data_mean - mean) / std
-    var = sketch.data_var / std**2
-    active = (upper - lower) > 1e-12 * np.maximum(1.0, np.abs(centre))
     K = int(n_components)
-    d = mean.shape[0]
-    if not np.any(active):  # every sample is the same point
+    d = sketch.data_mean.shape[0]
+    inputs = decoder_inputs(sketch)
+    if inputs is None:  # every sample is the same point
         means = np.tile(sketch.data_mean, (K, 1))
         variances = np.zeros((K, d)) if covariance_type == "diag" else np.zeros(K)
         return means, variances, np.full(K, 1.0 / K), None
-    if not np.all(active):  # constant features: factor their phase out of the sketch
-        z = z * np.exp(1j * (centre[~active] @ omega[~active]))
-        omega = omega[active]
-    lo, hi, c_act, v_act = lower[active], upper[active], centre[active], var[active]
-    scale = float(op.scale_)
+    z, omega = inputs.z, inputs.frequencies
+    lo, hi, c_act, v_act = inputs.lower, inputs.upper, inputs.data_mean, inputs.data_var
+    scale = inputs.scale
     floor = VARIANCE_FLOOR * scale
     if covariance_type == "diag":
         metric = None
         bounds = (floor, np.maximum(v_act, floor))
     else:
-        metric = 1.0 / std[active] ** 2
-        metric = metric / metric.mean()
+        metric = inputs.spherical_metric()
         bounds = (floor, max(float(np.max(v_act / metric)), floor))
     args = (z, omega, K, lo, hi)
     kwargs = {"scale": scale} if decoder != "split" else {}
@@ -116,15 +106,14 @@ def decode_gmm(sketch, n_components, covariance_type, decoder, n_init, random_st
             best.centers, best.variances = c, v
             best.weights = w / total if total > 0 else np.full(K, 1.0 / K)
             best.cost = residual_cost(z, omega, c, v, w, metric)
-    means_std = np.tile(centre, (K, 1))
-    means_std[:, active] = best.centers
-    means = mean + std * means_std
+    means = inputs.to_data_units(best.centers)
+    std_act = inputs.std[inputs.active]
     if covariance_type == "diag":
         variances = np.zeros((K, d))
-        variances[:, active] = best.variances * std[active] ** 2
+        variances[:, inputs.active] = best.variances * std_act**2
     else:
         # s² · metric_l in standardised units is s² · metric_l · std_l² in data units,
         # the same for every varying feature by construction of the metric
         variances = np.asarray(best.variances, dtype=np.float64) * float(
-            metric[0] * std[active][0] ** 2)
+            metric[0] * std_act[0] ** 2)
     return means, variances, best.weights, best

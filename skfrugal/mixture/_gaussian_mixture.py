@@ -5,16 +5,14 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import logsumexp
-from sklearn.base import BaseEstimator, DensityMixin, _fit_context
+from sklearn.base import BaseEstimator, DensityMixin
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skfrugal.mixture._decode import DECODERS, decode_gmm
-from skfrugal.sketching import FourierSketcher, check_sketch
+from skfrugal.sketching._compressive import CompressiveFourierMixin
 from skfrugal.sketching._frequencies import FREQUENCY_LAWS
-
-_SEED_MAX = np.iinfo(np.int32).max
 
 
 def _log_gaussian_prob(X, means, variances, batch_size=65536):
@@ -33,7 +31,7 @@ def _log_gaussian_prob(X, means, variances, batch_size=65536):
     return out
 
 
-class CompressiveGaussianMixture(DensityMixin, BaseEstimator):
+class CompressiveGaussianMixture(CompressiveFourierMixin, DensityMixin, BaseEstimator):
     """Gaussian mixture with diagonal or spherical covariances learned from a sketch.
 
     The data is read once, in batches, into a sketch of ``sketch_size`` complex numbers
@@ -211,14 +209,14 @@ class CompressiveGaussianMixture(DensityMixin, BaseEstimator):
     def _n_params_per_component(self, n_features):
         return 2 * n_features + 1 if self.covariance_type == "diag" else n_features + 2
 
-    def _resolve_sketch_size(self, n_features):
-        K = self.n_components
-        if self.sketch_size is None:
-            m = 5 * (2 * n_features + 1) * K
-        else:
-            m = int(self.sketch_size)
-        self._check_sketch_size(m, n_features)
-        return m
+    @property
+    def _n_atoms(self):
+        return self.n_components
+
+    _atoms_name = "n_components"
+
+    def _default_sketch_size(self, n_features):
+        return 5 * self._n_params_per_component(n_features) * self.n_components
 
     def _check_sketch_size(self, m, n_features):
         K = self.n_components
@@ -235,29 +233,10 @@ class CompressiveGaussianMixture(DensityMixin, BaseEstimator):
                 f"covariance_type={self.covariance_type!r}): the decoded mixture may be "
                 "unreliable",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
-
-    def _check_n_samples(self, n_samples):
-        if n_samples < max(2, self.n_components):
-            raise ValueError(
-                f"n_samples={n_samples} should be >= 2 and >= n_components="
-                f"{self.n_components}"
-            )
-
-    def _new_sketcher(self, n_features, seed):
-        return FourierSketcher(
-            sketch_size=self._resolve_sketch_size(n_features),
-            frequency_law=self.frequency_law,
-            scale=self.scale,
-            standardize=True,
-            batch_size=self.batch_size,
-            dtype=self.dtype,
-            random_state=seed,
-        )
 
     def _decode(self, sketch, rng):
-        self._check_n_samples(sketch.n_samples)
         means, variances, weights, result = decode_gmm(
             sketch, self.n_components, self.covariance_type, self.decoder, self.n_init, rng
         )
@@ -276,31 +255,6 @@ class CompressiveGaussianMixture(DensityMixin, BaseEstimator):
         self.n_iter_ = 0 if result is None else int(result.n_iter)
         self.converged_ = True
 
-    # -- fitting ------------------------------------------------------------------------
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Sketch X in one pass and decode the mixture from the sketch.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data (a memmap is read batch by batch).
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : CompressiveGaussianMixture
-            Fitted estimator.
-        """
-        rng = check_random_state(self.random_state)
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
-        self._check_n_samples(X.shape[0])
-        self.sketcher_ = self._new_sketcher(X.shape[1], rng.randint(_SEED_MAX)).fit(X)
-        self.sketch_ = self.sketcher_.sketch(X)
-        self._decode(self.sketch_, rng)
-        return self
-
     def fit_predict(self, X, y=None):
         """Fit the mixture on X and return the most likely component of each sample.
 
@@ -317,73 +271,6 @@ class CompressiveGaussianMixture(DensityMixin, BaseEstimator):
             Index of the most likely component of each sample.
         """
         return self.fit(X).predict(X)
-
-    def partial_fit(self, X, y=None):
-        """Add a chunk of data to the sketch and decode the mixture again.
-
-        The first call fits the sketch operator (standardisation, scale, frequencies)
-        on the chunk: make it representative. Memory does not grow with the number of
-        chunks; each call costs one sketch of the chunk plus one decoding.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            A chunk of the stream.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : CompressiveGaussianMixture
-            Updated estimator.
-        """
-        first = not hasattr(self, "sketcher_")
-        if first:
-            self._validate_params()
-        rng = check_random_state(self.random_state)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=first)
-        if first:
-            self._check_n_samples(X.shape[0])
-            self.sketcher_ = self._new_sketcher(X.shape[1], rng.randint(_SEED_MAX)).fit(X)
-            self.sketch_ = self.sketcher_.sketch(X)
-        else:
-            rng.randint(_SEED_MAX)  # the same decoder stream as fit
-            self.sketch_ = self.sketch_ + self.sketcher_.sketch(X)
-        self._decode(self.sketch_, rng)
-        return self
-
-    def fit_sketch(self, sketch):
-        """Decode the mixture from a sketch computed elsewhere.
-
-        Parameters
-        ----------
-        sketch : Sketch
-            A sketch made by a fitted :class:`~skfrugal.sketching.FourierSketcher`,
-            e.g. the merge of sketches of chunks made on several machines, or one
-            loaded with :meth:`Sketch.load <skfrugal.sketching.Sketch.load>`. The
-            sketch's operator becomes ``sketcher_``; the estimator's own sketch
-            parameters (``sketch_size``, ``frequency_law``, ``scale``, ``batch_size``,
-            ``dtype``) are not used.
-
-        Returns
-        -------
-        self : CompressiveGaussianMixture
-            Fitted estimator.
-        """
-        self._validate_params()
-        op = check_sketch(sketch, FourierSketcher)
-        d, m = op.frequencies_.shape
-        self._check_sketch_size(m, d)
-        self._check_n_samples(sketch.n_samples)
-        rng = check_random_state(self.random_state)
-        rng.randint(_SEED_MAX)  # the same decoder stream as fit
-        self.sketcher_ = op
-        self.sketch_ = sketch
-        self.n_features_in_ = d
-        if hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
-        self._decode(sketch, rng)
-        return self
 
     # -- using the model ----------------------------------------------------------------
     def _full_variances(self):

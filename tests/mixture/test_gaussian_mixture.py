@@ -225,3 +225,18 @@ def test_refit_is_identical(mixture):
         warnings.simplefilter("error")
         a.fit(X)
     np.testing.assert_array_equal(a.means_, b.means_)
+
+
+def test_fit_on_a_dask_array(mixture, fitted):
+    da = pytest.importorskip("dask.array")
+    import dask
+
+    X, X_test = mixture[0], mixture[1]
+    with dask.config.set(scheduler="synchronous"):
+        est = CompressiveGaussianMixture(K, random_state=0).fit(
+            da.from_array(X, chunks=5000))
+    assert est.sketch_.n_samples == X.shape[0]
+    assert est.n_features_in_ == D
+    # the operator is fitted on a subsample of the Dask array: another sketch, the
+    # same mixture up to the decoder's accuracy
+    assert abs(est.score(X_test) - fitted.score(X_test)) < 0.02
