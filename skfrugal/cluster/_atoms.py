@@ -21,6 +21,8 @@ The variances of atoms come in three forms, told apart by their shape:
 
 import numpy as np
 
+from skfrugal.cluster._kernels import correlation_grad_kernel, mixture_cost_grad_kernel
+
 
 def _radius_sq(frequencies, metric):
     if metric is None:
@@ -153,21 +155,105 @@ def mixture_cost_and_gradient(
     grad_weights : ndarray of shape (K,)
         ``-2 Re Σ_j A_kj conj(r_j)``.
     """
-    if omega_sq is None and variances is not None and np.ndim(variances) == 2:
-        omega_sq = frequencies * frequencies
-    atoms = atom_sketches(frequencies, centers, variances, omega_sq, metric)
-    residual = z - weights @ atoms
-    cost = float(np.vdot(residual, residual).real)
-    corr = atoms * np.conj(residual)[None, :]  # A_kj conj(r_j)
-    grad_weights = -2.0 * corr.real.sum(axis=1)
-    grad_centers = -2.0 * weights[:, None] * (corr.imag @ frequencies.T)
-    grad_variances = None
-    if variances is not None:
-        if np.ndim(variances) == 1:
-            grad_variances = weights * (corr.real @ _radius_sq(frequencies, metric))
+    evaluate = CostGradient(z, frequencies, variances, omega_sq, metric)
+    cost, grad_centers, grad_variances, grad_weights = evaluate(centers, variances, weights)
+    return (cost, grad_centers.copy(),
+            None if grad_variances is None else grad_variances.copy(), grad_weights.copy())
+
+
+class CostGradient:
+    """Evaluator of :func:`mixture_cost_and_gradient` for one sketch and atom type.
+
+    It holds what does not change during a descent (the sketch's real and imaginary
+    parts, the frequencies in C order, the rows the variance gradient needs) and the
+    work arrays, and calls the fused numba kernel
+    :func:`~skfrugal.cluster._kernels.mixture_cost_grad_kernel`. The arrays it returns
+    are overwritten by the next call.
+
+    Parameters
+    ----------
+    z : ndarray of shape (m,), complex
+        The sketch to fit.
+    frequencies : ndarray of shape (d, m)
+        The frequencies ``Ω``.
+    variances : None or ndarray of shape (K,) or (K, d)
+        Variances of the atoms (only their shape is used: Dirac, spherical or diagonal).
+    omega_sq : ndarray of shape (d, m), default=None
+        ``Ω²``, if already computed.
+    metric : ndarray of shape (d,), default=None
+        Per-feature factor ``g`` of spherical variances (``None``: ones).
+    """
+
+    def __init__(self, z, frequencies, variances=None, omega_sq=None, metric=None):
+        z = np.asarray(z)
+        self.z_re = np.ascontiguousarray(z.real, dtype=np.float64)
+        self.z_im = np.ascontiguousarray(z.imag, dtype=np.float64)
+        self.frequencies = np.ascontiguousarray(frequencies, dtype=np.float64)
+        d, m = self.frequencies.shape
+        self.kind = "dirac" if variances is None else (
+            "spherical" if np.ndim(variances) == 1 else "diag")
+        if self.kind == "dirac":
+            self.variance_freqs = np.empty((0, m))
+        elif self.kind == "spherical":
+            self.variance_freqs = _radius_sq(self.frequencies, metric)[None, :].copy()
         else:
-            grad_variances = weights[:, None] * (corr.real @ omega_sq.T)
-    return cost, grad_centers, grad_variances, grad_weights
+            if omega_sq is None:
+                omega_sq = self.frequencies * self.frequencies
+            self.variance_freqs = np.ascontiguousarray(omega_sq, dtype=np.float64)
+        self._n_atoms = -1
+
+    def _buffers(self, n_atoms):
+        if n_atoms != self._n_atoms:
+            d, m = self.frequencies.shape
+            p = self.variance_freqs.shape[0]
+            self._n_atoms = n_atoms
+            self._grad_c = np.empty((n_atoms, d))
+            self._grad_v = np.empty((n_atoms, p))
+            self._grad_w = np.empty(n_atoms)
+            self._atoms_re = np.empty((n_atoms, m))
+            self._atoms_im = np.empty((n_atoms, m))
+            self._ones = np.ones((n_atoms, m))
+
+    def __call__(self, centers, variances, weights):
+        """Cost and gradients at ``(centers, variances, weights)``.
+
+        Parameters
+        ----------
+        centers : ndarray of shape (K, d)
+            Locations.
+        variances : None or ndarray of shape (K,) or (K, d)
+            Variances, of the kind given at construction.
+        weights : ndarray of shape (K,)
+            Weights.
+
+        Returns
+        -------
+        cost, grad_centers, grad_variances, grad_weights
+            As :func:`mixture_cost_and_gradient`.
+        """
+        centers = np.ascontiguousarray(centers, dtype=np.float64)
+        weights = np.ascontiguousarray(weights, dtype=np.float64)
+        n_atoms = centers.shape[0]
+        self._buffers(n_atoms)
+        if self.kind == "dirac":
+            damping = self._ones
+        elif self.kind == "spherical":
+            damping = np.exp(-0.5 * np.asarray(variances, dtype=np.float64)[:, None]
+                             * self.variance_freqs)
+        else:
+            damping = np.exp(-0.5 * (np.asarray(variances, dtype=np.float64)
+                                     @ self.variance_freqs))
+        cost = mixture_cost_grad_kernel(
+            self.z_re, self.z_im, self.frequencies, centers, damping, weights,
+            self.variance_freqs, self._grad_c, self._grad_v, self._grad_w,
+            self._atoms_re, self._atoms_im,
+        )
+        grad_v = None
+        if self.kind == "spherical":
+            grad_v = weights * self._grad_v[:, 0]
+        elif self.kind == "diag":
+            grad_v = weights[:, None] * self._grad_v
+        return float(cost), self._grad_c, grad_v, self._grad_w
 
 
 def correlation_and_gradient(points, residual, frequencies, dtype=np.float64):
@@ -186,8 +272,9 @@ def correlation_and_gradient(points, residual, frequencies, dtype=np.float64):
     frequencies : ndarray of shape (d, m)
         The frequencies ``Ω``.
     dtype : {numpy.float64, numpy.float32}, default=numpy.float64
-        Precision of the phases and trigonometric functions (float32 is about three
-        times faster; mean shift does not need more).
+        Precision of the phases and trigonometric functions: float64 runs a fused numba
+        kernel (best for few points), float32 runs NumPy (about as fast over hundreds of
+        points; mean shift does not need more precision).
 
     Returns
     -------
@@ -195,6 +282,17 @@ def correlation_and_gradient(points, residual, frequencies, dtype=np.float64):
     gradient : ndarray of shape (P, d)
         ``-Σ_j ω_j Im(exp(i ω_jᵀ c) r_j)``.
     """
+    if dtype == np.float64:  # fused numba kernel (one point: CL-OMPR's step 1)
+        points = np.ascontiguousarray(points, dtype=np.float64)
+        value = np.empty(points.shape[0])
+        gradient = np.empty(points.shape)
+        correlation_grad_kernel(
+            points, np.ascontiguousarray(residual.real, dtype=np.float64),
+            np.ascontiguousarray(residual.imag, dtype=np.float64),
+            np.ascontiguousarray(frequencies, dtype=np.float64), value, gradient)
+        return value, gradient
+    # float32: BLAS for the phases and the gradient, NumPy's vectorised float32 trig
+    # (as fast as a numba kernel over many points, measured)
     phases = points.astype(dtype, copy=False) @ frequencies.astype(dtype, copy=False)
     cos, sin = np.cos(phases), np.sin(phases)
     a, b = residual.real.astype(dtype), residual.imag.astype(dtype)

@@ -8,7 +8,7 @@ residual over every parameter at once (locations, variances, weights).
 import numpy as np
 from scipy.optimize import minimize, nnls
 
-from skfrugal.cluster._atoms import atom_sketches, mixture_cost_and_gradient
+from skfrugal.cluster._atoms import CostGradient, atom_sketches
 
 
 def _stack_real(matrix):
@@ -107,13 +107,17 @@ def global_descent(
         v = None if v_shape is None else p[n_c:n_c + n_v].reshape(v_shape)
         return c, v, p[n_c + n_v:]
 
+    evaluate = CostGradient(z, frequencies, variances, omega_sq, metric)
+    grad = np.empty(n_c + n_v + n_atoms)
+
     def fun(p):
         c, v, a = unpack(p)
-        cost, gc, gv, ga = mixture_cost_and_gradient(
-            z, frequencies, c, v, a, omega_sq, metric
-        )
-        parts = [gc.ravel()] + ([] if gv is None else [gv.ravel()]) + [ga]
-        return cost / norm, np.concatenate(parts) / norm
+        cost, gc, gv, ga = evaluate(c, v, a)
+        grad[:n_c] = gc.ravel()
+        if gv is not None:
+            grad[n_c:n_c + n_v] = gv.ravel()
+        grad[n_c + n_v:] = ga
+        return cost / norm, grad / norm
 
     lo_c = np.broadcast_to(lower, (n_atoms, d)).ravel()
     hi_c = np.broadcast_to(upper, (n_atoms, d)).ravel()

@@ -1,0 +1,27 @@
+"""Compile (or load from the cache) the numba kernels of skfrugal.cluster."""
+
+import numpy as np
+
+
+def warm_up():
+    """Call every kernel of the subpackage once on tiny inputs (float64, C order)."""
+    from skfrugal.cluster._kernels import (
+        correlation_grad_kernel,
+        mixture_cost_grad_kernel,
+        sincos_kernel,
+    )
+
+    K, d, m = 2, 2, 3
+    x = np.linspace(-3.0, 3.0, m)
+    sincos_kernel(x, np.empty(m), np.empty(m))
+    frequencies = np.ones((d, m))
+    centers = np.zeros((K, d))
+    z_re, z_im = np.ones(m), np.zeros(m)
+    for p in (0, 1, d):  # Dirac, spherical, diagonal atoms
+        mixture_cost_grad_kernel(
+            z_re, z_im, frequencies, centers, np.ones((K, m)), np.ones(K),
+            np.ones((p, m)), np.empty((K, d)), np.empty((K, p)), np.empty(K),
+            np.empty((K, m)), np.empty((K, m)),
+        )
+    correlation_grad_kernel(centers, z_re, z_im, frequencies, np.empty(K),
+                            np.empty((K, d)))
