@@ -15,7 +15,7 @@ from skfrugal.cluster._atoms import (
     mixture_sketch,
 )
 from skfrugal.cluster._cl_ompr import cl_ompr
-from skfrugal.cluster._decode import decode_kmeans
+from skfrugal.cluster._decode import decode_kmeans, sketch_noise_level
 from skfrugal.cluster._descent import global_descent, nnls_weights, residual_cost
 from skfrugal.cluster._kmeans import CompressiveKMeans
 from skfrugal.cluster._result import DecodeResult
@@ -40,4 +40,5 @@ __all__ = [
     "nnls_weights",
     "residual_cost",
     "sketch_and_shift",
+    "sketch_noise_level",
 ]

@@ -15,6 +15,39 @@ from skfrugal.sketching._compressive import decoder_inputs
 from skfrugal.utils import blas_single_thread
 
 DECODERS = ("sketch_and_shift", "cl_ompr")
+AUTO_MAX_INIT = 4
+AUTO_NOISE_FACTOR = 2.0
+
+
+def sketch_noise_level(z, n_samples):
+    """Relative squared sampling noise ``Σ_j (1 - |z_j|²) / (n ‖z‖²)`` of a sketch.
+
+    Each entry of the sketch of ``n`` samples is a mean of ``n`` unit complex numbers
+    with mean ``z_j``: its variance is ``(1 - |z_j|²) / n``. A model that fits the
+    data's distribution leaves a relative residual ``‖z - z(model)‖² / ‖z‖²`` of about
+    this level (a little less: the fit absorbs some of the noise).
+
+    Parameters
+    ----------
+    z : ndarray of shape (m,), complex
+        The sketch.
+    n_samples : int
+        Number of samples it averages.
+
+    Returns
+    -------
+    level : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skfrugal.cluster import sketch_noise_level
+    >>> float(sketch_noise_level(np.full(4, 0.5 + 0j), 100))
+    0.03
+    """
+    z = np.asarray(z)
+    power = float(np.vdot(z, z).real)
+    return float(np.sum(1.0 - np.abs(z) ** 2)) / (max(int(n_samples), 1) * max(power, 1e-300))
 
 
 def decode_kmeans(sketch, n_clusters, decoder, n_init, random_state):
@@ -29,9 +62,11 @@ def decode_kmeans(sketch, n_clusters, decoder, n_init, random_state):
         Number of clusters ``K``.
     decoder : {"sketch_and_shift", "cl_ompr"}
         The decoder.
-    n_init : int
+    n_init : "auto" or int
         Number of decodings from different random draws; the one with the smallest
-        relative sketch residual is kept.
+        relative sketch residual is kept. ``"auto"``: up to ``AUTO_MAX_INIT`` (4),
+        stopping once the residual is within ``AUTO_NOISE_FACTOR`` (2) times
+        :func:`sketch_noise_level`.
     random_state : numpy.random.RandomState
         Source of randomness of the decoder.
 
@@ -54,8 +89,13 @@ def decode_kmeans(sketch, n_clusters, decoder, n_init, random_state):
     metric = inputs.spherical_metric()
     args = (inputs.z, inputs.frequencies, K, inputs.lower, inputs.upper)
     best = None
+    if n_init == "auto":
+        n_runs = AUTO_MAX_INIT
+        target = AUTO_NOISE_FACTOR * sketch_noise_level(inputs.z, sketch.n_samples)
+    else:
+        n_runs, target = int(n_init), -np.inf
     with blas_single_thread():
-        for _ in range(n_init):
+        for _ in range(n_runs):
             if decoder == "sketch_and_shift":
                 result = sketch_and_shift(
                     *args, scale=inputs.scale, data_mean=inputs.data_mean,
@@ -66,6 +106,8 @@ def decode_kmeans(sketch, n_clusters, decoder, n_init, random_state):
                                  random_state=random_state)
             if best is None or result.cost < best.cost:
                 best = result
+            if best.cost <= target:
+                break
     centers = inputs.to_data_units(best.centers)
     # spherical variance s² · metric_l in standardised units = s² · metric_l · std_l²
     # in data units, the same for every active feature by construction of the metric

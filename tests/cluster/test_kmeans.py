@@ -9,10 +9,12 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skfrugal.cluster import CompressiveKMeans
+from skfrugal.cluster import CompressiveKMeans, _decode
+from skfrugal.cluster._decode import sketch_noise_level
 from skfrugal.datasets import make_gmm
 from skfrugal.metrics import centroid_error, matched_centroid_distances, sse_ratio
 from skfrugal.sketching import FourierSketcher
+from skfrugal.sketching._compressive import decoder_inputs
 
 
 @pytest.fixture(scope="module")
@@ -126,9 +128,40 @@ def test_cl_ompr_decoder_runs(mixture, reference):
 
 def test_n_init_keeps_the_best_fit(mixture):
     X = mixture[0][:3000]
-    one = CompressiveKMeans(5, random_state=0).fit(X)
+    one = CompressiveKMeans(5, n_init=1, random_state=0).fit(X)
     three = CompressiveKMeans(5, n_init=3, random_state=0).fit(X)
     assert three.decoder_cost_ <= one.decoder_cost_ + 1e-12
+
+
+def test_sketch_noise_level_matches_monte_carlo():
+    rng = np.random.default_rng(0)
+    d, m, n, reps = 2, 40, 400, 300
+    omega = rng.normal(size=(d, m))
+    phi = np.exp(-0.5 * np.sum(omega**2, axis=0))  # sketch of N(0, I), exact
+    errors = [np.sum(np.abs(np.exp(-1j * (rng.normal(size=(n, d)) @ omega)).mean(0) - phi)
+                     ** 2) / np.sum(phi**2) for _ in range(reps)]
+    assert np.mean(errors) == pytest.approx(sketch_noise_level(phi, n), rel=0.1)
+
+
+def test_auto_n_init_stops_at_the_noise_level(mixture, monkeypatch):
+    calls = []
+    original = _decode.sketch_and_shift
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(_decode, "sketch_and_shift", counting)
+    X = mixture[0]
+    est = CompressiveKMeans(5, random_state=0).fit(X)  # a Gaussian mixture: one decoding
+    inputs = decoder_inputs(est.sketch_)
+    level = sketch_noise_level(inputs.z, X.shape[0])
+    assert len(calls) == 1
+    assert est.decoder_cost_ <= _decode.AUTO_NOISE_FACTOR * level
+    calls.clear()
+    U = np.random.default_rng(0).uniform(size=(3000, 2))  # no clusters: every decoding
+    CompressiveKMeans(3, sketch_size=60, random_state=0).fit(U)
+    assert len(calls) == _decode.AUTO_MAX_INIT
 
 
 def test_bad_input(mixture):
