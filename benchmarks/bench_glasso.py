@@ -6,7 +6,8 @@ Prints three tables:
    estimator at m / (p(p+1)/2) in {0.1, 0.25, 0.5, 1, 2}, against full-data glasso
    (ours and scikit-learn's) and glasso on a memory-matched raw subsample (m / p rows),
    with the oracle alpha (best F1 over a grid, per method) and, for the compressive
-   estimator at ratio 1, the alpha chosen by CompressiveGraphicalLassoCV;
+   estimator at every ratio, the alpha chosen by CompressiveGraphicalLassoCV
+   (held-out log-likelihood, one-standard-error rule);
 2. full-data solver speed: our GraphicalLasso vs scikit-learn's ``cd`` at the same
    duality gap (time ratio), including the ill-conditioned case where scikit-learn
    fails;
@@ -14,7 +15,8 @@ Prints three tables:
 
 Run ``python benchmarks/bench_glasso.py`` (reduced default: p = 100, n = 1000, 2
 seeds, about 5-8 minutes on one core) or ``--full`` for p in {100, 200},
-n in {1000, 10000} and 5 seeds (about an hour).
+n in {1000, 10000} and 5 seeds (hours: run it in pieces with ``--p``, ``--n`` and
+``--tables recovery``).
 """
 
 import os
@@ -80,9 +82,11 @@ def recovery_table(ps, ns, seeds, with_cv):
     print("\n## Graph recovery (oracle alpha per method; mean over seeds)")
     print(f"alpha grid {ALPHAS}; F1 threshold 1e-6; sketch: CompressiveGraphicalLasso "
           "defaults (max_iter=100, tol=1e-4)")
-    header = ("p", "n", "ratio", "m", "F1 sketch", "F1 subsample", "F1 full (ours)",
-              "F1 full (sklearn)", "F1 sketch/full", "relF Θ sketch", "relF Θ sub",
-              "relF Θ full", "decode s")
+    print("CV alpha: CompressiveGraphicalLassoCV(alphas=grid, cv=3, scoring='log_likelihood', "
+          "selection='one_se', tol=1e-3)" if with_cv else "CV alpha: not run")
+    header = ("p", "n", "ratio", "m", "F1 sketch", "F1 sketch CV α", "F1 subsample",
+              "F1 full (ours)", "F1 full (sklearn)", "F1 sketch/full", "relF Θ sketch",
+              "relF Θ sketch CV α", "relF Θ sub", "relF Θ full", "decode s")
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     cv_rows = []
@@ -115,13 +119,14 @@ def recovery_table(ps, ns, seeds, with_cv):
                             sub_fits.append((*_score(prec, graphical_lasso(Ssub, a)[1]), a))
                         except (FloatingPointError, ValueError):
                             continue
-                    acc[r].append((_oracle(prec, fits), _oracle(prec, sub_fits), dt))
-                    if with_cv and r == 1.0:
+                    cv_fit = (np.nan, np.nan)
+                    if with_cv:
                         cv = CompressiveGraphicalLassoCV(alphas=list(ALPHAS), cv=3,
                                                          sketch_size=m, tol=1e-3,
                                                          random_state=seed).fit(X)
-                        cv_rows.append((p, n, seed, cv.alpha_,
-                                        *_score(prec, cv.precision_)))
+                        cv_fit = _score(prec, cv.precision_)
+                        cv_rows.append((p, n, r, seed, cv.alpha_, *cv_fit))
+                    acc[r].append((_oracle(prec, fits), _oracle(prec, sub_fits), dt, cv_fit))
             fo = np.nanmean([f[0] for f in full_ours])
             fs = np.nanmean([f[0] for f in full_sk])
             eo = np.nanmean([f[1] for f in full_ours])
@@ -131,16 +136,19 @@ def recovery_table(ps, ns, seeds, with_cv):
                 e_sk = np.mean([a[0][1] for a in acc[r]])
                 e_sub = np.mean([a[1][1] for a in acc[r]])
                 dt = np.mean([a[2] for a in acc[r]])
+                f_cv = np.mean([a[3][0] for a in acc[r]])
+                e_cv = np.mean([a[3][1] for a in acc[r]])
                 m = max(2, int(round(r * P)))
-                print(f"| {p} | {n} | {r} | {m} | {f_sk:.3f} | {f_sub:.3f} | {fo:.3f} | "
-                      f"{fs:.3f} | {f_sk / fo:.2f} | {e_sk:.3f} | {e_sub:.3f} | {eo:.3f} | "
-                      f"{dt:.2f} |")
+                print(f"| {p} | {n} | {r} | {m} | {f_sk:.3f} | {f_cv:.3f} | {f_sub:.3f} | "
+                      f"{fo:.3f} | {fs:.3f} | {f_sk / fo:.2f} | {e_sk:.3f} | {e_cv:.3f} | "
+                      f"{e_sub:.3f} | {eo:.3f} | {dt:.2f} |", flush=True)
     if cv_rows:
-        print("\n## CV alpha (CompressiveGraphicalLassoCV, held-out log-likelihood, ratio 1)")
-        print("| p | n | seed | alpha_ | F1 | relF Θ |")
-        print("|---|---|---|---|---|---|")
+        print("\n## CV alpha per seed (CompressiveGraphicalLassoCV, held-out log-likelihood, "
+              "one-standard-error rule)")
+        print("| p | n | ratio | seed | alpha_ | F1 | relF Θ |")
+        print("|---|---|---|---|---|---|---|")
         for row in cv_rows:
-            print("| {} | {} | {} | {:.3g} | {:.3f} | {:.3f} |".format(*row))
+            print("| {} | {} | {} | {} | {:.3g} | {:.3f} | {:.3f} |".format(*row))
 
 
 def _median_time(fn, repeats):
@@ -223,20 +231,31 @@ def main():
     parser.add_argument("--full", action="store_true", help="the complete protocol")
     parser.add_argument("--seeds", type=int, default=None)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--p", type=int, nargs="+", default=None,
+                        help="dimensions of the recovery table (to run the protocol in pieces)")
+    parser.add_argument("--n", type=int, nargs="+", default=None,
+                        help="sample sizes of the recovery table")
+    parser.add_argument("--tables", default="speed,stream,recovery",
+                        help="comma-separated subset of speed,stream,recovery")
+    parser.add_argument("--no-cv", action="store_true", help="skip the CV-alpha fits")
     args = parser.parse_args()
     _quiet()
     seeds = args.seeds or (5 if args.full else 2)
-    ps = (100, 200) if args.full else (100,)
-    ns = (1000, 10000) if args.full else (1000,)
+    ps = tuple(args.p) if args.p else ((100, 200) if args.full else (100,))
+    ns = tuple(args.n) if args.n else ((1000, 10000) if args.full else (1000,))
+    tables = set(args.tables.split(","))
     with threadpool_limits(limits=1):
         t0 = time.perf_counter()
         from skfrugal.covariance._warmup import warm_up
 
         warm_up()
         print(f"numba warm-up (load or compile): {time.perf_counter() - t0:.2f} s")
-        speed_table(args.repeats, args.full)
-        stream_table((10_000, 100_000, 400_000))
-        recovery_table(ps, ns, seeds, with_cv=True)
+        if "speed" in tables:
+            speed_table(args.repeats, args.full)
+        if "stream" in tables:
+            stream_table((10_000, 100_000, 400_000))
+        if "recovery" in tables:
+            recovery_table(ps, ns, seeds, with_cv=not args.no_cv)
 
 
 if __name__ == "__main__":

@@ -116,7 +116,7 @@ def test_auto_sketch_size_and_warning():
 def test_cv_chooses_from_grid_and_sketch_folds(graph):
     prec, X = graph
     cv = CompressiveGraphicalLassoCV(alphas=3, cv=3, sketch_size=80, tol=1e-3,
-                                     random_state=0).fit(X)
+                                     selection="best", random_state=0).fit(X)
     assert cv.alpha_ in cv.cv_results_["alphas"]
     assert cv.cv_results_["split2_test_score"].shape == (3,)
     assert np.argmax(cv.cv_results_["mean_test_score"]) == list(
@@ -134,6 +134,34 @@ def test_cv_chooses_from_grid_and_sketch_folds(graph):
     with pytest.raises(ValueError, match="at least 2 sketches"):
         cvs.fit_sketch(sketches[:1])
     assert not hasattr(cvs, "partial_fit")
+
+
+def test_cv_one_standard_error_rule_recovers_the_graph():
+    # held-out likelihood favours dense graphs; the one-standard-error rule takes the
+    # largest alpha whose mean score is within one standard error of the best one
+    p = 30
+    prec = make_sparse_precision(p, n_edges=40, random_state=3)
+    X = sample_gaussian_graph(600, prec, random_state=4)
+    m = p * (p + 1) // 2
+    grid = [0.03, 0.06, 0.1, 0.15, 0.25]
+    kw = dict(alphas=grid, cv=3, sketch_size=m, tol=1e-3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CompressionWarning)
+        best = CompressiveGraphicalLassoCV(selection="best", **kw).fit(X)
+        one_se = CompressiveGraphicalLassoCV(**kw).fit(X)
+    res = one_se.cv_results_
+    np.testing.assert_allclose(res["mean_test_score"], best.cv_results_["mean_test_score"])
+    splits = np.array([res[f"split{k}_test_score"] for k in range(3)])
+    alphas = list(res["alphas"])
+    i_best = alphas.index(best.alpha_)
+    threshold = splits[:, i_best].mean() - splits[:, i_best].std() / np.sqrt(3)
+    expected = max(a for a, s in zip(alphas, splits.mean(axis=0)) if s >= threshold)
+    assert one_se.alpha_ == expected
+    assert one_se.alpha_ >= best.alpha_
+    f1_best = edge_f1_score(prec, best.precision_)
+    f1_one_se = edge_f1_score(prec, one_se.precision_)
+    assert f1_one_se > f1_best + 0.2  # 0.84 against 0.35 at the likelihood's best
+    assert f1_one_se > 0.6
 
 
 def test_bad_input(graph):
