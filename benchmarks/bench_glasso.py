@@ -60,6 +60,10 @@ def _oracle(prec, fits):
     return best
 
 
+def fits_best(fits):
+    return max(f[0] for f in fits) if fits else np.nan
+
+
 def _score(prec, theta):
     return edge_f1_score(prec, theta, threshold=1e-6), relative_frobenius_error(prec, theta)
 
@@ -78,10 +82,10 @@ def _full(S, prec, solver):
     return _oracle(prec, out) if out else (np.nan, np.nan, np.nan)
 
 
-def recovery_table(ps, ns, seeds, with_cv):
-    print("\n## Graph recovery (oracle alpha per method; mean over seeds)")
+def recovery_table(ps, ns, seeds, with_cv, cv_ratios=RATIOS, tol=1e-4):
+    print(f"\n## Graph recovery (oracle alpha per method; mean over seeds {list(seeds)})")
     print(f"alpha grid {ALPHAS}; F1 threshold 1e-6; sketch: CompressiveGraphicalLasso "
-          "defaults (max_iter=100, tol=1e-4)")
+          f"(max_iter=100, tol={tol:g})")
     print("CV alpha: CompressiveGraphicalLassoCV(alphas=grid, cv=3, scoring='log_likelihood', "
           "selection='one_se', tol=1e-3)" if with_cv else "CV alpha: not run")
     header = ("p", "n", "ratio", "m", "F1 sketch", "F1 sketch CV α", "F1 subsample",
@@ -95,7 +99,7 @@ def recovery_table(ps, ns, seeds, with_cv):
         for n in ns:
             acc = {r: [] for r in RATIOS}
             full_ours, full_sk = [], []
-            for seed in range(seeds):
+            for seed in seeds:
                 prec = make_sparse_precision(p, n_edges=int(1.44 * p), random_state=seed)
                 X = sample_gaussian_graph(n, prec, random_state=1000 + seed)
                 S = empirical_covariance(X)
@@ -106,7 +110,7 @@ def recovery_table(ps, ns, seeds, with_cv):
                     fits = []
                     t0 = time.perf_counter()
                     for a in ALPHAS:
-                        model = CompressiveGraphicalLasso(alpha=a, sketch_size=m,
+                        model = CompressiveGraphicalLasso(alpha=a, sketch_size=m, tol=tol,
                                                           random_state=seed).fit(X)
                         fits.append((*_score(prec, model.precision_), a))
                     dt = (time.perf_counter() - t0) / len(ALPHAS)
@@ -120,12 +124,16 @@ def recovery_table(ps, ns, seeds, with_cv):
                         except (FloatingPointError, ValueError):
                             continue
                     cv_fit = (np.nan, np.nan)
-                    if with_cv:
+                    if with_cv and r in cv_ratios:
                         cv = CompressiveGraphicalLassoCV(alphas=list(ALPHAS), cv=3,
                                                          sketch_size=m, tol=1e-3,
                                                          random_state=seed).fit(X)
                         cv_fit = _score(prec, cv.precision_)
                         cv_rows.append((p, n, r, seed, cv.alpha_, *cv_fit))
+                    print(f"  seed {seed} ratio {r}: F1 sketch {fits_best(fits):.3f} "
+                          f"CV {cv_fit[0]:.3f} subsample {fits_best(sub_fits):.3f} "
+                          f"full ours {full_ours[-1][0]:.3f} sklearn {full_sk[-1][0]:.3f} "
+                          f"({dt:.2f} s/fit)", flush=True)
                     acc[r].append((_oracle(prec, fits), _oracle(prec, sub_fits), dt, cv_fit))
             fo = np.nanmean([f[0] for f in full_ours])
             fs = np.nanmean([f[0] for f in full_sk])
@@ -136,7 +144,7 @@ def recovery_table(ps, ns, seeds, with_cv):
                 e_sk = np.mean([a[0][1] for a in acc[r]])
                 e_sub = np.mean([a[1][1] for a in acc[r]])
                 dt = np.mean([a[2] for a in acc[r]])
-                f_cv = np.mean([a[3][0] for a in acc[r]])
+                f_cv = np.mean([a[3][0] for a in acc[r]])  # nan when not run
                 e_cv = np.mean([a[3][1] for a in acc[r]])
                 m = max(2, int(round(r * P)))
                 print(f"| {p} | {n} | {r} | {m} | {f_sk:.3f} | {f_cv:.3f} | {f_sub:.3f} | "
@@ -227,6 +235,7 @@ def stream_table(ns, p=100, ratio=0.25, chunk=5000):
 
 
 def main():
+    global ALPHAS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="the complete protocol")
     parser.add_argument("--seeds", type=int, default=None)
@@ -238,12 +247,22 @@ def main():
     parser.add_argument("--tables", default="speed,stream,recovery",
                         help="comma-separated subset of speed,stream,recovery")
     parser.add_argument("--no-cv", action="store_true", help="skip the CV-alpha fits")
+    parser.add_argument("--cv-ratios", type=float, nargs="+", default=list(RATIOS),
+                        help="ratios at which CompressiveGraphicalLassoCV is run")
+    parser.add_argument("--alphas", type=float, nargs="+", default=None,
+                        help=f"alpha grid of the recovery table (default {ALPHAS})")
+    parser.add_argument("--tol", type=float, default=1e-4,
+                        help="tol of the compressive fits at a fixed alpha")
+    parser.add_argument("--first-seed", type=int, default=0,
+                        help="seeds are first-seed .. first-seed + seeds - 1")
     args = parser.parse_args()
     _quiet()
     seeds = args.seeds or (5 if args.full else 2)
     ps = tuple(args.p) if args.p else ((100, 200) if args.full else (100,))
     ns = tuple(args.n) if args.n else ((1000, 10000) if args.full else (1000,))
     tables = set(args.tables.split(","))
+    if args.alphas:
+        ALPHAS = tuple(args.alphas)
     with threadpool_limits(limits=1):
         t0 = time.perf_counter()
         from skfrugal.covariance._warmup import warm_up
@@ -255,7 +274,9 @@ def main():
         if "stream" in tables:
             stream_table((10_000, 100_000, 400_000))
         if "recovery" in tables:
-            recovery_table(ps, ns, seeds, with_cv=not args.no_cv)
+            recovery_table(ps, ns, range(args.first_seed, args.first_seed + seeds),
+                           with_cv=not args.no_cv, cv_ratios=tuple(args.cv_ratios),
+                           tol=args.tol)
 
 
 if __name__ == "__main__":

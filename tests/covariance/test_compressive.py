@@ -46,6 +46,30 @@ def test_large_sketch_reaches_full_data_glasso(graph):
     assert np.linalg.eigvalsh(model.precision_)[0] > 0
 
 
+def test_preconditioned_decoder_reaches_full_data_glasso_at_ratio_one(graph):
+    # with m = p(p+1)/2 >= p(p-1)/2 the least-squares preconditioner is exact at the
+    # fixed point: the decoder returns the full-data graphical lasso; the plain
+    # gradient step (cg_iter=0) measures the fit in the A*A metric and lands elsewhere
+    from skfrugal.covariance import centred_sketch
+
+    _, X = graph
+    p = X.shape[1]
+    op = CovarianceSketcher(p * (p + 1) // 2, random_state=0).fit(X)
+    y, diag, _ = centred_sketch(op.sketch(X))
+    full = GraphicalLasso(alpha=0.05, tol=1e-8).fit(X).precision_
+
+    def error(cg_iter):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            theta = decode_precision(y, op.projections_, diag, 0.05, cg_iter=cg_iter,
+                                     tol=1e-6, max_iter=300)[1]
+        return np.linalg.norm(theta - full) / np.linalg.norm(full)
+
+    err_pre, err_plain = error(5), error(0)
+    assert err_pre < 0.01
+    assert err_plain > 5 * err_pre
+
+
 def test_recovery_beats_memory_matched_subsample(graph):
     prec, X = graph
     p = X.shape[1]
