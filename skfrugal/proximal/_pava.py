@@ -10,18 +10,29 @@ minimiser of its own term; while the previous block's value is not larger than t
 top one, pool them and recompute the pooled block's value. The blocks at the end are
 the clusters of the solution.
 
-Block values (``B = [s, e)``, ``n = e - s``, ``Sz`` the sum of ``z`` over ``B``, ``L`` the
-prefix sums of ``lambda``):
+Block values (``B = [s, e)``, ``n = e - s``, ``Sz`` and ``Sl`` the sums of ``z`` and of
+``lambda`` over ``B``, kept on the PAV stack; ``L`` the prefix sums of ``lambda``):
 
-- L1: ``max((Sz - step (L[e] - L[s])) / n, 0)``, O(1).
-- MCP: the derivative of the pooled objective is piecewise linear with kinks at
-  ``gamma * lambda_j``; a binary search over the kinks with prefix sums finds the
-  active prefix in O(log n).
-- SCAD: kinks at ``lambda_j`` and ``a lambda_j``; two binary searches bracket the root
-  (O(log^2 n) as each evaluation counts a prefix by bisection), then a closed form.
+- L1: ``max((Sz - step Sl) / n, 0)``, O(1).
+- MCP: the derivative ``g`` of the pooled objective is increasing, piecewise linear,
+  with kinks at ``gamma * lambda_j``. When the root is beyond all of the block's kinks
+  or below all of them (the usual case) a closed form in ``Sz`` and ``Sl`` gives it in
+  O(1); otherwise a binary search over the kinks with the prefix sums ``L`` finds the
+  active prefix, O(log n).
+- SCAD: kinks at ``lambda_j`` and ``a lambda_j``. When the root is in one regime for
+  the whole block (slope ``lambda``, middle, flat) a closed form gives it in O(1);
+  otherwise two binary searches bracket it, each evaluation of ``g`` at a kink O(1)
+  (the number of weights of the block in each regime there is read from prefix
+  counts computed once per prox by two linear merges, :func:`scad_counts`): O(log n).
+  ``L`` and the counts are computed at the first search only.
 - log-sum and l_q (``psi = lambda phi``): the pooled objective is
-  ``n/2 (t - mean z)^2 + step (L[e] - L[s]) phi(t) + const``, so the block value is the
-  scalar prox of ``step * mean(lambda) * phi`` at ``mean z``.
+  ``n/2 (t - mean z)^2 + step Sl phi(t) + const``, so the block value is the scalar
+  prox of ``step * mean(lambda) * phi`` at ``mean z``.
+
+The sort: :func:`make_keys` packs each kept entry into a 64-bit integer (magnitude
+bits, then index and sign) that NumPy sorts several times faster than ``argsort``;
+:func:`sorted_magnitudes` gathers the exact magnitudes in that order and repairs the
+order of near-ties; :func:`pav_scatter` runs PAV and writes the signed values back.
 
 Every kernel works on float64 C-contiguous arrays and int64 indices: the Python
 wrappers normalise inputs so that each kernel has exactly one signature.
@@ -43,12 +54,27 @@ def _mcp_g(k, n, s, sz, lam, cum, eta, gamma):
 
 
 @njit(cache=True, inline="always")
-def _block_mcp(s, e, sz, lam, cum, eta, gamma):
-    n = e - s
-    if sz <= eta * (cum[e] - cum[s]):
+def _mcp_ends(n, sz, sl, lam_first, lam_last, eta, gamma):
+    # Value of an MCP block from its sums (sz of z, sl of lambda) when the whole block
+    # is on one side of its kinks (all active, or none), which is the usual case;
+    # -1.0 when it straddles a kink. k = n (all active) iff g(gamma lam_last) >= 0;
+    # k = 0 iff g(gamma lam_first) < 0. Block sums (not differences of prefix sums)
+    # keep short blocks far down a long vector exact.
+    if sz <= eta * sl:
         return 0.0
-    # largest k in [0, n] with g(gamma * lam_k) >= 0 (k = 0 stands for t = +inf)
-    lo, hi = 0, n + 1
+    if n * gamma * lam_last - sz + eta * (sl - n * lam_last) >= 0.0:
+        return max((sz - eta * sl) / (n - eta * n / gamma), 0.0)
+    if n * gamma * lam_first - sz < 0.0:
+        return sz / n
+    return -1.0
+
+
+@njit(cache=True)
+def _mcp_search(s, e, sz, lam, cum, eta, gamma):
+    # MCP block straddling a kink: binary search of the size k in [1, n) of the active
+    # prefix (the largest k with g(gamma lam_k) >= 0), O(log n) with prefix sums
+    n = e - s
+    lo, hi = 1, n
     while hi - lo > 1:
         mid = (lo + hi) // 2
         if _mcp_g(mid, n, s, sz, lam, cum, eta, gamma) >= 0.0:
@@ -60,17 +86,31 @@ def _block_mcp(s, e, sz, lam, cum, eta, gamma):
     return max(t, 0.0)
 
 
-@njit(cache=True, inline="always")
-def _count_ge(values, s, e, t, scale):
-    # number of j in [s, e) with scale * values[j] >= t (values non-increasing)
-    lo, hi = s, e
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if scale * values[mid] >= t:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo - s
+@njit(cache=True)
+def scad_counts(lam, a, above, below):
+    """Global kink counts for the SCAD block values, by two merges in O(m).
+
+    ``above[i] = #{j : lam_j >= a lam_i}`` and ``below[i] = #{j : a lam_j >= lam_i}``:
+    both are prefix lengths (``lam`` is non-increasing) and non-decreasing in ``i``.
+    Within a block ``[s, e)``, the number of its weights in the first (slope
+    ``lam``) regime at ``t = a lam_i`` is ``clip(above[i] - s, 0, e - s)``, and the
+    number outside the last (flat) regime at ``t = lam_i`` is
+    ``clip(below[i] - s, 0, e - s)``: each evaluation of the pooled derivative at a
+    kink is O(1), so each block value is O(log |B|).
+    """
+    m = lam.shape[0]
+    j = 0
+    for i in range(m):
+        t = a * lam[i]
+        while j < m and lam[j] >= t:
+            j += 1
+        above[i] = j
+    j = 0
+    for i in range(m):
+        t = lam[i]
+        while j < m and a * lam[j] >= t:
+            j += 1
+        below[i] = j
 
 
 @njit(cache=True, inline="always")
@@ -81,32 +121,79 @@ def _scad_g(t, c1, c2, n, s, sz, cum, eta, a):
 
 
 @njit(cache=True, inline="always")
-def _block_scad(s, e, sz, lam, cum, eta, a):
-    n = e - s
-    if sz <= eta * (cum[e] - cum[s]):
+def _clip_count(c, s, e):
+    return min(max(c, s), e) - s
+
+
+@njit(cache=True, inline="always")
+def _scad_g_lam(k, n, s, e, sz, lam, cum, below, eta, a):
+    # g at the kink t = lam[s + k - 1]: c1 = k, c2 from the global counts
+    i = s + k - 1
+    return _scad_g(lam[i], k, _clip_count(below[i], s, e), n, s, sz, cum, eta, a)
+
+
+@njit(cache=True, inline="always")
+def _scad_g_alam(k, n, s, e, sz, lam, cum, above, eta, a):
+    # g at the kink t = a lam[s + k - 1]: c2 = k, c1 from the global counts
+    i = s + k - 1
+    return _scad_g(a * lam[i], _clip_count(above[i], s, e), k, n, s, sz, cum, eta, a)
+
+
+@njit(cache=True, inline="always")
+def _scad_ends(n, sz, sl, lam_first, lam_last, eta, a):
+    # Value of a SCAD block from its sums when the whole block is in one regime at the
+    # root (slope lambda: t <= lam_last; middle: lam_first < t <= a lam_last; flat:
+    # t > a lam_first), which is the usual case; -1.0 otherwise. g is the pooled
+    # derivative, continuous and increasing; at a kink, the weights equal to it can be
+    # counted in either adjacent regime.
+    if sz <= eta * sl:
         return 0.0
-    # bracket among the kinks lam_k: largest k with g(lam_k) >= 0
-    lo, hi = 0, n + 1
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        t = lam[s + mid - 1]
-        c2 = _count_ge(lam, s, e, t, a)
-        if _scad_g(t, mid, c2, n, s, sz, cum, eta, a) >= 0.0:
-            lo = mid
-        else:
-            hi = mid
-    k1 = lo
-    # bracket among the kinks a * lam_k: largest k with g(a lam_k) >= 0
-    lo, hi = 0, n + 1
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        t = a * lam[s + mid - 1]
-        c1 = _count_ge(lam, s, e, t, 1.0)
-        if _scad_g(t, c1, mid, n, s, sz, cum, eta, a) >= 0.0:
-            lo = mid
-        else:
-            hi = mid
-    k2 = max(lo, k1)
+    if n * lam_last - sz + eta * sl >= 0.0:  # g(lam_last) >= 0: all in the first regime
+        return (sz - eta * sl) / n
+    if n * a * lam_first - sz < 0.0:  # g(a lam_first) < 0: all flat
+        return sz / n
+    if a * lam_last >= lam_first:
+        c = eta / (a - 1.0)
+        if (n * lam_first - sz + c * (a * sl - n * lam_first) < 0.0
+                and n * a * lam_last - sz + c * (a * sl - n * a * lam_last) >= 0.0):
+            return (sz - c * a * sl) / (n - c * n)  # all in the middle regime
+    return -1.0
+
+
+@njit(cache=True)
+def _scad_search(s, e, sz, lam, cum, above, below, eta, a):
+    # SCAD block with weights in two or three regimes at the root, sz > eta * sum(lam):
+    # O(log n) with the prefix sums and the global kink counts of scad_counts
+    n = e - s
+    # k1 = largest k in [0, n] with g(lam_k) >= 0 (ends first, then bisection)
+    if _scad_g_lam(n, n, s, e, sz, lam, cum, below, eta, a) >= 0.0:
+        k1 = n
+    elif _scad_g_lam(1, n, s, e, sz, lam, cum, below, eta, a) < 0.0:
+        k1 = 0
+    else:
+        lo, hi = 1, n
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if _scad_g_lam(mid, n, s, e, sz, lam, cum, below, eta, a) >= 0.0:
+                lo = mid
+            else:
+                hi = mid
+        k1 = lo
+    # k2 = largest k in [k1, n] with g(a lam_k) >= 0 (g(a lam_k) >= g(lam_k) >= 0 for
+    # k <= k1, so the search starts at k1)
+    if k1 == n or _scad_g_alam(n, n, s, e, sz, lam, cum, above, eta, a) >= 0.0:
+        k2 = n
+    elif _scad_g_alam(k1 + 1, n, s, e, sz, lam, cum, above, eta, a) < 0.0:
+        k2 = k1
+    else:
+        lo, hi = k1 + 1, n
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if _scad_g_alam(mid, n, s, e, sz, lam, cum, above, eta, a) >= 0.0:
+                lo = mid
+            else:
+                hi = mid
+        k2 = lo
     num = sz - eta * (cum[s + k1] - cum[s]) - eta * a * (cum[s + k2] - cum[s + k1]) / (a - 1.0)
     den = n - eta * (k2 - k1) / (a - 1.0)
     return max(num / den, 0.0)
@@ -173,30 +260,212 @@ def prox_lq_scalar(z, mu, q):
 
 
 @njit(cache=True, inline="always")
-def _block_value(code, s, e, sz, lam, cum, eta, param):
-    n = e - s
-    if code == 0:
-        return max((sz - eta * (cum[e] - cum[s])) / n, 0.0)
-    if code == 1:
-        return _block_mcp(s, e, sz, lam, cum, eta, param)
-    if code == 2:
-        return _block_scad(s, e, sz, lam, cum, eta, param)
-    mu = eta * (cum[e] - cum[s]) / n
+def _block_scalar(code, n, sz, sl, eta, param):
+    # log-sum and l_q: the scalar prox of step * mean(lambda) * phi at the block mean
+    mu = eta * sl / n
     if code == 3:
         return prox_log_scalar(sz / n, mu, param)
     return prox_lq_scalar(sz / n, mu, param)
 
 
+# One PAV loop per block-value family: a single loop dispatching on the penalty code
+# was several times slower (the reference counts of the arrays passed to the inlined
+# SCAD helpers were not pruned, costing atomic operations at every push and merge).
+
+
 @njit(cache=True)
-def pav(z, lam, code, eta, param, x, starts):
+def _pav_l1(z, lam, eta, starts, val, sums):
+    # Stack of blocks (start, sum of z - eta lam); the value of the top block is kept
+    # in a register and the others are recomputed (sum / length) only after a merge,
+    # so that no array of values is needed: ``val`` may be ``sums`` (and ``sums`` may
+    # be ``z``), which saves the page faults of a work array at large sizes. Values
+    # are clipped at 0 and written to ``val[:n_blocks]`` at the end.
+    m = z.shape[0]
+    top = -1
+    top_val = 0.0
+    for i in range(m):
+        s = i
+        sm = z[i] - eta * lam[i]
+        v = sm
+        while top >= 0 and top_val <= v:
+            sm += sums[top]
+            s = starts[top]
+            top -= 1
+            v = sm / (i + 1 - s)
+            if top >= 0:
+                top_val = sums[top] / (s - starts[top])
+        top += 1
+        starts[top] = s
+        sums[top] = sm
+        top_val = v
+    n_blocks = top + 1
+    starts[n_blocks] = m
+    for b in range(n_blocks):
+        val[b] = max(sums[b] / (starts[b + 1] - starts[b]), 0.0)
+    return n_blocks
+
+
+@njit(cache=True)
+def _cumsum_into(lam, m, cum):
+    cum[0] = 0.0
+    for i in range(m):
+        cum[i + 1] = cum[i] + lam[i]
+
+
+@njit(cache=True, inline="always")
+def _kinked_ends(code, n, sz, sl, lam_first, lam_last, eta, param):
+    if code == 1:
+        return _mcp_ends(n, sz, sl, lam_first, lam_last, eta, param)
+    return _scad_ends(n, sz, sl, lam_first, lam_last, eta, param)
+
+
+@njit(cache=True, inline="always")
+def _kinked_single(code, zi, li, eta, param, c1, c2):
+    # value of a one-entry block (the scalar prox), with c1 = 1 / (1 - eta / gamma) for
+    # MCP, c1 = eta / (a - 1) and c2 = 1 / (1 - c1) for SCAD: what _kinked_ends gives
+    # for n = 1, with multiplications instead of divisions
+    if zi <= eta * li:
+        return 0.0
+    if code == 1:
+        return (zi - eta * li) * c1 if zi <= param * li else zi
+    if zi <= li + eta * li:
+        return zi - eta * li
+    if zi > param * li:
+        return zi
+    return (zi - c1 * param * li) * c2
+
+
+@njit(cache=True)
+def _kinked_search(code, s, e, sz, lam, cum, above, below, ready, eta, param):
+    # value of an MCP or SCAD block whose root is not in a single regime; computes
+    # the prefix sums (and the SCAD kink counts) at its first call
+    if not ready[0]:
+        m = cum.shape[0] - 1
+        _cumsum_into(lam, m, cum)
+        if code == 2:
+            scad_counts(lam[:m], param, above, below)
+        ready[0] = True
+    if code == 1:
+        return _mcp_search(s, e, sz, lam, cum, eta, param)
+    return _scad_search(s, e, sz, lam, cum, above, below, eta, param)
+
+
+@njit(cache=True)
+def _pav_kinked(z, lam, code, eta, param, starts, val, sums, lsums):
+    # MCP and SCAD: the stack of _pav_l1 (top value in a register, the block below
+    # recomputed after a merge, so ``val`` may be ``sums``) with block sums of lambda
+    # in ``lsums``. Block values come from _kinked_ends (scalar arguments only); the
+    # rare blocks whose root is between kinks call _kinked_search, which builds the
+    # prefix sums at its first call. Passing arrays to a function, inlined or not,
+    # costs reference counting (atomic operations) at each call: with arrays passed
+    # only on the rare path, this loop is about ten times faster.
+    m = z.shape[0]
+    # untouched (hence free) unless a search is needed
+    cum = np.empty(m + 1)
+    above = np.empty(m if code == 2 else 0, dtype=np.int64)
+    below = np.empty(m if code == 2 else 0, dtype=np.int64)
+    ready = np.zeros(1, dtype=np.bool_)
+    if code == 1:
+        c1 = 1.0 / (1.0 - eta / param)
+        c2 = 0.0
+    else:
+        c1 = eta / (param - 1.0)
+        c2 = 1.0 / (1.0 - c1)
+    top = -1
+    top_val = 0.0
+    for i in range(m):
+        s = i
+        sz = z[i]
+        sl = lam[i]
+        v = _kinked_single(code, sz, sl, eta, param, c1, c2)
+        while top >= 0 and top_val <= v:
+            sz += sums[top]
+            sl += lsums[top]
+            s = starts[top]
+            top -= 1
+            v = _kinked_ends(code, i + 1 - s, sz, sl, lam[s], lam[i], eta, param)
+            if v < 0.0:
+                v = _kinked_search(code, s, i + 1, sz, lam, cum, above, below, ready, eta,
+                                   param)
+            if top >= 0:
+                sb = starts[top]
+                if s - sb == 1:
+                    top_val = _kinked_single(code, sums[top], lsums[top], eta, param, c1, c2)
+                else:
+                    top_val = _kinked_ends(code, s - sb, sums[top], lsums[top], lam[sb],
+                                           lam[s - 1], eta, param)
+                if top_val < 0.0:
+                    top_val = _kinked_search(code, sb, s, sums[top], lam, cum, above, below,
+                                             ready, eta, param)
+        top += 1
+        starts[top] = s
+        sums[top] = sz
+        lsums[top] = sl
+        top_val = v
+    n_blocks = top + 1
+    starts[n_blocks] = m
+    for b in range(n_blocks):
+        sb = starts[b]
+        eb = starts[b + 1]
+        if eb - sb == 1:
+            val[b] = _kinked_single(code, sums[b], lsums[b], eta, param, c1, c2)
+            continue
+        t = _kinked_ends(code, eb - sb, sums[b], lsums[b], lam[sb], lam[eb - 1], eta, param)
+        if t < 0.0:
+            t = _kinked_search(code, sb, eb, sums[b], lam, cum, above, below, ready, eta,
+                               param)
+        val[b] = t
+    return n_blocks
+
+
+@njit(cache=True)
+def _pav_scalar(z, lam, code, eta, param, starts, val, sums, lsums):
+    m = z.shape[0]
+    top = -1
+    for i in range(m):
+        top += 1
+        starts[top] = i
+        sz = z[i]
+        sl = lam[i]
+        sums[top] = sz
+        lsums[top] = sl
+        val[top] = _block_scalar(code, 1, sz, sl, eta, param)
+        while top > 0 and val[top - 1] <= val[top]:
+            sums[top - 1] += sums[top]
+            lsums[top - 1] += lsums[top]
+            top -= 1
+            val[top] = _block_scalar(code, i + 1 - starts[top], sums[top], lsums[top], eta,
+                                     param)
+    return top + 1
+
+
+@njit(cache=True)
+def pav_blocks(z, lam, code, eta, param, starts, val, sums, lsums):
+    """PAV blocks of (P_iso): boundaries ``starts[:n_blocks + 1]``, values ``val[:n_blocks]``.
+
+    See :func:`pav` for the parameters.
+    """
+    m = z.shape[0]
+    if code == 0:
+        n_blocks = _pav_l1(z, lam, eta, starts, val, sums)
+    elif code <= 2:
+        n_blocks = _pav_kinked(z, lam, code, eta, param, starts, val, sums, lsums)
+    else:
+        n_blocks = _pav_scalar(z, lam, code, eta, param, starts, val, sums, lsums)
+    starts[n_blocks] = m
+    return n_blocks
+
+
+@njit(cache=True)
+def pav(z, lam, code, eta, param, x, starts, val, sums, lsums):
     """Solve (P_iso) for ``z`` sorted non-increasing and non-negative.
 
     Parameters
     ----------
     z : ndarray of shape (m,)
         Sorted magnitudes.
-    lam : ndarray of shape (m,)
-        Non-increasing, non-negative weights.
+    lam : ndarray of shape (>= m,)
+        Non-increasing, non-negative weights (the first ``m`` are used).
     code : int
         Penalty code (``PENALTY_CODES``).
     eta : float
@@ -204,156 +473,129 @@ def pav(z, lam, code, eta, param, x, starts):
     param : float
         gamma (MCP), a (SCAD), eps (log-sum) or q (l_q); unused for L1.
     x : ndarray of shape (m,)
-        Output: the solution.
-    starts : ndarray of shape (m + 1,), int64
+        Output: the solution (may be ``z`` itself).
+    starts : ndarray of shape (>= m + 1,), int64
         Output: ``starts[:n_blocks + 1]`` are the block boundaries.
+    val : ndarray of shape (>= m,)
+        Output: ``val[:n_blocks]`` are the block values (strictly decreasing, >= 0).
+    sums, lsums : ndarray of shape (>= m,)
+        Work space (the PAV stack: block sums of ``z`` and of ``lam``; ``sums`` may be
+        ``z`` itself, ``lsums`` is unused for L1).
 
     Returns
     -------
     n_blocks : int
     """
-    m = z.shape[0]
-    val = np.empty(m)
-    sums = np.empty(m)
-    if code == 0:
-        # L1 fast path: running sums of z - eta * lam, clipped at 0 when written
-        top = -1
-        for i in range(m):
-            top += 1
-            starts[top] = i
-            v = z[i] - eta * lam[i]
-            sums[top] = v
-            val[top] = v
-            while top > 0 and val[top - 1] <= val[top]:
-                sums[top - 1] += sums[top]
-                top -= 1
-                val[top] = sums[top] / (i + 1 - starts[top])
-        n_blocks = top + 1
-        starts[n_blocks] = m
-        for b in range(n_blocks):
-            v = max(val[b], 0.0)
-            for i in range(starts[b], starts[b + 1]):
-                x[i] = v
-        return n_blocks
-    cum = np.empty(m + 1)
-    cum[0] = 0.0
-    for i in range(m):
-        cum[i + 1] = cum[i] + lam[i]
-    top = -1
-    for i in range(m):
-        top += 1
-        starts[top] = i
-        sums[top] = z[i]
-        val[top] = _block_value(code, i, i + 1, z[i], lam, cum, eta, param)
-        while top > 0 and val[top - 1] <= val[top]:
-            sums[top - 1] += sums[top]
-            top -= 1
-            val[top] = _block_value(code, starts[top], i + 1, sums[top], lam, cum, eta, param)
-    n_blocks = top + 1
-    starts[n_blocks] = m
+    n_blocks = pav_blocks(z, lam, code, eta, param, starts, val, sums, lsums)
     for b in range(n_blocks):
+        v = val[b]
         for i in range(starts[b], starts[b + 1]):
-            x[i] = val[b]
+            x[i] = v
     return n_blocks
 
 
 @njit(cache=True)
-def prefilter(y, threshold, idx, mags):
-    """Write the indices and magnitudes of the entries with ``|y_i| > threshold``.
+def key_shift(p):
+    """Number of low key bits holding ``(index << 1) | sign`` for vectors of length p."""
+    shift = 1
+    while (1 << shift) < 2 * p:
+        shift += 1
+    return shift
+
+
+@njit(cache=True)
+def make_keys(y, threshold, keys):
+    """Sort keys of the entries with ``|y_i| > threshold``, in one pass over ``y``.
+
+    Non-negative doubles order like their bit patterns. Each key is the complement of
+    the bit pattern of ``|y_i|`` with its low ``key_shift(p)`` bits replaced by
+    ``(i << 1) | sign(y_i)``: an increasing sort of these integers (NumPy's ``sort``,
+    several times faster than ``argsort``) orders the entries by decreasing magnitude
+    up to a relative ``2**(key_shift(p) - 52)``, ties by increasing index, and carries
+    the index and the sign along. The exact order is restored by
+    :func:`sorted_magnitudes`.
 
     Returns
     -------
     m : int
-        Number of entries kept (``idx[:m]``, ``mags[:m]``).
+        Number of keys written (``keys[:m]``).
     """
+    p = y.shape[0]
+    shift = key_shift(p)
+    hi = ~np.uint64((1 << shift) - 1)
+    raw = y.view(np.uint64)
+    sign_bit = np.uint64(1) << np.uint64(63)
+    one = np.uint64(1)
     m = 0
-    for i in range(y.shape[0]):
-        v = abs(y[i])
-        if v > threshold:
-            idx[m] = i
-            mags[m] = v
-            m += 1
+    for i in range(p):
+        # branch-free: always write, advance only past kept entries (a branch on a
+        # coin-flip condition would be mispredicted half of the time)
+        b = raw[i]
+        keys[m] = (~(b & ~sign_bit) & hi) | (np.uint64(i) << one) | (b >> np.uint64(63))
+        m += np.int64(abs(y[i]) > threshold)
     return m
 
 
 @njit(cache=True)
-def make_keys(mags, m, keys):
-    """Sort keys: the bits of ``mags[j]`` with the low bits replaced by ``j``.
+def sorted_magnitudes(y, keys, shift, z, budget):
+    """Gather ``z[k] = |y_i|`` in key order and make ``z`` exactly non-increasing.
 
-    Non-negative doubles order like their bit patterns, so sorting these integers
-    (NumPy's ``sort``, several times faster than ``argsort``) orders the entries by
-    magnitude up to a relative 2**-(52 - bits) and carries the index along; the exact
-    order is restored afterwards by an insertion pass over the nearly sorted values.
-
-    Returns
-    -------
-    mask : int
-        ``2**bits - 1``, to extract the indices.
+    One pass: each gathered value is inserted into place among the previous ones
+    (keys and values move together). The keys agree with the exact order up to their
+    truncated bits, so the insertions are short; if they exceed ``budget`` moves in
+    total (adversarial inputs with very many near-ties), give up and return False so
+    that the caller sorts exactly instead.
     """
-    bits = 1
-    while (1 << bits) < m:
-        bits += 1
-    mask = np.uint64((1 << bits) - 1)
-    hi = ~mask
-    raw = mags.view(np.uint64)
-    for j in range(m):
-        keys[j] = (raw[j] & hi) | np.uint64(j)
-    return (1 << bits) - 1
+    m = keys.shape[0]
+    low = np.uint64((1 << shift) - 1)
+    one = np.uint64(1)
+    moves = 0
+    for k in range(m):
+        key = keys[k]
+        v = abs(y[np.int64((key & low) >> one)])
+        if k > 0 and v > z[k - 1]:
+            t = k
+            while t > 0 and z[t - 1] < v:
+                z[t] = z[t - 1]
+                keys[t] = keys[t - 1]
+                t -= 1
+            z[t] = v
+            keys[t] = key
+            moves += k - t
+            if moves > budget:
+                return False
+        else:
+            z[k] = v
+    return True
 
 
 @njit(cache=True)
-def pav_scatter(y, idx, mags, keys, mask, lam, code, eta, param, out, labels, want_labels):
-    """PAV on the kept entries ordered by the sorted ``keys``, scattered back with signs.
+def pav_scatter(z, keys, shift, lam, code, eta, param, out, labels, want_labels,
+                starts, val, sums, lsums):
+    """PAV on the sorted magnitudes ``z``, scattered back with signs by the keys.
 
-    ``out`` and ``labels`` must be zero on entry; entries outside ``idx`` stay zero.
+    ``out`` and ``labels`` must be zero on entry; entries without a key stay zero.
     ``labels`` (filled only if ``want_labels``) gets 0 for zeros and 1..K by decreasing
-    magnitude. ``mags`` is overwritten (reused as a buffer). The scatter goes through
-    the compact arrays first, so that the writes into ``out`` run in increasing index
-    order: random accesses dominate the cost at large sizes.
+    magnitude.
 
     Returns
     -------
     n_clusters : int
         Number of non-zero clusters.
     """
-    m = keys.shape[0]
-    umask = np.uint64(mask)
-    perm = np.empty(m, dtype=np.int64)
-    z = np.empty(m)
-    for k in range(m):
-        j = np.int64(keys[m - 1 - k] & umask)
-        perm[k] = j
-        z[k] = mags[j]
-    # exact decreasing order (the keys agree with it up to the truncated bits)
-    for k in range(1, m):
-        v = z[k]
-        if v > z[k - 1]:
-            j = perm[k]
-            t = k
-            while t > 0 and z[t - 1] < v:
-                z[t] = z[t - 1]
-                perm[t] = perm[t - 1]
-                t -= 1
-            z[t] = v
-            perm[t] = j
-    starts = np.empty(m + 1, dtype=np.int64)
-    n_blocks = pav(z, lam[:m], code, eta, param, z, starts)
-    lab = np.zeros(m if want_labels else 0, dtype=np.int64)
+    low = np.uint64((1 << shift) - 1)
+    one = np.uint64(1)
+    n_blocks = pav_blocks(z, lam, code, eta, param, starts, val, sums, lsums)
     n_clusters = 0
     for b in range(n_blocks):
-        v = z[starts[b]]
-        if v > 0.0:
-            n_clusters += 1
+        v = val[b]
+        if v <= 0.0:
+            break  # blocks are strictly decreasing: the rest is zero
+        n_clusters += 1
         for k in range(starts[b], starts[b + 1]):
-            j = perm[k]
-            mags[j] = v
-            if want_labels and v > 0.0:
-                lab[j] = n_clusters
-    for j in range(m):
-        i = idx[j]
-        v = mags[j]
-        if v > 0.0:
-            out[i] = v if y[i] > 0 else -v
+            key = keys[k]
+            i = np.int64((key & low) >> one)
+            out[i] = -v if key & one else v
             if want_labels:
-                labels[i] = lab[j]
+                labels[i] = n_clusters
     return n_clusters

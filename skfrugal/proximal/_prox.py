@@ -4,12 +4,14 @@ import numbers
 
 import numpy as np
 
+from skfrugal.proximal._checks import first_non_finite, weights_violation
 from skfrugal.proximal._pava import (
     PENALTY_CODES,
+    key_shift,
     lq_threshold,
     make_keys,
     pav_scatter,
-    prefilter,
+    sorted_magnitudes,
 )
 
 PENALTIES = ("l1", "mcp", "scad", "log", "lq")
@@ -29,8 +31,9 @@ def check_vector(x, name="x"):
     if arr.shape[0] == 0:
         raise ValueError(f"{name} must have at least one entry, got an empty array")
     arr = np.ascontiguousarray(arr, dtype=np.float64)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite, got NaN or inf")
+    i = first_non_finite(arr)
+    if i >= 0:
+        raise ValueError(f"{name} must be finite, got {name}[{i}]={arr[i]}")
     return arr
 
 
@@ -55,10 +58,10 @@ def check_lambdas(lambdas, n_features, name="lambdas"):
         raise ValueError(
             f"{name} must have length n_features={n_features}, got length {lam.shape[0]}"
         )
-    if np.any(lam < 0):
+    kind, i = weights_violation(lam)
+    if kind == 2:
         raise ValueError(f"{name} must be non-negative, got min {lam.min():g}")
-    if np.any(np.diff(lam) > 0):
-        i = int(np.argmax(np.diff(lam) > 0))
+    if kind == 3:
         raise ValueError(
             f"{name} must be non-increasing, got {name}[{i}]={lam[i]:g} < "
             f"{name}[{i + 1}]={lam[i + 1]:g}"
@@ -149,16 +152,31 @@ def prox_sorted_unchecked(y, lam, code, step, param, return_clusters=False):
     """
     p = y.shape[0]
     threshold = zero_threshold(code, step, lam[-1], param)
-    idx = np.empty(p, dtype=np.int64)
-    mags = np.empty(p)
-    m = prefilter(y, threshold, idx, mags)
-    keys = np.empty(m, dtype=np.uint64)
-    mask = make_keys(mags, m, keys)
+    # work arrays are allocated by NumPy (large ones get transparent huge pages, which
+    # makes the random accesses of the gather and the scatter cheaper)
+    keys = np.empty(p, dtype=np.uint64)
+    m = make_keys(y, threshold, keys)
+    keys = keys[:m]
     keys.sort()
+    shift = key_shift(p)
+    z = np.empty(m)
+    if not sorted_magnitudes(y, keys, shift, z, 4 * m + 1024):
+        # very many near-ties (equal in their high bits): sort exactly instead
+        index = ((keys & np.uint64((1 << shift) - 1)) >> np.uint64(1)).astype(np.int64)
+        order = index[np.argsort(-np.abs(y[index]), kind="stable")]
+        keys = (order.astype(np.uint64) << np.uint64(1)) | np.signbit(y[order]).astype(
+            np.uint64)
+        z = np.abs(y[order])
     out = np.zeros(p)
     labels = np.zeros(p if return_clusters else 0, dtype=np.int64)
-    pav_scatter(y, idx, mags, keys, mask, lam, code, step, param, out, labels,
-                return_clusters)
+    starts = np.empty(m + 1, dtype=np.int64)
+    # z doubles as the PAV stack of sums (block b's sum is written at b <= i after z[i]
+    # is read) and, for L1, MCP and SCAD, of the block values: each work array costs
+    # page faults at large sizes
+    val = z if code <= 2 else np.empty(m)
+    lsums = np.empty(m if code != 0 else 0)
+    pav_scatter(z, keys, shift, lam, code, step, param, out, labels, return_clusters,
+                starts, val, z, lsums)
     if return_clusters:
         return out, labels
     return out

@@ -309,13 +309,23 @@ def test_bad_lambda_sequence_arguments():
         lambda_sequence(0)
 
 
-def test_near_ties_in_the_low_bits_are_ordered_exactly():
+@pytest.mark.parametrize("spread", [2**22, 2**12])
+def test_near_ties_in_the_low_bits_are_ordered_exactly(spread):
     """The sort keys drop the low mantissa bits: values that differ only there must
-    still come out in exact order (checked against the isotonic-regression route)."""
+    still come out in exact order (checked against the isotonic-regression route).
+    With ``spread = 2**22`` the insertion pass repairs the order; with ``2**12`` every
+    group of near-ties shares its key bits, the insertions would be quadratic and the
+    exact fallback sort takes over (both paths are checked to be taken)."""
+    from skfrugal.proximal._pava import key_shift, make_keys, sorted_magnitudes
+
     rng = np.random.default_rng(7)
     p = 5000
     base = rng.choice([0.5, 1.0, 2.0], size=p)
-    y = base * (1 + rng.integers(0, 2**20, size=p) * np.finfo(float).eps)
+    y = base * (1 + rng.integers(0, spread, size=p) * np.finfo(float).eps)
+    keys = np.empty(p, dtype=np.uint64)
+    keys = np.sort(keys[: make_keys(y, 0.0, keys)])
+    fast = sorted_magnitudes(y, keys, key_shift(p), np.empty(p), 4 * p + 1024)
+    assert fast == (spread == 2**22)
     y *= rng.choice([-1.0, 1.0], size=p)
     for scale in [1e-6, 1e-14]:
         lam = np.sort(rng.uniform(0, scale, p))[::-1]
@@ -329,3 +339,69 @@ def test_near_ties_in_the_low_bits_are_ordered_exactly():
         # exact monotonicity: a larger input never gets a smaller output
         a = np.abs(u)[order]
         assert np.all(np.diff(a) <= 0)
+
+
+def kkt_violation(u, y, lam, penalty, step, gamma=2.5, a=3.7, eps=1.5):
+    """Largest violation of the optimality conditions of (P_iso) at the prox ``u``.
+
+    With ``x`` the sorted magnitudes of ``u`` and ``f_j`` the convex terms of (P_iso),
+    ``x`` is optimal iff, within each block of equal values (a cluster), every prefix
+    sum of ``f_j'(x_B)`` is >= 0 and the full sum is 0 (>= 0 for a block at 0): the
+    prefix sums are the multipliers of the order constraints. Independent of PAV.
+    Returns the violation relative to the scale of ``y`` and the blocks found.
+    """
+    order = np.argsort(-np.abs(y), kind="stable")
+    z = np.abs(y)[order]
+    x = np.abs(u)[order]
+    if penalty == "l1":
+        dpsi = lam
+    elif penalty == "mcp":
+        dpsi = np.maximum(lam - x / gamma, 0.0)
+    elif penalty == "scad":
+        dpsi = np.where(x <= lam, lam, np.maximum(a * lam - x, 0.0) / (a - 1))
+    else:
+        dpsi = lam / (eps + x)
+    d = x - z + step * dpsi
+    worst = 0.0
+    blocks = []
+    bounds = np.flatnonzero(np.diff(x) != 0) + 1
+    for s, e in zip(np.r_[0, bounds], np.r_[bounds, len(x)], strict=True):
+        c = np.cumsum(d[s:e])
+        worst = max(worst, -c.min())
+        if x[s] > 0:
+            worst = max(worst, abs(c[-1]))
+        blocks.append((s, e, x[s]))
+    return worst / max(1.0, np.abs(y).max()), blocks, lam
+
+
+@pytest.mark.parametrize("penalty", ["l1", "mcp", "scad", "log"])
+def test_kkt_conditions_large_p(penalty):
+    """p = 3000 against the optimality conditions: Gaussian entries, and plateaus of
+    near-equal magnitudes across spread weights, which make large blocks whose value
+    lies between the kinks of their first and last weights (not in a single regime:
+    the O(log |B|) binary-search paths of MCP and SCAD, checked to be taken)."""
+    rng = np.random.default_rng(11)
+    p = 3000
+    step = 0.9 if penalty != "log" else 0.9 * 1.5**2
+    n_mixed = 0
+    for trial in range(4):
+        if trial == 0:
+            y = rng.standard_normal(p) * 2
+            y[rng.random(p) < 0.1] *= 1e-3
+        else:
+            levels = rng.uniform(0.5, 3.0, 6)
+            y = rng.choice(levels, p) * (1 + 0.01 * rng.standard_normal(p))
+            y *= rng.choice([-1.0, 1.0], p)
+        lam = np.sort(rng.uniform(0.05, 1.5, p))[::-1]
+        lam[500:900] = lam[500]  # ties in the weights
+        if penalty == "log":
+            lam /= lam[0]
+        u = prox_sorted(y, lam, penalty, step, **PARAMS[penalty])
+        worst, blocks, lam = kkt_violation(u, y, lam, penalty, step)
+        assert worst < 1e-10
+        assert np.all(u * y >= 0)
+        kinks, outer = (2.5 * lam, 2.5 * lam) if penalty == "mcp" else (lam, 3.7 * lam)
+        n_mixed += sum(1 for s, e, t in blocks if t > 0 and e - s > 1 and (
+            kinks[e - 1] < t < kinks[s] or outer[e - 1] < t < outer[s]))
+    if penalty in ("mcp", "scad"):
+        assert n_mixed >= 3, n_mixed
