@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from skfrugal.linear_model._solvers import (
     Design,
     cluster_labels,
+    logistic_gap,
     logistic_loss,
     ls_gap,
     solve_prox_grad,
@@ -326,9 +327,10 @@ class SLOPEClassifier(ClassifierMixin, _SLOPEBase):
     Minimises
     :math:`\frac1n \sum_i \log(1 + e^{-y_i(\beta_0 + x_i^\top\beta)}) + \sum_i
     \psi(|\beta|_{(i)}; \alpha\lambda_i)` with labels mapped to :math:`\pm 1`, by
-    accelerated proximal gradient with restarts (SLOPE) and then monotone proximal
-    gradient (non-convex penalties, warm-started at SLOPE), stopped on the relative
-    fixed-point residual. Binary problems only.
+    accelerated proximal gradient with restarts (SLOPE), stopped on the relative
+    duality gap, and then monotone proximal gradient (non-convex penalties,
+    warm-started at SLOPE), stopped on the relative fixed-point residual. Binary
+    problems only.
 
     Parameters
     ----------
@@ -357,7 +359,9 @@ class SLOPEClassifier(ClassifierMixin, _SLOPEBase):
     max_iter : int, default=1000
         Maximum number of proximal gradient iterations (per stage).
     tol : float, default=1e-7
-        Relative fixed-point residual.
+        Tolerance on the duality gap relative to the objective for SLOPE (the first
+        stage of every fit), and on the relative fixed-point residual for the
+        non-convex stage.
     warm_start : bool, default=False
         Start from the previous solution.
 
@@ -372,7 +376,8 @@ class SLOPEClassifier(ClassifierMixin, _SLOPEBase):
     n_iter_ : int
         Number of iterations.
     dual_gap_ : float
-        Always NaN (the stopping rule is the fixed-point residual).
+        Duality gap at the solution for ``penalty="l1"`` (see
+        :ref:`the user guide <slope_duality_gap>`); NaN for non-convex penalties.
     clusters_ : ndarray of shape (n_features,), int
         0 for zero coefficients, then 1..K by decreasing magnitude.
     n_clusters_ : int
@@ -450,19 +455,23 @@ class SLOPEClassifier(ClassifierMixin, _SLOPEBase):
         if not self.fit_intercept:
             b0 = 0.0
         loss = logistic_loss(ys)
+        gap = logistic_gap(design, ys, lam, self.fit_intercept)
         L0 = float(design.col_sq_norms().max()) / (4 * n)
         beta, b0, n_iter, res, _ = solve_prox_grad(
             design, loss, lam, "l1", 0.0, beta, b0, self.fit_intercept, self.max_iter,
-            self.tol, accelerate=True, L0=L0,
+            self.tol, accelerate=True, L0=L0, gap=gap,
         )
-        if self.penalty != "l1":
-            beta, b0, n2, res, _ = solve_prox_grad(
-                design, loss, lam, self.penalty, self._penalty_param(), beta, b0,
-                self.fit_intercept, self.max_iter, self.tol, accelerate=True, L0=L0,
-            )
-            n_iter += n2
-        self._warn(res <= self.tol or n_iter < self.max_iter, "fixed-point residual")
-        self._set_fitted(beta, b0, n_iter, float("nan"))
+        if self.penalty == "l1":
+            self._warn(res <= self.tol or n_iter < self.max_iter, "duality gap")
+            f, gz = loss(design.matvec(beta, centered=False) + b0)
+            self._set_fitted(beta, b0, n_iter, gap(f, gz, beta)[1])
+            return self
+        beta, b0, n2, res, _ = solve_prox_grad(
+            design, loss, lam, self.penalty, self._penalty_param(), beta, b0,
+            self.fit_intercept, self.max_iter, self.tol, accelerate=True, L0=L0,
+        )
+        self._warn(res <= self.tol or n2 < self.max_iter, "fixed-point residual")
+        self._set_fitted(beta, b0, n_iter + n2, float("nan"))
         return self
 
     def decision_function(self, X):

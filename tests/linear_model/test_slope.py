@@ -304,3 +304,41 @@ def test_convergence_warning(problem):
     X, y, _ = problem
     with pytest.warns(ConvergenceWarning, match="max_iter=1"):
         SLOPERegression(alpha=0.01, max_iter=1, tol=1e-14).fit(X, y)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_classifier_duality_gap_certifies_the_objective(fit_intercept):
+    """dual_gap_ bounds the distance to the optimal objective, computed independently
+    (scikit-learn's LogisticRegression at tight tolerance, Lasso weights) and from a
+    tight SLOPE fit (BH weights): 0 <= P(beta) - P* <= dual_gap_ <= tol * P(beta)."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((200, 8))
+    X[:, 1] = X[:, 0] + 0.2 * rng.standard_normal(200)
+    y = (X[:, 0] - X[:, 4] + 0.5 + rng.standard_normal(200) > 0).astype(int)
+    ys = 2.0 * y - 1.0
+    n = len(y)
+
+    def objective(clf, lam):
+        z = X @ clf.coef_ + clf.intercept_
+        return np.logaddexp(0.0, -ys * z).mean() + np.sort(np.abs(clf.coef_))[::-1] @ lam
+
+    alpha = 0.02
+    ref = LogisticRegression(C=1 / (n * alpha), l1_ratio=1.0, solver="saga", tol=1e-13,
+                             max_iter=200000, fit_intercept=fit_intercept).fit(X, y)
+    lam = np.full(8, alpha)
+    z = X @ ref.coef_.ravel() + ref.intercept_
+    p_star = np.logaddexp(0.0, -ys * z).mean() + alpha * np.abs(ref.coef_).sum()
+    for tol in [1e-3, 1e-6, 1e-11]:
+        clf = SLOPEClassifier(alpha=alpha, lambdas="lasso", tol=tol, max_iter=50000,
+                              fit_intercept=fit_intercept).fit(X, y)
+        primal = objective(clf, lam)
+        assert -1e-12 <= primal - p_star <= clf.dual_gap_ + 1e-12
+        assert 0 <= clf.dual_gap_ <= tol * primal
+
+    tight = SLOPEClassifier(alpha=alpha, tol=1e-13, max_iter=50000,
+                            fit_intercept=fit_intercept).fit(X, y)
+    lam = alpha * tight.lambdas_
+    loose = SLOPEClassifier(alpha=alpha, tol=1e-4, fit_intercept=fit_intercept).fit(X, y)
+    gap = objective(loose, lam) - objective(tight, lam)
+    assert -1e-12 <= gap <= loose.dual_gap_
+    assert np.isnan(SLOPEClassifier(alpha=alpha, penalty="mcp").fit(X, y).dual_gap_)
