@@ -7,7 +7,7 @@ Run::
 
 Three tables, each measured in this process on the same data for every library, BLAS
 pinned to one thread, numba warmed first (compile / cache-load times reported apart),
-median of repeats:
+median of repeats (for the prox, of rounds that call every function in turn):
 
 1. prox: time of ``prox_sorted_l1`` and of the sorted-MCP prox vs ``np.argsort`` of
    the same vector (the floor: PAV is linear, the sort is not) and skglm's SLOPE prox;
@@ -61,7 +61,23 @@ def compile_times():
     return cold, cached
 
 
-def bench_prox(sizes, repeats):
+def interleaved_times(fns, rounds):
+    """Median time of each function, calling them in turn ``rounds`` times.
+
+    Interleaving makes the load of other processes fall on every function alike, so
+    the ratios are stable even where the absolute times are not.
+    """
+    times = np.empty((rounds, len(fns)))
+    outs = [None] * len(fns)
+    for r in range(rounds):
+        for j, fn in enumerate(fns):
+            t0 = time.perf_counter()
+            outs[j] = fn()
+            times[r, j] = time.perf_counter() - t0
+    return np.median(times, axis=0), outs
+
+
+def bench_prox(sizes):
     from skfrugal.proximal import lambda_sequence, prox_sorted, prox_sorted_l1
 
     try:
@@ -71,19 +87,19 @@ def bench_prox(sizes, repeats):
     except ImportError:
         prox_SLOPE = None
     rng = np.random.default_rng(0)
-    print("\n## prox (seconds; ratios to np.argsort of the same vector)")
+    print("\n## prox (milliseconds, median of interleaved rounds; ratios to np.argsort of "
+          "the same vector)")
     print(f"{'p':>8} {'lambda':>8} {'kept':>5} {'argsort':>9} {'SLOPE':>9} {'ratio':>6} "
           f"{'MCP':>9} {'ratio':>6} {'skglm':>9} {'ratio':>6}")
     for p in sizes:
         y = rng.standard_normal(p)
         bh = lambda_sequence(p, "bh", q=0.1)
+        rounds = max(7, int(4e5 / p))
         for label, scale in (("BH/100", 0.01), ("BH/2", 0.5), ("BH", 1.0)):
             lam = scale * bh
-            t_sort, _ = median_time(lambda y=y: np.argsort(y), repeats)
-            t_l1, u = median_time(lambda y=y, lam=lam: prox_sorted_l1(y, lam), repeats)
-            t_mcp, _ = median_time(lambda y=y, lam=lam: prox_sorted(y, lam, "mcp", gamma=3.0),
-                                   repeats)
-            kept = np.mean(np.abs(y) > lam[-1])
+            fns = [lambda y=y: np.argsort(y),
+                   lambda y=y, lam=lam: prox_sorted_l1(y, lam),
+                   lambda y=y, lam=lam: prox_sorted(y, lam, "mcp", gamma=3.0)]
             if prox_SLOPE is not None:
 
                 def skglm_prox(y=y, lam=lam):
@@ -93,13 +109,17 @@ def bench_prox(sizes, repeats):
                     out[order] = prox_SLOPE(a[order], lam)
                     return np.sign(y) * out
 
-                t_sk, v = median_time(skglm_prox, repeats)
-                assert np.allclose(u, v, atol=1e-10)
-                sk = f"{t_sk:9.4f} {t_sk / t_sort:6.2f}"
+                fns.append(skglm_prox)
+            t, outs = interleaved_times(fns, rounds)
+            t *= 1e3
+            if prox_SLOPE is not None:
+                assert np.allclose(outs[1], outs[3], atol=1e-10)
+                sk = f"{t[3]:9.3f} {t[3] / t[0]:6.2f}"
             else:
                 sk = f"{'n/a':>9} {'':>6}"
-            print(f"{p:>8} {label:>8} {kept:5.2f} {t_sort:9.4f} {t_l1:9.4f} "
-                  f"{t_l1 / t_sort:6.2f} {t_mcp:9.4f} {t_mcp / t_sort:6.2f} {sk}")
+            kept = np.mean(np.abs(y) > lam[-1])
+            print(f"{p:>8} {label:>8} {kept:5.2f} {t[0]:9.3f} {t[1]:9.3f} "
+                  f"{t[1] / t[0]:6.2f} {t[2]:9.3f} {t[2] / t[0]:6.2f} {sk}")
 
 
 def make_problem(p, seed=0):
@@ -218,8 +238,7 @@ def main():
     warm_up()
     with threadpool_limits(limits=1):
         if "prox" in sections:
-            bench_prox([10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000],
-                       repeats=7)
+            bench_prox([10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000])
         if "fit" in sections:
             bench_fit([5000] if args.quick else [5000, 10000], repeats=args.repeats,
                       with_skglm=not (args.quick or args.no_skglm))
