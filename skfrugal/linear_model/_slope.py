@@ -330,7 +330,8 @@ class SLOPEClassifier(ClassifierMixin, _SLOPEBase):
     accelerated proximal gradient with restarts (SLOPE), stopped on the relative
     duality gap, and then monotone proximal gradient (non-convex penalties,
     warm-started at SLOPE), stopped on the relative fixed-point residual. Binary
-    problems only.
+    problems only: wrap it in :class:`~sklearn.multiclass.OneVsRestClassifier` for
+    more classes.
 
     Parameters
     ----------
@@ -443,7 +444,8 @@ class SLOPEClassifier(ClassifierMixin, _SLOPEBase):
         if self.classes_.size > 2:
             raise ValueError(
                 "Only binary classification is supported by SLOPEClassifier, got "
-                f"{self.classes_.size} classes"
+                f"{self.classes_.size} classes; wrap it in "
+                "sklearn.multiclass.OneVsRestClassifier for more classes"
             )
         ys = np.where(y == self.classes_[1], 1.0, -1.0)
         n, p = X.shape

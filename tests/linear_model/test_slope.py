@@ -342,3 +342,21 @@ def test_classifier_duality_gap_certifies_the_objective(fit_intercept):
     gap = objective(loose, lam) - objective(tight, lam)
     assert -1e-12 <= gap <= loose.dual_gap_
     assert np.isnan(SLOPEClassifier(alpha=alpha, penalty="mcp").fit(X, y).dual_gap_)
+
+
+def test_classifier_multiclass_one_vs_rest_matches_sklearn():
+    """More than two classes go through OneVsRestClassifier: with Lasso weights it is
+    scikit-learn's one-vs-rest L1 logistic regression."""
+    from sklearn.datasets import load_iris
+    from sklearn.multiclass import OneVsRestClassifier
+
+    X, y = load_iris(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    alpha = 0.01
+    ours = OneVsRestClassifier(
+        SLOPEClassifier(alpha=alpha, lambdas="lasso", tol=1e-12, max_iter=100000)).fit(X, y)
+    ref = OneVsRestClassifier(LogisticRegression(
+        C=1 / (len(y) * alpha), l1_ratio=1.0, solver="saga", tol=1e-12, max_iter=100000,
+    )).fit(X, y)
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-7)
+    assert all(0 <= e.dual_gap_ <= 1e-11 for e in ours.estimators_)
