@@ -126,17 +126,33 @@ def _clip_count(c, s, e):
 
 
 @njit(cache=True, inline="always")
-def _scad_g_lam(k, n, s, e, sz, lam, cum, below, eta, a):
-    # g at the kink t = lam[s + k - 1]: c1 = k, c2 from the global counts
+def _scad_g_kink(upper, k, n, s, e, sz, lam, cum, counts, eta, a):
+    # g at the k-th kink of the block: t = lam[s + k - 1] (upper=False: c1 = k, c2 from
+    # the global counts ``below``) or t = a lam[s + k - 1] (upper=True: c2 = k, c1 from
+    # ``above``)
     i = s + k - 1
-    return _scad_g(lam[i], k, _clip_count(below[i], s, e), n, s, sz, cum, eta, a)
+    c = _clip_count(counts[i], s, e)
+    if upper:
+        return _scad_g(a * lam[i], c, k, n, s, sz, cum, eta, a)
+    return _scad_g(lam[i], k, c, n, s, sz, cum, eta, a)
 
 
-@njit(cache=True, inline="always")
-def _scad_g_alam(k, n, s, e, sz, lam, cum, above, eta, a):
-    # g at the kink t = a lam[s + k - 1]: c2 = k, c1 from the global counts
-    i = s + k - 1
-    return _scad_g(a * lam[i], _clip_count(above[i], s, e), k, n, s, sz, cum, eta, a)
+@njit(cache=True)
+def _scad_last_kink(upper, base, n, s, e, sz, lam, cum, counts, eta, a):
+    # largest k in [base, n] with g(kink k) >= 0, given that it holds at base (or
+    # base = 0): the ends first, then bisection
+    if base == n or _scad_g_kink(upper, n, n, s, e, sz, lam, cum, counts, eta, a) >= 0.0:
+        return n
+    if _scad_g_kink(upper, base + 1, n, s, e, sz, lam, cum, counts, eta, a) < 0.0:
+        return base
+    lo, hi = base + 1, n
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if _scad_g_kink(upper, mid, n, s, e, sz, lam, cum, counts, eta, a) >= 0.0:
+            lo = mid
+        else:
+            hi = mid
+    return lo
 
 
 @njit(cache=True, inline="always")
@@ -165,35 +181,10 @@ def _scad_search(s, e, sz, lam, cum, above, below, eta, a):
     # SCAD block with weights in two or three regimes at the root, sz > eta * sum(lam):
     # O(log n) with the prefix sums and the global kink counts of scad_counts
     n = e - s
-    # k1 = largest k in [0, n] with g(lam_k) >= 0 (ends first, then bisection)
-    if _scad_g_lam(n, n, s, e, sz, lam, cum, below, eta, a) >= 0.0:
-        k1 = n
-    elif _scad_g_lam(1, n, s, e, sz, lam, cum, below, eta, a) < 0.0:
-        k1 = 0
-    else:
-        lo, hi = 1, n
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            if _scad_g_lam(mid, n, s, e, sz, lam, cum, below, eta, a) >= 0.0:
-                lo = mid
-            else:
-                hi = mid
-        k1 = lo
-    # k2 = largest k in [k1, n] with g(a lam_k) >= 0 (g(a lam_k) >= g(lam_k) >= 0 for
-    # k <= k1, so the search starts at k1)
-    if k1 == n or _scad_g_alam(n, n, s, e, sz, lam, cum, above, eta, a) >= 0.0:
-        k2 = n
-    elif _scad_g_alam(k1 + 1, n, s, e, sz, lam, cum, above, eta, a) < 0.0:
-        k2 = k1
-    else:
-        lo, hi = k1 + 1, n
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            if _scad_g_alam(mid, n, s, e, sz, lam, cum, above, eta, a) >= 0.0:
-                lo = mid
-            else:
-                hi = mid
-        k2 = lo
+    # k1 = largest k in [0, n] with g(lam_k) >= 0; k2 = largest k in [k1, n] with
+    # g(a lam_k) >= 0 (g(a lam_k) >= g(lam_k) >= 0 for k <= k1)
+    k1 = _scad_last_kink(False, 0, n, s, e, sz, lam, cum, below, eta, a)
+    k2 = _scad_last_kink(True, k1, n, s, e, sz, lam, cum, above, eta, a)
     num = sz - eta * (cum[s + k1] - cum[s]) - eta * a * (cum[s + k2] - cum[s + k1]) / (a - 1.0)
     den = n - eta * (k2 - k1) / (a - 1.0)
     return max(num / den, 0.0)
