@@ -292,7 +292,9 @@ def _pav_l1(z, lam, eta, starts, val, sums):
     n_blocks = top + 1
     starts[n_blocks] = m
     for b in range(n_blocks):
-        val[b] = max(sums[b] / (starts[b + 1] - starts[b]), 0.0)
+        # most blocks are singletons when the weights are small: skip their division
+        n = starts[b + 1] - starts[b]
+        val[b] = max(sums[b] if n == 1 else sums[b] / n, 0.0)
     return n_blocks
 
 
