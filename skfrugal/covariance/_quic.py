@@ -253,8 +253,9 @@ def _quic_block(S, alpha, X0, max_iter, tol, stop_on_stall=False):
         free_j = np.ascontiguousarray(ju[free], dtype=np.int64)
         D = np.zeros((p, p))
         U = np.zeros((p, p))
+        # inexact Newton (QUIC's schedule): few sweeps while far from the optimum
         sweeps = _newton_direction(S, W, X, float(alpha), free_i, free_j,
-                                   max_sweeps,
+                                   min(max_sweeps, 1 + n_iter // 3),
                                    1e-3, D, U)
         del sweeps
         delta = float(np.sum(G * D)) + alpha * (_off_l1(X + D) - _off_l1(X))
