@@ -265,12 +265,12 @@ def _block_scalar(code, n, sz, sl, eta, param):
 
 
 @njit(cache=True)
-def _pav_l1(z, lam, eta, starts, val, sums):
+def _pav_l1(z, lam, eta, starts, sums):
     # Stack of blocks (start, sum of z - eta lam); the value of the top block is kept
     # in a register and the others are recomputed (sum / length) only after a merge,
-    # so that no array of values is needed: ``val`` may be ``sums`` (and ``sums`` may
-    # be ``z``), which saves the page faults of a work array at large sizes. Values
-    # are clipped at 0 and written to ``val[:n_blocks]`` at the end.
+    # so that no array of values is needed (``sums`` may be ``z``), which saves the
+    # page faults of a work array at large sizes. The block values are computed by
+    # the caller (_l1_value), in the pass that uses them.
     m = z.shape[0]
     top = -1
     top_val = 0.0
@@ -291,11 +291,13 @@ def _pav_l1(z, lam, eta, starts, val, sums):
         top_val = v
     n_blocks = top + 1
     starts[n_blocks] = m
-    for b in range(n_blocks):
-        # most blocks are singletons when the weights are small: skip their division
-        n = starts[b + 1] - starts[b]
-        val[b] = max(sums[b] if n == 1 else sums[b] / n, 0.0)
     return n_blocks
+
+
+@njit(cache=True, inline="always")
+def _l1_value(n, sm):
+    # most blocks are singletons when the weights are small: skip their division
+    return max(sm if n == 1 else sm / n, 0.0)
 
 
 @njit(cache=True)
@@ -343,27 +345,30 @@ def _kinked_search(code, s, e, sz, lam, cum, above, below, ready, eta, param):
     return _scad_search(s, e, sz, lam, cum, above, below, eta, param)
 
 
-@njit(cache=True)
-def _pav_kinked(z, lam, code, eta, param, starts, val, sums, lsums):
-    # MCP and SCAD: the stack of _pav_l1 (top value in a register, the block below
-    # recomputed after a merge, so ``val`` may be ``sums``) with block sums of lambda
-    # in ``lsums``. Block values come from _kinked_ends (scalar arguments only); the
-    # rare blocks whose root is between kinks call _kinked_search, which builds the
-    # prefix sums at its first call. Passing arrays to a function, inlined or not,
-    # costs reference counting (atomic operations) at each call: with arrays passed
-    # only on the rare path, this loop is about ten times faster.
-    m = z.shape[0]
-    # untouched (hence free) unless a search is needed
-    cum = np.empty(m + 1)
-    above = np.empty(m if code == 2 else 0, dtype=np.int64)
-    below = np.empty(m if code == 2 else 0, dtype=np.int64)
-    ready = np.zeros(1, dtype=np.bool_)
+@njit(cache=True, inline="always")
+def _kinked_consts(code, eta, param):
+    # the constants c1, c2 of _kinked_single (zeros for the other penalties)
     if code == 1:
-        c1 = 1.0 / (1.0 - eta / param)
-        c2 = 0.0
-    else:
+        return 1.0 / (1.0 - eta / param), 0.0
+    if code == 2:
         c1 = eta / (param - 1.0)
-        c2 = 1.0 / (1.0 - c1)
+        return c1, 1.0 / (1.0 - c1)
+    return 0.0, 0.0
+
+
+@njit(cache=True)
+def _pav_kinked(z, lam, code, eta, param, starts, sums, lsums, cum, above, below, ready):
+    # MCP and SCAD: the stack of _pav_l1 (top value in a register, the block below
+    # recomputed after a merge, no array of values) with block sums of lambda in
+    # ``lsums``. Block values come from _kinked_ends (scalar arguments only); the rare
+    # blocks whose root is between kinks call _kinked_search, which builds the prefix
+    # sums ``cum`` (and the SCAD counts ``above``, ``below``) at its first call
+    # (``ready``). Passing arrays to a function, inlined or not, costs reference
+    # counting (atomic operations) at each call: with arrays passed only on the rare
+    # path, this loop is about ten times faster. The final block values are computed
+    # by the caller, in the pass that uses them.
+    m = z.shape[0]
+    c1, c2 = _kinked_consts(code, eta, param)
     top = -1
     top_val = 0.0
     for i in range(m):
@@ -397,17 +402,6 @@ def _pav_kinked(z, lam, code, eta, param, starts, val, sums, lsums):
         top_val = v
     n_blocks = top + 1
     starts[n_blocks] = m
-    for b in range(n_blocks):
-        sb = starts[b]
-        eb = starts[b + 1]
-        if eb - sb == 1:
-            val[b] = _kinked_single(code, sums[b], lsums[b], eta, param, c1, c2)
-            continue
-        t = _kinked_ends(code, eb - sb, sums[b], lsums[b], lam[sb], lam[eb - 1], eta, param)
-        if t < 0.0:
-            t = _kinked_search(code, sb, eb, sums[b], lam, cum, above, below, ready, eta,
-                               param)
-        val[b] = t
     return n_blocks
 
 
@@ -430,61 +424,6 @@ def _pav_scalar(z, lam, code, eta, param, starts, val, sums, lsums):
             val[top] = _block_scalar(code, i + 1 - starts[top], sums[top], lsums[top], eta,
                                      param)
     return top + 1
-
-
-@njit(cache=True)
-def pav_blocks(z, lam, code, eta, param, starts, val, sums, lsums):
-    """PAV blocks of (P_iso): boundaries ``starts[:n_blocks + 1]``, values ``val[:n_blocks]``.
-
-    See :func:`pav` for the parameters.
-    """
-    m = z.shape[0]
-    if code == 0:
-        n_blocks = _pav_l1(z, lam, eta, starts, val, sums)
-    elif code <= 2:
-        n_blocks = _pav_kinked(z, lam, code, eta, param, starts, val, sums, lsums)
-    else:
-        n_blocks = _pav_scalar(z, lam, code, eta, param, starts, val, sums, lsums)
-    starts[n_blocks] = m
-    return n_blocks
-
-
-@njit(cache=True)
-def pav(z, lam, code, eta, param, x, starts, val, sums, lsums):
-    """Solve (P_iso) for ``z`` sorted non-increasing and non-negative.
-
-    Parameters
-    ----------
-    z : ndarray of shape (m,)
-        Sorted magnitudes.
-    lam : ndarray of shape (>= m,)
-        Non-increasing, non-negative weights (the first ``m`` are used).
-    code : int
-        Penalty code (``PENALTY_CODES``).
-    eta : float
-        Step size.
-    param : float
-        gamma (MCP), a (SCAD), eps (log-sum) or q (l_q); unused for L1.
-    x : ndarray of shape (m,)
-        Output: the solution (may be ``z`` itself).
-    starts : ndarray of shape (>= m + 1,), int64
-        Output: ``starts[:n_blocks + 1]`` are the block boundaries.
-    val : ndarray of shape (>= m,)
-        Output: ``val[:n_blocks]`` are the block values (strictly decreasing, >= 0).
-    sums, lsums : ndarray of shape (>= m,)
-        Work space (the PAV stack: block sums of ``z`` and of ``lam``; ``sums`` may be
-        ``z`` itself, ``lsums`` is unused for L1).
-
-    Returns
-    -------
-    n_blocks : int
-    """
-    n_blocks = pav_blocks(z, lam, code, eta, param, starts, val, sums, lsums)
-    for b in range(n_blocks):
-        v = val[b]
-        for i in range(starts[b], starts[b + 1]):
-            x[i] = v
-    return n_blocks
 
 
 @njit(cache=True)
@@ -565,32 +504,94 @@ def sorted_magnitudes(y, keys, shift, z, budget):
 @njit(cache=True)
 def pav_scatter(z, keys, shift, lam, code, eta, param, out, labels, want_labels,
                 starts, val, sums, lsums):
-    """PAV on the sorted magnitudes ``z``, scattered back with signs by the keys.
+    """Solve (P_iso) for the sorted magnitudes ``z`` by PAV; scatter back with signs.
 
-    ``out`` and ``labels`` must be zero on entry; entries without a key stay zero.
-    ``labels`` (filled only if ``want_labels``) gets 0 for zeros and 1..K by decreasing
-    magnitude.
+    Parameters
+    ----------
+    z : ndarray of shape (m,)
+        Magnitudes, non-increasing and non-negative.
+    keys : ndarray of shape (m,), uint64
+        ``(index << 1) | sign`` in the low ``shift`` bits: where each entry of ``z``
+        goes in ``out`` and with which sign.
+    shift : int
+        Number of low key bits holding ``(index << 1) | sign`` (:func:`key_shift`).
+    lam : ndarray of shape (>= m,)
+        Non-increasing, non-negative weights (the first ``m`` are used).
+    code : int
+        Penalty code (``PENALTY_CODES``).
+    eta : float
+        Step size.
+    param : float
+        gamma (MCP), a (SCAD), eps (log-sum) or q (l_q); unused for L1.
+    out : ndarray of shape (p,)
+        Output, zero on entry; entries without a key stay zero.
+    labels : ndarray of shape (p,), int64
+        Output if ``want_labels`` (zero on entry): 0 for zeros, 1..K by decreasing
+        magnitude.
+    want_labels : bool
+        Whether to fill ``labels``.
+    starts : ndarray of shape (>= m + 1,), int64
+        Work space: the block boundaries.
+    val : ndarray of shape (>= m,)
+        Work space for the block values of log-sum and l_q (unused otherwise: the
+        values of L1, MCP and SCAD blocks are computed from their sums in the pass
+        that scatters them, so that no array of values is written and read back).
+    sums, lsums : ndarray of shape (>= m,)
+        Work space (the PAV stack: block sums of ``z`` and of ``lam``; ``sums`` may be
+        ``z`` itself, ``lsums`` is unused for L1).
 
     Returns
     -------
     n_clusters : int
         Number of non-zero clusters.
     """
+    m = z.shape[0]
+    # untouched (hence free) unless an MCP or SCAD block needs a search
+    kinked = code == 1 or code == 2
+    cum = np.empty(m + 1 if kinked else 0)
+    above = np.empty(m if code == 2 else 0, dtype=np.int64)
+    below = np.empty(m if code == 2 else 0, dtype=np.int64)
+    ready = np.zeros(1, dtype=np.bool_)
+    if code == 0:
+        n_blocks = _pav_l1(z, lam, eta, starts, sums)
+    elif kinked:
+        n_blocks = _pav_kinked(z, lam, code, eta, param, starts, sums, lsums, cum, above,
+                               below, ready)
+    else:
+        n_blocks = _pav_scalar(z, lam, code, eta, param, starts, val, sums, lsums)
+        starts[n_blocks] = m
+    c1, c2 = _kinked_consts(code, eta, param)
     low = np.uint64((1 << shift) - 1)
     one = np.uint64(1)
-    n_blocks = pav_blocks(z, lam, code, eta, param, starts, val, sums, lsums)
     n_clusters = 0
     for b in range(n_blocks):
-        v = val[b]
+        sb = starts[b]
+        eb = starts[b + 1]
+        if code == 0:
+            v = _l1_value(eb - sb, sums[b])
+        elif kinked:
+            if eb - sb == 1:
+                v = _kinked_single(code, sums[b], lsums[b], eta, param, c1, c2)
+            else:
+                v = _kinked_ends(code, eb - sb, sums[b], lsums[b], lam[sb], lam[eb - 1], eta,
+                                 param)
+                if v < 0.0:
+                    v = _kinked_search(code, sb, eb, sums[b], lam, cum, above, below, ready,
+                                       eta, param)
+        else:
+            v = val[b]
         if v <= 0.0:
             break  # blocks are strictly decreasing: the rest is zero
         n_clusters += 1
-        for k in range(starts[b], starts[b + 1]):
+        # branch-free sign (the signs are coin flips: a branch is mispredicted half of
+        # the time); no inner loop for one-entry blocks, the most frequent ones
+        key = keys[sb]
+        out[np.int64((key & low) >> one)] = v * (1.0 - 2.0 * np.float64(key & one))
+        for k in range(sb + 1, eb):
             key = keys[k]
-            i = np.int64((key & low) >> one)
-            # branch-free sign (the signs are coin flips: a branch is mispredicted
-            # half of the time)
-            out[i] = v * (1.0 - 2.0 * np.float64(key & one))
-            if want_labels:
-                labels[i] = n_clusters
+            out[np.int64((key & low) >> one)] = v * (1.0 - 2.0 * np.float64(key & one))
+    if want_labels:
+        for b in range(n_clusters):
+            for k in range(starts[b], starts[b + 1]):
+                labels[np.int64((keys[k] & low) >> one)] = b + 1
     return n_clusters

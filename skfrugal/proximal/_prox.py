@@ -171,8 +171,8 @@ def prox_sorted_unchecked(y, lam, code, step, param, return_clusters=False):
     labels = np.zeros(p if return_clusters else 0, dtype=np.int64)
     starts = np.empty(m + 1, dtype=np.int64)
     # z doubles as the PAV stack of sums (block b's sum is written at b <= i after z[i]
-    # is read) and, for L1, MCP and SCAD, of the block values: each work array costs
-    # page faults at large sizes
+    # is read); L1, MCP and SCAD need no array of block values (computed in the
+    # scatter pass): each work array costs page faults at large sizes
     val = z if code <= 2 else np.empty(m)
     lsums = np.empty(m if code != 0 else 0)
     pav_scatter(z, keys, shift, lam, code, step, param, out, labels, return_clusters,
