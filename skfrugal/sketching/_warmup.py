@@ -1,0 +1,12 @@
+"""Compile (or load from the cache) the numba kernels of skfrugal.sketching."""
+
+import numpy as np
+
+
+def warm_up():
+    """Call every kernel of the subpackage once per dtype it is given (C order)."""
+    from skfrugal.sketching._projection import project_rows
+
+    for dtype in (np.float32, np.float64):
+        x = np.ones((5, 2), dtype=dtype)
+        project_rows(x, np.ones((2, 3), dtype=dtype), np.empty((5, 3), dtype=dtype))
