@@ -360,7 +360,9 @@ def _kinked_consts(code, eta, param):
 def _pav_kinked(z, lam, code, eta, param, starts, sums, lsums, cum, above, below, ready):
     # MCP and SCAD: the stack of _pav_l1 (top value in a register, the block below
     # recomputed after a merge, no array of values) with block sums of lambda in
-    # ``lsums``. Block values come from _kinked_ends (scalar arguments only); the rare
+    # ``lsums``, written for blocks of two or more entries only (a one-entry block's
+    # sum is its weight: with small weights, where most blocks are one entry, lsums is
+    # hardly touched). Block values come from _kinked_ends (scalar arguments only); the rare
     # blocks whose root is between kinks call _kinked_search, which builds the prefix
     # sums ``cum`` (and the SCAD counts ``above``, ``below``) at its first call
     # (``ready``). Passing arrays to a function, inlined or not, costs reference
@@ -377,9 +379,10 @@ def _pav_kinked(z, lam, code, eta, param, starts, sums, lsums, cum, above, below
         sl = lam[i]
         v = _kinked_single(code, sz, sl, eta, param, c1, c2)
         while top >= 0 and top_val <= v:
+            sb = starts[top]  # the top block is [sb, s)
             sz += sums[top]
-            sl += lsums[top]
-            s = starts[top]
+            sl += lam[sb] if s - sb == 1 else lsums[top]
+            s = sb
             top -= 1
             v = _kinked_ends(code, i + 1 - s, sz, sl, lam[s], lam[i], eta, param)
             if v < 0.0:
@@ -388,7 +391,7 @@ def _pav_kinked(z, lam, code, eta, param, starts, sums, lsums, cum, above, below
             if top >= 0:
                 sb = starts[top]
                 if s - sb == 1:
-                    top_val = _kinked_single(code, sums[top], lsums[top], eta, param, c1, c2)
+                    top_val = _kinked_single(code, sums[top], lam[sb], eta, param, c1, c2)
                 else:
                     top_val = _kinked_ends(code, s - sb, sums[top], lsums[top], lam[sb],
                                            lam[s - 1], eta, param)
@@ -398,7 +401,8 @@ def _pav_kinked(z, lam, code, eta, param, starts, sums, lsums, cum, above, below
         top += 1
         starts[top] = s
         sums[top] = sz
-        lsums[top] = sl
+        if s < i:
+            lsums[top] = sl
         top_val = v
     n_blocks = top + 1
     starts[n_blocks] = m
@@ -501,6 +505,73 @@ def sorted_magnitudes(y, keys, shift, z, budget):
     return True
 
 
+# The scatter loops, one per block-value family like the PAV loops (the arrays of
+# the rare search path are passed once per call). Blocks are strictly decreasing:
+# the first block at zero ends the scatter (the rest of ``out`` stays zero). The
+# signs are applied branch-free (they are coin flips: a branch is mispredicted half
+# of the time), and one-entry blocks, the most frequent ones, are written without
+# an inner loop.
+
+
+@njit(cache=True)
+def _scatter_l1(n_blocks, starts, sums, keys, shift, out):
+    low = np.uint64((1 << shift) - 1)
+    one = np.uint64(1)
+    for b in range(n_blocks):
+        sb = starts[b]
+        eb = starts[b + 1]
+        v = _l1_value(eb - sb, sums[b])
+        if v <= 0.0:
+            return b
+        key = keys[sb]
+        out[np.int64((key & low) >> one)] = v * (1.0 - 2.0 * np.float64(key & one))
+        for k in range(sb + 1, eb):
+            key = keys[k]
+            out[np.int64((key & low) >> one)] = v * (1.0 - 2.0 * np.float64(key & one))
+    return n_blocks
+
+
+@njit(cache=True)
+def _scatter_kinked(code, n_blocks, starts, sums, lsums, lam, eta, param, keys, shift, out,
+                    cum, above, below, ready):
+    low = np.uint64((1 << shift) - 1)
+    one = np.uint64(1)
+    c1, c2 = _kinked_consts(code, eta, param)
+    for b in range(n_blocks):
+        sb = starts[b]
+        eb = starts[b + 1]
+        if eb - sb == 1:
+            v = _kinked_single(code, sums[b], lam[sb], eta, param, c1, c2)
+        else:
+            v = _kinked_ends(code, eb - sb, sums[b], lsums[b], lam[sb], lam[eb - 1], eta,
+                             param)
+            if v < 0.0:
+                v = _kinked_search(code, sb, eb, sums[b], lam, cum, above, below, ready, eta,
+                                   param)
+        if v <= 0.0:
+            return b
+        key = keys[sb]
+        out[np.int64((key & low) >> one)] = v * (1.0 - 2.0 * np.float64(key & one))
+        for k in range(sb + 1, eb):
+            key = keys[k]
+            out[np.int64((key & low) >> one)] = v * (1.0 - 2.0 * np.float64(key & one))
+    return n_blocks
+
+
+@njit(cache=True)
+def _scatter_values(n_blocks, starts, val, keys, shift, out):
+    low = np.uint64((1 << shift) - 1)
+    one = np.uint64(1)
+    for b in range(n_blocks):
+        v = val[b]
+        if v <= 0.0:
+            return b
+        for k in range(starts[b], starts[b + 1]):
+            key = keys[k]
+            out[np.int64((key & low) >> one)] = v * (1.0 - 2.0 * np.float64(key & one))
+    return n_blocks
+
+
 @njit(cache=True)
 def pav_scatter(z, keys, shift, lam, code, eta, param, out, labels, want_labels,
                 starts, val, sums, lsums):
@@ -560,36 +631,15 @@ def pav_scatter(z, keys, shift, lam, code, eta, param, out, labels, want_labels,
     else:
         n_blocks = _pav_scalar(z, lam, code, eta, param, starts, val, sums, lsums)
         starts[n_blocks] = m
-    c1, c2 = _kinked_consts(code, eta, param)
+    if code == 0:
+        n_clusters = _scatter_l1(n_blocks, starts, sums, keys, shift, out)
+    elif kinked:
+        n_clusters = _scatter_kinked(code, n_blocks, starts, sums, lsums, lam, eta, param, keys,
+                                     shift, out, cum, above, below, ready)
+    else:
+        n_clusters = _scatter_values(n_blocks, starts, val, keys, shift, out)
     low = np.uint64((1 << shift) - 1)
     one = np.uint64(1)
-    n_clusters = 0
-    for b in range(n_blocks):
-        sb = starts[b]
-        eb = starts[b + 1]
-        if code == 0:
-            v = _l1_value(eb - sb, sums[b])
-        elif kinked:
-            if eb - sb == 1:
-                v = _kinked_single(code, sums[b], lsums[b], eta, param, c1, c2)
-            else:
-                v = _kinked_ends(code, eb - sb, sums[b], lsums[b], lam[sb], lam[eb - 1], eta,
-                                 param)
-                if v < 0.0:
-                    v = _kinked_search(code, sb, eb, sums[b], lam, cum, above, below, ready,
-                                       eta, param)
-        else:
-            v = val[b]
-        if v <= 0.0:
-            break  # blocks are strictly decreasing: the rest is zero
-        n_clusters += 1
-        # branch-free sign (the signs are coin flips: a branch is mispredicted half of
-        # the time); no inner loop for one-entry blocks, the most frequent ones
-        key = keys[sb]
-        out[np.int64((key & low) >> one)] = v * (1.0 - 2.0 * np.float64(key & one))
-        for k in range(sb + 1, eb):
-            key = keys[k]
-            out[np.int64((key & low) >> one)] = v * (1.0 - 2.0 * np.float64(key & one))
     if want_labels:
         for b in range(n_clusters):
             for k in range(starts[b], starts[b + 1]):
