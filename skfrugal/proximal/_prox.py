@@ -7,7 +7,6 @@ import numpy as np
 from skfrugal.proximal._checks import first_non_finite, weights_violation
 from skfrugal.proximal._pava import (
     PENALTY_CODES,
-    key_shift,
     lq_threshold,
     make_keys,
     pav_scatter,
@@ -20,6 +19,14 @@ PENALTIES = ("l1", "mcp", "scad", "log", "lq")
 def check_vector(x, name="x"):
     """Return ``x`` as a finite 1-D float64 array, or raise a clear error."""
     arr = np.asarray(x)
+    if arr.dtype == np.float64 and arr.ndim == 1 and arr.shape[0] > 0:
+        # fast path (the usual case; the generic checks cost several microseconds)
+        if not arr.flags.c_contiguous:
+            arr = np.ascontiguousarray(arr)
+        i = first_non_finite(arr)
+        if i >= 0:
+            raise ValueError(f"{name} must be finite, got {name}[{i}]={arr[i]}")
+        return arr
     if np.iscomplexobj(arr):
         raise TypeError(f"{name} must be real, got complex dtype {arr.dtype}")
     if arr.dtype == object or not (
@@ -70,7 +77,10 @@ def check_lambdas(lambdas, n_features, name="lambdas"):
 
 
 def _real(value, name, low=None, high=None, low_open=True, high_open=True):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    # type(value) is float first: the check against the numbers.Real ABC is slow
+    if type(value) is not float and (
+        isinstance(value, bool) or not isinstance(value, numbers.Real)
+    ):
         raise TypeError(f"{name} must be a real number, got {value!r}")
     value = float(value)
     if not np.isfinite(value):
@@ -158,7 +168,7 @@ def prox_sorted_unchecked(y, lam, code, step, param, return_clusters=False):
     m = make_keys(y, threshold, keys)
     keys = keys[:m]
     keys.sort()
-    shift = key_shift(p)
+    shift = max(1, (2 * p - 1).bit_length())  # key_shift(p), without a numba call
     z = np.empty(m)
     if not sorted_magnitudes(y, keys, shift, z, 4 * m + 1024):
         # very many near-ties (equal in their high bits): sort exactly instead

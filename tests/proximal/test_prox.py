@@ -405,3 +405,33 @@ def test_kkt_conditions_large_p(penalty):
             kinks[e - 1] < t < kinks[s] or outer[e - 1] < t < outer[s]))
     if penalty in ("mcp", "scad"):
         assert n_mixed >= 3, n_mixed
+
+
+def test_key_shift_python_formula():
+    """The prox computes the key shift in Python; it must equal the kernel's."""
+    from skfrugal.proximal._pava import key_shift
+
+    sizes = list(range(1, 2100)) + [2**k + d for k in range(11, 40) for d in (-1, 0, 1)]
+    for p in sizes:
+        assert max(1, (2 * p - 1).bit_length()) == key_shift(p), p
+
+
+def test_non_float64_and_strided_inputs():
+    """The fast path of the input checks (contiguous float64) and the generic one agree."""
+    rng = np.random.default_rng(4)
+    y = rng.standard_normal(40)
+    lam = np.sort(rng.uniform(0.1, 1.0, 20))[::-1]
+    ref = prox_sorted_l1(np.ascontiguousarray(y[::2]), lam, 0.5)
+    np.testing.assert_array_equal(prox_sorted_l1(y[::2], lam[::-1][::-1], 0.5), ref)
+    np.testing.assert_array_equal(prox_sorted_l1(list(y[::2]), list(lam), 0.5), ref)
+    np.testing.assert_array_equal(
+        prox_sorted_l1(y[::2].astype(">f8"), lam.astype(np.float32).astype(float), 0.5),
+        prox_sorted_l1(y[::2], lam.astype(np.float32).astype(float), 0.5))
+    with pytest.raises(ValueError, match=r"x must be finite, got x\[3\]=nan"):
+        prox_sorted_l1(np.where(np.arange(20) == 3, np.nan, y[::2]), lam)
+    with pytest.raises(ValueError, match="x must be finite"):
+        prox_sorted_l1(np.where(np.arange(20) == 3, np.inf, y[::2])[::-1][::-1], lam)
+    with pytest.raises(TypeError, match="step must be a real number"):
+        prox_sorted_l1(y[::2], lam, True)
+    with pytest.raises(TypeError, match="step must be a real number"):
+        prox_sorted_l1(y[::2], lam, "1.0")
