@@ -30,8 +30,6 @@ import warnings
 import numpy as np
 from numba import njit
 from scipy.linalg import lapack
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components
 from sklearn.exceptions import ConvergenceWarning
 
 
@@ -62,6 +60,7 @@ def _newton_direction(S, W, X, alpha, free_i, free_j, max_sweeps, sweep_tol, D, 
     """
     p = S.shape[0]
     n_free = free_i.shape[0]
+    p4 = p - p % 4
     n_sweeps = 0
     for n_sweeps in range(1, max_sweeps + 1):  # noqa: B007 (returned)
         change = 0.0
@@ -69,10 +68,20 @@ def _newton_direction(S, W, X, alpha, free_i, free_j, max_sweeps, sweep_tol, D, 
         for k in range(n_free):
             i = free_i[k]
             j = free_j[k]
-            # w_iᵀ D w_j = W[i, :] · U[:, j]
-            wdw = 0.0
-            for t in range(p):
-                wdw += W[i, t] * U[t, j]
+            # w_iᵀ D w_j = W[i, :] · U[:, j], four partial sums (the single-sum
+            # loop is bound by the latency of the additions: 1.4x slower)
+            s0 = 0.0
+            s1 = 0.0
+            s2 = 0.0
+            s3 = 0.0
+            for t in range(0, p4, 4):
+                s0 += W[i, t] * U[t, j]
+                s1 += W[i, t + 1] * U[t + 1, j]
+                s2 += W[i, t + 2] * U[t + 2, j]
+                s3 += W[i, t + 3] * U[t + 3, j]
+            for t in range(p4, p):
+                s0 += W[i, t] * U[t, j]
+            wdw = (s0 + s1) + (s2 + s3)
             if i == j:
                 a = W[i, i] * W[i, i]
                 b = S[i, i] - W[i, i] + wdw
@@ -108,6 +117,98 @@ def _newton_direction(S, W, X, alpha, free_i, free_j, max_sweeps, sweep_tol, D, 
     return n_sweeps
 
 
+@njit(cache=True, nogil=True)
+def _threshold_components(S, alpha, labels):
+    """Connected components of the graph ``|S_ij| > alpha`` (``i != j``).
+
+    Breadth-first search on the dense matrix, ``O(p²)``. Writes the component of each
+    variable into ``labels`` (numbered in order of their smallest variable) and returns
+    the number of components.
+    """
+    p = S.shape[0]
+    labels[:] = -1
+    queue = np.empty(p, dtype=np.int64)
+    n_comp = 0
+    for root in range(p):
+        if labels[root] >= 0:
+            continue
+        labels[root] = n_comp
+        queue[0] = root
+        head = 0
+        tail = 1
+        while head < tail:
+            i = queue[head]
+            head += 1
+            for j in range(p):
+                if labels[j] < 0 and j != i and abs(S[i, j]) > alpha:
+                    labels[j] = n_comp
+                    queue[tail] = j
+                    tail += 1
+        n_comp += 1
+    return n_comp
+
+
+@njit(cache=True, nogil=True)
+def _free_set(S, W, X, alpha, free_i, free_j):
+    """Write the free set (``i <= j``) into ``free_i``, ``free_j``; return its size.
+
+    The free set is the diagonal, the non-zeros of ``Θ`` and the zeros whose gradient
+    ``|S_ij - W_ij|`` exceeds ``alpha`` (the others stay zero in the Newton model).
+    """
+    p = S.shape[0]
+    n = 0
+    for i in range(p):
+        for j in range(i, p):
+            if i == j or X[i, j] != 0.0 or abs(S[i, j] - W[i, j]) > alpha:
+                free_i[n] = i
+                free_j[n] = j
+                n += 1
+    return n
+
+
+@njit(cache=True, nogil=True)
+def _model_decrease(S, W, X, D, alpha):
+    """``<S - W, D> + alpha (||Θ + D||_{1,off} - ||Θ||_{1,off})`` (Armijo's delta)."""
+    p = S.shape[0]
+    lin = 0.0
+    l1 = 0.0
+    for i in range(p):
+        for j in range(p):
+            lin += (S[i, j] - W[i, j]) * D[i, j]
+            if i != j:
+                l1 += abs(X[i, j] + D[i, j]) - abs(X[i, j])
+    return lin + alpha * l1
+
+
+@njit(cache=True, nogil=True)
+def _trial_point(X, D, t, S, alpha, out):
+    """``out = Θ + t D``; return ``tr(S out) + alpha ||out||_{1,off}``."""
+    p = S.shape[0]
+    lin = 0.0
+    l1 = 0.0
+    for i in range(p):
+        for j in range(p):
+            v = X[i, j] + t * D[i, j]
+            out[i, j] = v
+            lin += S[i, j] * v
+            if i != j:
+                l1 += abs(v)
+    return lin + alpha * l1
+
+
+@njit(cache=True, nogil=True)
+def _fill_upper(A):
+    """Copy the lower triangle of ``A`` onto its upper triangle, in place."""
+    p = A.shape[0]
+    for i in range(p):
+        for j in range(i + 1, p):
+            A[i, j] = A[j, i]
+
+
+_MAX_SWEEPS = 50
+_SWEEP_TOL = 1e-3
+
+
 def _cholesky(A):
     """Return (lower Cholesky factor, True) or (None, False) when A is not PD."""
     c, info = lapack.dpotrf(A, lower=1, clean=1, overwrite_a=0)
@@ -120,8 +221,9 @@ def _inverse_from_cholesky(c):
     inv, info = lapack.dpotri(c, lower=1)
     if info != 0:  # pragma: no cover - c comes from a successful dpotrf
         raise np.linalg.LinAlgError("matrix inversion failed")
-    inv = np.tril(inv)
-    return inv + np.tril(inv, -1).T
+    _fill_upper(inv)
+    # symmetric: the transpose of a Fortran-ordered result is the same matrix in C order
+    return np.ascontiguousarray(inv.T if inv.flags.f_contiguous else inv)
 
 
 def _off_l1(X):
@@ -233,49 +335,49 @@ def _solve_block(S, alpha, X0, max_iter, tol, solver="auto"):
 def _quic_block(S, alpha, X0, max_iter, tol, stop_on_stall=False):
     """QUIC on one block. Returns (Θ, W, n_iter, gap, converged, stalled)."""
     p = S.shape[0]
-    X = np.ascontiguousarray(X0, dtype=np.float64)
+    S = np.ascontiguousarray(S, dtype=np.float64)
+    X = np.array(X0, dtype=np.float64, order="C")
     c, ok = _cholesky(X)
     if not ok:
         X = np.diag(1.0 / np.diag(S))
         c, _ = _cholesky(X)
-    logdet = 2.0 * np.log(np.diag(c)).sum()
     W = _inverse_from_cholesky(c)
-    f = _objective(S, X, logdet, alpha)
-    iu, ju = np.triu_indices(p)
+    lin = float(np.sum(S * X)) + alpha * _off_l1(X)  # tr(S Θ) + alpha ||Θ||_{1,off}
+    f = lin - 2.0 * np.log(np.diag(c)).sum()
+    free_i = np.empty(p * (p + 1) // 2, dtype=np.int64)
+    free_j = np.empty(p * (p + 1) // 2, dtype=np.int64)
+    D = np.empty((p, p))
+    U = np.empty((p, p))
+    X_new = np.empty((p, p))
     gap = np.inf
     n_iter = 0
     gaps = []
-    max_sweeps = 50
+    accepted = True
     for n_iter in range(1, max_iter + 1):
-        G = S - W
-        free = (X[iu, ju] != 0.0) | (np.abs(G[iu, ju]) > alpha) | (iu == ju)
-        free_i = np.ascontiguousarray(iu[free], dtype=np.int64)
-        free_j = np.ascontiguousarray(ju[free], dtype=np.int64)
-        D = np.zeros((p, p))
-        U = np.zeros((p, p))
+        n_free = _free_set(S, W, X, alpha, free_i, free_j)
+        D[:] = 0.0
+        U[:] = 0.0
         # inexact Newton (QUIC's schedule): few sweeps while far from the optimum
-        sweeps = _newton_direction(S, W, X, float(alpha), free_i, free_j,
-                                   min(max_sweeps, 1 + n_iter // 3),
-                                   1e-3, D, U)
-        del sweeps
-        delta = float(np.sum(G * D)) + alpha * (_off_l1(X + D) - _off_l1(X))
+        _newton_direction(S, W, X, alpha, free_i[:n_free], free_j[:n_free],
+                          min(_MAX_SWEEPS, 1 + n_iter // 3), _SWEEP_TOL, D, U)
+        delta = _model_decrease(S, W, X, D, alpha)
         t = 1.0
         accepted = False
         for _ in range(40):
-            X_new = X + t * D
+            lin_new = _trial_point(X, D, t, S, alpha, X_new)
             c, ok = _cholesky(X_new)
             if ok:
-                logdet_new = 2.0 * np.log(np.diag(c)).sum()
-                f_new = _objective(S, X_new, logdet_new, alpha)
+                f_new = lin_new - 2.0 * np.log(np.diag(c)).sum()
                 if f_new <= f + 1e-3 * t * delta or abs(f_new - f) <= 1e-15 * abs(f):
                     accepted = True
                     break
             t *= 0.5
         if not accepted:
             break
-        X, f = X_new, f_new
+        X, X_new = X_new, X
+        f = f_new
         W = _inverse_from_cholesky(c)
-        gap = duality_gap(S, X, alpha)
+        gap = lin_new - p  # duality_gap(S, X, alpha)
         if abs(gap) <= tol:
             return X, W, n_iter, gap, True, False
         gaps.append(abs(gap))
@@ -333,9 +435,8 @@ def graphical_lasso_quic(S, alpha, *, precision_init=None, max_iter=100, tol=1e-
     diag = np.diag(S).copy()
     if np.any(diag <= 0):
         raise ValueError("S must have a positive diagonal (no constant feature)")
-    adj = np.abs(S) > alpha
-    np.fill_diagonal(adj, False)
-    n_comp, labels = connected_components(csr_matrix(adj), directed=False)
+    labels = np.empty(p, dtype=np.int64)
+    n_comp = _threshold_components(np.ascontiguousarray(S), float(alpha), labels)
     precision = np.zeros((p, p))
     covariance = np.zeros((p, p))
     n_iter_max = 0

@@ -10,7 +10,14 @@ from sklearn.datasets import make_sparse_spd_matrix
 from sklearn.exceptions import ConvergenceWarning
 
 from skfrugal.covariance import GraphicalLasso, graphical_lasso
-from skfrugal.covariance._quic import duality_gap
+from skfrugal.covariance._quic import (
+    _free_set,
+    _inverse_from_cholesky,
+    _model_decrease,
+    _threshold_components,
+    _trial_point,
+    duality_gap,
+)
 from skfrugal.datasets import make_sparse_precision, sample_gaussian_graph
 
 
@@ -147,3 +154,52 @@ def test_max_iter_warns():
     _, S = _problem(p=30)
     with pytest.warns(ConvergenceWarning, match="max_iter=1"):
         graphical_lasso(S, 0.02, solver="quic", max_iter=1)
+
+
+def test_threshold_components_match_scipy():
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        p = int(rng.integers(1, 30))
+        A = rng.standard_normal((p, p)) * rng.random((p, p)) ** 3
+        S = A + A.T
+        alpha = 2 * rng.random()
+        adj = np.abs(S) > alpha
+        np.fill_diagonal(adj, False)
+        n_ref, ref = connected_components(csr_matrix(adj), directed=False)
+        labels = np.empty(p, dtype=np.int64)
+        assert _threshold_components(S, alpha, labels) == n_ref
+        # the same partition: labels determine the reference labels and vice versa
+        pairs = set(zip(labels.tolist(), ref.tolist()))
+        assert len(pairs) == n_ref == len(set(labels.tolist()))
+
+
+def test_newton_kernels_match_numpy():
+    _, S = _problem(p=12, n=200)
+    rng = np.random.default_rng(1)
+    X = np.linalg.inv(S + 0.5 * np.eye(12))
+    X[np.abs(X) < 0.05] = 0.0
+    W = np.linalg.inv(X)
+    alpha = 0.1
+    free_i = np.empty(78, dtype=np.int64)
+    free_j = np.empty(78, dtype=np.int64)
+    n = _free_set(S, W, X, alpha, free_i, free_j)
+    iu, ju = np.triu_indices(12)
+    ref = (iu == ju) | (X[iu, ju] != 0) | (np.abs(S - W)[iu, ju] > alpha)
+    np.testing.assert_array_equal(free_i[:n], iu[ref])
+    np.testing.assert_array_equal(free_j[:n], ju[ref])
+    D = rng.standard_normal((12, 12))
+    D = D + D.T
+    off = ~np.eye(12, dtype=bool)
+    expected = np.sum((S - W) * D) + alpha * (np.abs(X + D)[off].sum() - np.abs(X)[off].sum())
+    assert _model_decrease(S, W, X, D, alpha) == pytest.approx(expected)
+    out = np.empty((12, 12))
+    lin = _trial_point(X, D, 0.25, S, alpha, out)
+    np.testing.assert_allclose(out, X + 0.25 * D)
+    assert lin == pytest.approx(np.sum(S * out) + alpha * np.abs(out)[off].sum())
+    c = np.linalg.cholesky(X)
+    np.testing.assert_allclose(_inverse_from_cholesky(np.asfortranarray(c)), W, rtol=1e-10,
+                               atol=1e-12)
+    assert _inverse_from_cholesky(np.asfortranarray(c)).flags.c_contiguous
