@@ -29,10 +29,11 @@ Block values (``B = [s, e)``, ``n = e - s``, ``Sz`` and ``Sl`` the sums of ``z``
   ``n/2 (t - mean z)^2 + step Sl phi(t) + const``, so the block value is the scalar
   prox of ``step * mean(lambda) * phi`` at ``mean z``.
 
-The sort: :func:`make_keys` packs each kept entry into a 64-bit integer (magnitude
-bits, then index and sign) that NumPy sorts several times faster than ``argsort``;
-:func:`sorted_magnitudes` gathers the exact magnitudes in that order and repairs the
-order of near-ties; :func:`pav_scatter` runs PAV and writes the signed values back.
+The sort: :func:`make_keys` packs each kept entry into a 64-bit key (magnitude bits,
+then index and sign) that NumPy sorts as doubles (:func:`sort_keys`) several times
+faster than ``argsort``; :func:`sorted_magnitudes` gathers the exact magnitudes in
+that order and repairs the order of near-ties; :func:`pav_scatter` runs PAV and
+writes the signed values back.
 
 Every kernel works on float64 C-contiguous arrays and int64 indices: the Python
 wrappers normalise inputs so that each kernel has exactly one signature.
@@ -439,17 +440,27 @@ def key_shift(p):
     return shift
 
 
+def sort_keys(keys):
+    """Sort the keys of :func:`make_keys` in place, as doubles.
+
+    NumPy's float64 sort was 15-20% faster than its uint64 sort of the same 64-bit
+    patterns at p = 1e4 to 1e6 (AVX2, NumPy 2.4), itself several times faster than
+    ``argsort``.
+    """
+    keys.view(np.float64).sort()
+
+
 @njit(cache=True)
 def make_keys(y, threshold, keys):
     """Sort keys of the entries with ``|y_i| > threshold``, in one pass over ``y``.
 
-    Non-negative doubles order like their bit patterns. Each key is the complement of
-    the bit pattern of ``|y_i|`` with its low ``key_shift(p)`` bits replaced by
-    ``(i << 1) | sign(y_i)``: an increasing sort of these integers (NumPy's ``sort``,
-    several times faster than ``argsort``) orders the entries by decreasing magnitude
-    up to a relative ``2**(key_shift(p) - 52)``, ties by increasing index, and carries
-    the index and the sign along. The exact order is restored by
-    :func:`sorted_magnitudes`.
+    Doubles of one sign order like their bit patterns. Each key is the bit pattern of
+    ``-|y_i|`` with its low ``key_shift(p)`` bits replaced by ``(i << 1) | sign(y_i)``:
+    a negative finite double (zero or denormal for tiny ``|y_i|``, never NaN). An
+    increasing sort of these doubles (:func:`sort_keys`) orders the entries by
+    decreasing magnitude up to a relative ``2**(key_shift(p) - 52)``, ties in the
+    kept bits by decreasing index, and carries the index and the sign along. The
+    exact order is restored by :func:`sorted_magnitudes`.
 
     Returns
     -------
@@ -467,7 +478,7 @@ def make_keys(y, threshold, keys):
         # branch-free: always write, advance only past kept entries (a branch on a
         # coin-flip condition would be mispredicted half of the time)
         b = raw[i]
-        keys[m] = (~(b & ~sign_bit) & hi) | (np.uint64(i) << one) | (b >> np.uint64(63))
+        keys[m] = (b & hi) | sign_bit | (np.uint64(i) << one) | (b >> np.uint64(63))
         m += np.int64(abs(y[i]) > threshold)
     return m
 

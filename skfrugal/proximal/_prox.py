@@ -10,6 +10,7 @@ from skfrugal.proximal._pava import (
     lq_threshold,
     make_keys,
     pav_scatter,
+    sort_keys,
     sorted_magnitudes,
 )
 
@@ -167,7 +168,7 @@ def prox_sorted_unchecked(y, lam, code, step, param, return_clusters=False):
     keys = np.empty(p, dtype=np.uint64)
     m = make_keys(y, threshold, keys)
     keys = keys[:m]
-    keys.sort()
+    sort_keys(keys)
     shift = max(1, (2 * p - 1).bit_length())  # key_shift(p), without a numba call
     z = np.empty(m)
     if not sorted_magnitudes(y, keys, shift, z, 4 * m + 1024):
@@ -230,7 +231,7 @@ def prox_sorted(
 
     Entries with ``|x_i|`` at or below the scalar threshold of ``step * lambdas[-1]``
     are zero whatever the others and are left out of the sort. The others are sorted
-    by NumPy's ``sort`` on integer keys that carry the index in the low bits of the
+    by NumPy's ``sort`` on 64-bit keys that carry the index in the low bits of the
     magnitude's bit pattern (several times faster than ``argsort``); an insertion
     pass then restores the exact order before PAV.
 

@@ -316,14 +316,15 @@ def test_near_ties_in_the_low_bits_are_ordered_exactly(spread):
     With ``spread = 2**22`` the insertion pass repairs the order; with ``2**12`` every
     group of near-ties shares its key bits, the insertions would be quadratic and the
     exact fallback sort takes over (both paths are checked to be taken)."""
-    from skfrugal.proximal._pava import key_shift, make_keys, sorted_magnitudes
+    from skfrugal.proximal._pava import key_shift, make_keys, sort_keys, sorted_magnitudes
 
     rng = np.random.default_rng(7)
     p = 5000
     base = rng.choice([0.5, 1.0, 2.0], size=p)
     y = base * (1 + rng.integers(0, spread, size=p) * np.finfo(float).eps)
     keys = np.empty(p, dtype=np.uint64)
-    keys = np.sort(keys[: make_keys(y, 0.0, keys)])
+    keys = keys[: make_keys(y, 0.0, keys)]
+    sort_keys(keys)
     fast = sorted_magnitudes(y, keys, key_shift(p), np.empty(p), 4 * p + 1024)
     assert fast == (spread == 2**22)
     y *= rng.choice([-1.0, 1.0], size=p)
@@ -435,3 +436,82 @@ def test_non_float64_and_strided_inputs():
         prox_sorted_l1(y[::2], lam, True)
     with pytest.raises(TypeError, match="step must be a real number"):
         prox_sorted_l1(y[::2], lam, "1.0")
+
+
+# magnitudes at the edges of the double format: zero, denormals, the smallest normal,
+# neighbours of 1 (near-ties in the last bits), huge values
+EDGE_VALUES = np.array([
+    0.0, 5e-324, 1e-323, 2.5e-310, 2.2250738585072014e-308, 1e-200,
+    np.nextafter(1.0, 0.0), 1.0, np.nextafter(1.0, 2.0), 1.0 + 4 * np.finfo(float).eps,
+    3.0, 1e200, 1e300,
+])
+
+
+def sorted_keys_route(y, threshold):
+    """The prox's sort: keys, NumPy sort as doubles, gather and repair."""
+    from skfrugal.proximal._pava import key_shift, make_keys, sort_keys, sorted_magnitudes
+
+    p = y.shape[0]
+    keys = np.empty(p, dtype=np.uint64)
+    keys = keys[: make_keys(y, threshold, keys)]
+    sort_keys(keys)
+    shift = key_shift(p)
+    z = np.empty(keys.shape[0])
+    fast = sorted_magnitudes(y, keys, shift, z, 4 * keys.shape[0] + 1024)
+    low = np.uint64((1 << shift) - 1)
+    index = ((keys & low) >> np.uint64(1)).astype(np.int64)
+    signs = (keys & np.uint64(1)).astype(bool)
+    return fast, z, index, signs
+
+
+def check_key_route(y, threshold):
+    fast, z, index, signs = sorted_keys_route(y, threshold)
+    assert fast
+    kept = np.flatnonzero(np.abs(y) > threshold)
+    # a permutation of the kept entries, carrying their signs, exactly non-increasing
+    # (np.array_equal: this runs thousands of times)
+    assert np.array_equal(np.sort(index), kept), y
+    assert np.array_equal(signs, np.signbit(y[index])), y
+    assert np.array_equal(z, np.abs(y[index])), y
+    assert np.array_equal(z, np.sort(np.abs(y[kept]))[::-1]), y
+
+
+def test_sort_keys_exhaustive_edge_values():
+    """Every vector of length 2 over the edge values with both signs (negative zeros
+    and denormals included), and of length 3 over half of them, at thresholds 0 and
+    1: the key route gives the kept entries, their signs and exactly sorted
+    magnitudes."""
+    vals = np.concatenate([EDGE_VALUES, -EDGE_VALUES])
+    for length, v in ((2, vals), (3, vals[::2])):
+        for t in itertools.product(range(v.size), repeat=length):
+            y = v[list(t)]
+            for threshold in (0.0, 1.0):
+                check_key_route(y, threshold)
+
+
+@pytest.mark.parametrize("p", [1, 7, 300, 5000, 70000])
+def test_sort_keys_ties_near_ties_and_extremes(p):
+    """Log-uniform magnitudes from denormals to 1e300, with exact ties, near-ties one
+    to three ulps apart (equal in the kept key bits) and zeros, at sizes with short
+    and long keys (shift 1 to 18): the key route against NumPy's sort of the
+    magnitudes; then the prox against the stable-argsort route."""
+    rng = np.random.default_rng(p)
+    y = 10.0 ** rng.uniform(-323, 300, size=p)
+    copies = rng.integers(0, p, size=p)
+    tie = rng.random(p) < 0.1
+    y[tie] = y[copies[tie]]
+    near = rng.random(p) < 0.1
+    y[near] = y[copies[near]] * (1 + rng.integers(1, 4, size=near.sum()) * np.finfo(float).eps)
+    y[rng.random(p) < 0.05] = 0.0
+    y *= rng.choice([-1.0, 1.0], size=p)
+    assert np.all(np.isfinite(y))
+    for threshold in (0.0, 1e-310, 1.0):
+        check_key_route(y, threshold)
+    # the prox against isotonic regression of the stably sorted magnitudes
+    lam = np.sort(rng.uniform(0, 1e-3, p))[::-1]
+    z = np.abs(y)
+    order = np.argsort(-z, kind="stable")
+    iso = isotonic_regression(z[order] - lam, increasing=False)
+    ref = np.zeros(p)
+    ref[order] = np.maximum(iso, 0) * np.sign(y[order])
+    np.testing.assert_allclose(prox_sorted_l1(y, lam), ref, rtol=1e-12, atol=0)
