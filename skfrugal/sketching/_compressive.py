@@ -168,6 +168,7 @@ class CompressiveFourierMixin:
             sketch_size=m,
             frequency_law=self.frequency_law,
             scale=self.scale,
+            scale_n_clusters=self._n_atoms,
             standardize=True,
             batch_size=self.batch_size,
             dtype=self.dtype,

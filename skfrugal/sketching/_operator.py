@@ -48,6 +48,8 @@ class SketchOperatorMixin:
         state = {name: np.asarray(getattr(self, name)) for name in self._state_attributes}
         state["n_features_in_"] = self.n_features_in_
         for key, value in self._simple_params().items():
+            if value is None:  # an object array (cannot load without pickle): default
+                continue
             state[f"param.{key}"] = value
         return state
 

@@ -12,7 +12,7 @@ from skfrugal.sketching._features import sketch_chunk
 from skfrugal.sketching._frequencies import draw_frequencies
 
 
-def _fit_decay(radius2, power, n, n_blocks, scale, scale0):
+def _fit_decay(radius2, power, n, n_blocks, scale, scale0, amp_min=0.0):
     """Fit the block-mean power; return the intra-cluster variance ``s``.
 
     Two models are fitted by weighted least squares, each block weighted by the
@@ -25,6 +25,8 @@ def _fit_decay(radius2, power, n, n_blocks, scale, scale0):
     The second model is kept only when it fits significantly better (a drop of the
     chi-square by more than 25): otherwise the data look like one blob, a case where
     the second model is not identifiable (``A = 0`` fits any split ``s + τ``).
+    ``amp_min`` is a lower bound of ``A`` (``1 / K`` for ``K`` clusters); at 1 only the
+    one-blob model is fitted.
     """
     blocks = np.array_split(np.arange(power.shape[0]), n_blocks)
     r2 = np.array([radius2[b].mean() for b in blocks])
@@ -41,13 +43,16 @@ def _fit_decay(radius2, power, n, n_blocks, scale, scale0):
     def blob(p):
         return (np.exp(-r2 * p[0]) - mean_power) * weights
 
-    bounds = ([0.0, 0.0, 1e-12], [1.0, np.inf, np.inf])
+    one = least_squares(blob, [scale], bounds=([1e-12], [np.inf]), x_scale="jac")
+    if amp_min >= 1.0:
+        return float(one.x[0])
+    bounds = ([amp_min, 0.0, 1e-12], [1.0, np.inf, np.inf])
     best = None
     for tau0 in (scale0, 10.0 * scale0, 0.1 * scale0):
-        fit = least_squares(clusters, [0.5, tau0, scale], bounds=bounds, x_scale="jac")
+        fit = least_squares(clusters, [max(0.5, amp_min), tau0, scale], bounds=bounds,
+                            x_scale="jac")
         if best is None or fit.cost < best.cost:
             best = fit
-    one = least_squares(blob, [scale], bounds=([1e-12], [np.inf]), x_scale="jac")
     return float(best.x[2] if 2.0 * (one.cost - best.cost) > 25.0 else one.x[0])
 
 
@@ -58,12 +63,14 @@ def _fit_decay(radius2, power, n, n_blocks, scale, scale0):
         "n_samples": [Interval(Integral, 2, None, closed="left")],
         "n_blocks": [Interval(Integral, 3, None, closed="left")],
         "n_iter": [Interval(Integral, 1, None, closed="left")],
+        "n_clusters": [None, Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
     },
     prefer_skip_nested_validation=True,
 )
 def estimate_scale(
-    X, *, n_frequencies=1000, n_samples=10000, n_blocks=40, n_iter=5, random_state=None
+    X, *, n_frequencies=1000, n_samples=10000, n_blocks=40, n_iter=5, n_clusters=None,
+    random_state=None,
 ):
     """Estimate the scale ``σ̄²`` of a Fourier sketch: the mean intra-cluster variance.
 
@@ -79,6 +86,14 @@ def estimate_scale(
     and the fit repeated ``n_iter`` times. Blocks are weighted by the inverse standard
     error of their mean power, and the one-blob model ``exp(-‖ω‖² σ²)`` is kept when
     the two-regime model does not fit significantly better.
+
+    When the number of clusters ``K`` is known (``n_clusters``), ``A = Σ_k α_k²`` is
+    bounded below by ``1 / K`` (Cauchy-Schwarz). Without this bound, real data whose
+    power decays slowly at large radii (fine structure: near-duplicates, tight
+    sub-clusters) is fitted by a tiny ``A`` and a tiny ``σ²``: on scikit-learn's digits
+    embedded in 10 spectral dimensions the estimate fell to 0.003-0.05 (over 5 seeds)
+    against 0.24 for the intra-cluster variance of KMeans; with ``K = 10`` it is
+    0.08-0.10 (standardised pixels: 0.17-0.36 without the bound, 0.30-0.31 with it).
 
     This differs from Keriven et al. (2018, Alg. 3), which fits ``exp(-‖ω‖² σ² / 2)``
     to the per-block maximum of ``|z|``: that envelope sits below 1 where the clusters'
@@ -98,6 +113,10 @@ def estimate_scale(
         Number of radius blocks whose mean power is fitted.
     n_iter : int, default=5
         Number of redraw-and-fit rounds.
+    n_clusters : int, default=None
+        Number of clusters, if known: ``1 / n_clusters`` bounds the share ``A`` of the
+        power that the cluster centres keep at large radii from below (``1`` fits one
+        blob).
     random_state : int, RandomState instance or None, default=None
         Seed of the subsample and the frequencies.
 
@@ -131,6 +150,7 @@ def estimate_scale(
     if scale == 0.0:
         raise ValueError("X is constant: its scale cannot be estimated")
     n_blocks = min(n_blocks, n_frequencies // 5)
+    amp_min = 0.0 if n_clusters is None else 1.0 / n_clusters
     for _ in range(n_iter):
         omega = draw_frequencies(n_frequencies, d, "adapted_radius", scale, rng)
         radius2 = np.einsum("ij,ij->j", omega, omega)
@@ -138,5 +158,5 @@ def estimate_scale(
         feature_sum = sketch_chunk(X, omega[:, order], np.zeros(d), np.float32)[0]
         power = np.abs(feature_sum / n) ** 2
         power = (power - 1.0 / n) / (1.0 - 1.0 / n)  # remove the sampling bias
-        scale = _fit_decay(radius2[order], power, n, n_blocks, scale, scale0)
+        scale = _fit_decay(radius2[order], power, n, n_blocks, scale, scale0, amp_min)
     return scale

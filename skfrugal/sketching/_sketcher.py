@@ -77,6 +77,10 @@ class FourierSketcher(
         The squared kernel bandwidth ``σ̄²`` (the intra-cluster variance the
         frequencies are tuned for), in standardised units when ``standardize=True``.
         ``"auto"`` estimates it with :func:`estimate_scale` on a subsample at fit.
+    scale_n_clusters : int, default=None
+        Number of clusters ``scale="auto"`` may assume (passed to
+        :func:`estimate_scale` as ``n_clusters``; ``None``: unknown). The compressive
+        estimators set it to their number of clusters or components.
     standardize : bool, default=True
         Centre and scale each feature by the mean and standard deviation seen at fit
         before projecting, so that an isotropic frequency law suits anisotropic data.
@@ -152,6 +156,7 @@ class FourierSketcher(
         "sketch_size": [Interval(Integral, 1, None, closed="left")],
         "frequency_law": [StrOptions(set(FREQUENCY_LAWS))],
         "scale": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
+        "scale_n_clusters": [None, Interval(Integral, 1, None, closed="left")],
         "standardize": ["boolean"],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "dtype": [StrOptions({"float32", "float64"})],
@@ -167,6 +172,7 @@ class FourierSketcher(
         *,
         frequency_law="adapted_radius",
         scale="auto",
+        scale_n_clusters=None,
         standardize=True,
         batch_size="auto",
         dtype="float32",
@@ -175,6 +181,7 @@ class FourierSketcher(
         self.sketch_size = sketch_size
         self.frequency_law = frequency_law
         self.scale = scale
+        self.scale_n_clusters = scale_n_clusters
         self.standardize = standardize
         self.batch_size = batch_size
         self.dtype = dtype
@@ -244,7 +251,8 @@ class FourierSketcher(
                 self.scale_ = 1.0  # nothing to estimate from: one point or constant data
             else:
                 self.scale_ = estimate_scale(
-                    standardized, n_samples=_SCALE_SAMPLES, random_state=rng
+                    standardized, n_samples=_SCALE_SAMPLES,
+                    n_clusters=self.scale_n_clusters, random_state=rng,
                 )
         else:
             self.scale_ = float(self.scale)

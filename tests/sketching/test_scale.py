@@ -43,3 +43,37 @@ def test_reproducible():
 def test_bad_input(X, error, match):
     with pytest.raises(error, match=match):
         estimate_scale(X)
+
+
+def _clumpy_mixture(seed, n_clusters=10, n_features=10, n_samples=5000, n_clumps=20):
+    # each cluster is 20 tight clumps (std 0.1) around unit-variance sub-centres: the
+    # power decays slowly at large radii, as on real data with near-duplicates
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(scale=1.5 * n_clusters ** (1 / n_features),
+                         size=(n_clusters, n_features))
+    clumps = centres[:, None, :] + rng.normal(size=(n_clusters, n_clumps, n_features))
+    k = rng.integers(n_clusters, size=n_samples)
+    j = rng.integers(n_clumps, size=n_samples)
+    X = clumps[k, j] + 0.1 * rng.normal(size=(n_samples, n_features))
+    within = np.mean([X[k == c].var(axis=0).mean() for c in range(n_clusters)])
+    return X, within
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_known_number_of_clusters_keeps_the_scale_of_clumpy_clusters(seed):
+    X, within = _clumpy_mixture(seed)
+    # unbounded, the fit explains the slow tail by the clumps' width (variance 0.01)
+    assert estimate_scale(X, random_state=seed) < 0.05 * within
+    # with A = Σ α_k² >= 1 / K, the intra-cluster variance is recovered
+    assert estimate_scale(X, n_clusters=10, random_state=seed) == pytest.approx(
+        within, rel=0.3)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_known_number_of_clusters_on_the_benchmark(seed):
+    assert 0.7 < estimate_scale(_mixture(seed), n_clusters=10, random_state=seed) < 1.3
+
+
+def test_one_cluster_fits_one_blob():
+    X = np.random.default_rng(1).normal(scale=2.0, size=(5000, 4))
+    assert estimate_scale(X, n_clusters=1, random_state=0) == pytest.approx(4.0, rel=0.1)
