@@ -17,6 +17,7 @@ from skfrugal.utils import blas_single_thread
 DECODERS = ("sketch_and_shift", "cl_ompr")
 AUTO_MAX_INIT = 4
 AUTO_NOISE_FACTOR = 2.0
+AUTO_MIN_GAIN = 0.1
 
 
 def sketch_noise_level(z, n_samples):
@@ -66,7 +67,9 @@ def decode_kmeans(sketch, n_clusters, decoder, n_init, random_state):
         Number of decodings from different random draws; the one with the smallest
         relative sketch residual is kept. ``"auto"``: up to ``AUTO_MAX_INIT`` (4),
         stopping once the residual is within ``AUTO_NOISE_FACTOR`` (2) times
-        :func:`sketch_noise_level`.
+        :func:`sketch_noise_level`, or once a decoding lowers the best residual by
+        less than ``AUTO_MIN_GAIN`` (10%): restarts then no longer pay (the misfit is
+        the model's, e.g. clusters that are not Gaussian, not the search's).
     random_state : numpy.random.RandomState
         Source of randomness of the decoder.
 
@@ -104,9 +107,12 @@ def decode_kmeans(sketch, n_clusters, decoder, n_init, random_state):
             else:
                 result = cl_ompr(*args, scale=inputs.scale, metric=metric,
                                  random_state=random_state)
+            # two decodings that agree: the residual left is the model's misfit
+            stalled = best is not None and abs(result.cost - best.cost) <= (
+                AUTO_MIN_GAIN * best.cost)
             if best is None or result.cost < best.cost:
                 best = result
-            if best.cost <= target:
+            if best.cost <= target or (n_init == "auto" and stalled):
                 break
     centers = inputs.to_data_units(best.centers)
     # spherical variance s² · metric_l in standardised units = s² · metric_l · std_l²

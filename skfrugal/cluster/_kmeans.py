@@ -72,8 +72,10 @@ class CompressiveKMeans(
         number of samples. ``"auto"``: up to 4 decodings, stopping at the first whose
         relative sketch residual is within twice the sampling noise of the sketch,
         ``Σ_j (1 - |z_j|²) / (n ‖z‖²)`` (a decoding that missed or merged clusters
-        stays far above it). On data that is a mixture of Gaussian clusters the first
-        decoding nearly always stops there; on other data all 4 run.
+        stays far above it), or at the first that lowers the best residual by less
+        than 10% (restarts no longer pay: the misfit is the model's). On data that is
+        a mixture of Gaussian clusters the first decoding nearly always stops there;
+        on real data (digits) two run.
     batch_size : "auto" or int, default="auto"
         Rows sketched per batch.
     dtype : {"float32", "float64"}, default="float32"

@@ -27,10 +27,19 @@ Defaults and why:
   starts far from the data feel it and starts on a mode stay there. Annealing all
   starts from a coarse bandwidth to a fine one merged neighbouring clusters.
 - mean-shift step ``c ← c + b² H² ∇f / f`` (exact mean shift for the Gaussian kernel),
-  clipped to ``3 b H`` and to the data box; at most 50 steps, a start stops when its
-  step falls below ``10⁻³ H``.
+  clipped to ``3 b H`` and to the data box; at most 50 steps from the data's
+  distribution and 20 on residuals (replacement rounds), a start stops when its step
+  falls below ``10⁻³ H``. The phases and their sines and cosines serve all levels, and
+  only the sketch entries that carry all but ``10⁻³`` of the kernel weight are used
+  (at d = 64, m = 6400: 2500 of them).
 - candidates whose density is below the sidelobe level are dropped; modes closer than
   ``σ̄`` are merged.
+- fewer modes than ``K``: the missing atoms are added greedily, each the point of a
+  random pool (``n_candidates`` draws from the data's distribution) whose Gaussian
+  atom correlates best with the residual of the atoms before it. In high dimension
+  the sketched density can be unimodal (standardised digits, d = 64: one mode), and
+  the former random padding left 9 atoms of 10 to the replacement rounds (adjusted
+  Rand index 0.26-0.35 against 0.50-0.58 with greedy atoms, 4 seeds).
 - the dictionary atoms are spherical Gaussians of variance ``σ̄²``; the final descent
   fits one variance per cluster (``covariance="spherical"``, in the units given by
   ``metric``) or per cluster and feature (``"diag"``, for mixtures).
@@ -53,6 +62,8 @@ from skfrugal.cluster._descent import global_descent, nnls_weights
 from skfrugal.cluster._result import DecodeResult
 
 BANDWIDTH_LEVELS = (1.0, 2.0, 4.0, 8.0)
+SHIFT_ITER = 50  # mean-shift steps from the data (first modes)
+SHIFT_ITER_RESIDUAL = 20  # ... and on residuals, in the replacement rounds
 
 
 def _radial_density(radius):
@@ -156,7 +167,7 @@ def mean_shift(points, z, frequencies, *, kernel=None, levels=BANDWIDTH_LEVELS,
     points = np.array(points, dtype=np.float64)
     weights, h2 = gaussian_kernel_weights(frequencies) if kernel is None else kernel
     radius_sq = np.einsum("ij,ij->j", frequencies, frequencies)
-    sketches, bandwidths, floors = [], [], []
+    sketches, bandwidths, floors, level_weights = [], [], [], []
     for b in levels:
         w = weights * np.exp(-0.5 * (b * b - 1.0) * h2 * radius_sq)
         w = w / w.sum()
@@ -164,29 +175,50 @@ def mean_shift(points, z, frequencies, *, kernel=None, levels=BANDWIDTH_LEVELS,
         # denormals slowed the products of the float32 evaluation 50-fold
         w[w < 1e-12 * w.max()] = 0.0
         sketches.append(z * w)
+        level_weights.append(w)
         bandwidths.append(b * b * h2)
         floors.append(threshold * _sidelobe_level(z, w))
-    n_points = points.shape[0]
-    active = np.arange(n_points)
+    # float32 evaluation (BLAS for the phases and gradients, NumPy's vectorised float32
+    # trig): the phases and their sine and cosine are computed once per step and serve
+    # every level (the levels differ only by the weights of the sketch entries).
+    # Only the entries that carry all but 1e-3 of the weight at some level are used
+    # (at d = 64, m = 6400: about 40% of them, for a kernel changed by < 1e-3)
+    used = np.zeros(frequencies.shape[1], dtype=bool)
+    for wl in level_weights:
+        order = np.argsort(-wl, kind="stable")
+        share = np.cumsum(wl[order])
+        used[order[:np.searchsorted(share, (1.0 - 1e-3) * share[-1]) + 1]] = True
+    dtype = np.float32
+    freq = frequencies[:, used].astype(dtype)
+    freq_t = np.ascontiguousarray(frequencies[:, used].T, dtype=dtype)
+    re = np.stack([zl[used].real for zl in sketches], axis=1).astype(dtype)  # (m', L)
+    im = np.stack([zl[used].imag for zl in sketches], axis=1).astype(dtype)
+    # -∇f = Σ_j ω_j (cos θ_j b_j + sin θ_j a_j) with a + ib the weighted sketch
+    grad_cos = [im[:, lev, None] * freq_t for lev in range(len(levels))]
+    grad_sin = [re[:, lev, None] * freq_t for lev in range(len(levels))]
+    floors = np.array(floors)
+    last = len(levels) - 1
+    active = np.arange(points.shape[0])
     n_steps = 0
     for _ in range(max_iter):
         pts = points[active]
+        phases = pts.astype(dtype) @ freq
+        cos, sin = np.cos(phases), np.sin(phases)
+        values = (cos @ re - sin @ im).astype(np.float64)  # (P, L)
+        above = values > floors[None, :]
+        above[:, last] = True
+        level_of = np.argmax(above, axis=1)  # the finest trusted level
         step = np.zeros_like(pts)
-        todo = np.arange(active.size)
-        level_of = np.full(active.size, len(levels) - 1)
-        for lev, (zl, bw, floor) in enumerate(zip(sketches, bandwidths, floors)):
-            dens, grad = correlation_and_gradient(pts[todo], zl, frequencies, np.float32)
-            ok = (dens > floor) | (lev == len(levels) - 1)
-            sel = todo[ok]
-            safe = np.where(dens[ok] > 0, dens[ok], np.inf)  # no step where f <= 0
-            step[sel] = bw * grad[ok] / safe[:, None]
-            limit = 3.0 * np.sqrt(bw)
-            length = np.linalg.norm(step[sel], axis=1)
-            step[sel] *= np.minimum(1.0, limit / np.maximum(length, 1e-300))[:, None]
-            level_of[sel] = lev
-            todo = todo[~ok]
-            if todo.size == 0:
-                break
+        for lev in np.unique(level_of):
+            sel = np.flatnonzero(level_of == lev)
+            grad = -(cos[sel] @ grad_cos[lev] + sin[sel] @ grad_sin[lev])
+            dens = values[sel, lev]
+            safe = np.where(dens > 0, dens, np.inf)  # no step where f <= 0
+            st = bandwidths[lev] * grad.astype(np.float64) / safe[:, None]
+            limit = 3.0 * np.sqrt(bandwidths[lev])
+            length = np.linalg.norm(st, axis=1)
+            st *= np.minimum(1.0, limit / np.maximum(length, 1e-300))[:, None]
+            step[sel] = st
         moved = pts + step
         if lower is not None:
             np.clip(moved, lower, upper, out=moved)
@@ -344,10 +376,10 @@ def sketch_and_shift(
         n_candidates = max(30 * K, 200, min(300_000 // m, 150 * K))
     kernel = gaussian_kernel_weights(frequencies)
 
-    def shift(sketch, n_points):
+    def shift(sketch, n_points, max_iter):
         starts = _initial_points(n_points, lower, upper, data_mean, data_var, random_state)
         return mean_shift(starts, sketch, frequencies, kernel=kernel, levels=levels,
-                          lower=lower, upper=upper)
+                          lower=lower, upper=upper, max_iter=max_iter)
 
     def descend(c, v, w=None, tol=tol):
         if w is None:
@@ -356,15 +388,33 @@ def sketch_and_shift(
                               variance_bounds=(0.0, hi), max_iter=max_iter_descent,
                               tol=tol, metric=g)
 
-    points, density, n_steps = shift(z, n_candidates)
+    points, density, n_steps = shift(z, n_candidates, SHIFT_ITER)
     alive = density > _sidelobe_level(z, kernel[0])
     if not np.any(alive):
         alive = density >= np.max(density)
     modes, _ = merge_modes(points[alive], density[alive], np.sqrt(scale))
     n_modes = modes.shape[0]
-    if n_modes < K:  # too few modes: pad with random points; replacement fixes them
-        extra = _initial_points(K - n_modes, lower, upper, data_mean, data_var, random_state)
-        modes = np.vstack([modes, extra])
+    if n_modes < K:
+        # too few modes (in high dimension the sketched density can have a single
+        # one): add atoms greedily, each the candidate point whose Gaussian atom
+        # correlates best with the residual of the atoms so far (matching pursuit
+        # over a random dictionary); replacement then refines them
+        pool = _initial_points(n_candidates, lower, upper, data_mean, data_var,
+                               random_state)
+        pool_atoms = atom_sketches(frequencies, pool, np.repeat(new_var, n_candidates,
+                                                                axis=0), metric=g)
+        chosen = []
+        atoms = atom_sketches(frequencies, modes, np.repeat(new_var, n_modes, axis=0),
+                              metric=g)
+        for _ in range(K - n_modes):
+            w = nnls_weights(z, atoms)
+            residual = z - w @ atoms
+            corr = (pool_atoms.conj() @ residual).real
+            corr[chosen] = -np.inf
+            best = int(np.argmax(corr))
+            chosen.append(best)
+            atoms = np.vstack([atoms, pool_atoms[best]])
+        modes = np.vstack([modes, pool[chosen]])
     mode_var = np.repeat(new_var, modes.shape[0], axis=0)
     keep, _ = _hard_threshold(z, frequencies, modes, mode_var, K, g)
     centers, variances, weights, cost, _ = descend(modes[keep], mode_var[keep])
@@ -375,7 +425,7 @@ def sketch_and_shift(
     for _ in range(n_replace):
         n_rounds += 1
         residual = z - weights @ atom_sketches(frequencies, centers, variances, metric=g)
-        pts, dens, steps = shift(residual, max(n_candidates // 4, 50))
+        pts, dens, steps = shift(residual, max(n_candidates // 4, 50), SHIFT_ITER_RESIDUAL)
         n_steps += steps
         above = dens > _sidelobe_level(residual, kernel[0])
         if not np.any(above):

@@ -148,8 +148,9 @@ def test_auto_n_init_stops_at_the_noise_level(mixture, monkeypatch):
     original = _decode.sketch_and_shift
 
     def counting(*args, **kwargs):
-        calls.append(1)
-        return original(*args, **kwargs)
+        result = original(*args, **kwargs)
+        calls.append(result.cost)
+        return result
 
     monkeypatch.setattr(_decode, "sketch_and_shift", counting)
     X = mixture[0]
@@ -159,9 +160,18 @@ def test_auto_n_init_stops_at_the_noise_level(mixture, monkeypatch):
     assert len(calls) == 1
     assert est.decoder_cost_ <= _decode.AUTO_NOISE_FACTOR * level
     calls.clear()
-    U = np.random.default_rng(0).uniform(size=(3000, 2))  # no clusters: every decoding
-    CompressiveKMeans(3, sketch_size=60, random_state=0).fit(U)
-    assert len(calls) == _decode.AUTO_MAX_INIT
+    U = np.random.default_rng(0).uniform(size=(3000, 2))  # no clusters
+    est = CompressiveKMeans(3, sketch_size=60, random_state=0).fit(U)
+    level = sketch_noise_level(decoder_inputs(est.sketch_).z, U.shape[0])
+    # the residual stays above the noise: restarts run until one agrees with the best
+    # so far within AUTO_MIN_GAIN (the misfit is the model's), at most AUTO_MAX_INIT
+    assert min(calls) > _decode.AUTO_NOISE_FACTOR * level
+    assert est.decoder_cost_ == pytest.approx(min(calls))
+    agree = [abs(c - min(calls[:i])) <= _decode.AUTO_MIN_GAIN * min(calls[:i])
+             for i, c in enumerate(calls) if i > 0]
+    assert 2 <= len(calls) <= _decode.AUTO_MAX_INIT
+    assert not any(agree[:-1])
+    assert agree[-1] or len(calls) == _decode.AUTO_MAX_INIT
 
 
 def test_bad_input(mixture):
