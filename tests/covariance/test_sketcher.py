@@ -99,3 +99,19 @@ def test_bad_input_and_foreign_operators(data):
     fourier = FourierSketcher(sketch_size=5, random_state=0).fit(data)
     with pytest.raises(ValueError, match="different operators"):
         op.sketch(data) + fourier.sketch(data)
+
+
+def test_batch_second_moment_route_equals_projections(data):
+    from skfrugal.covariance._sketcher import _use_batch_covariance, covariance_sketch_chunk
+
+    op = CovarianceSketcher(sketch_size=40, random_state=0).fit(data[:100])
+    A, c = op.projections_, op.center_
+    expected = (((data - c) @ A) ** 2).sum(axis=0)
+    assert not _use_batch_covariance(6, 40, 8) and _use_batch_covariance(6, 40, 1000)
+    rows = covariance_sketch_chunk(data, A, c, batch_size=8)
+    moments = covariance_sketch_chunk(data, A, c, batch_size=1000)
+    auto = covariance_sketch_chunk(data, A, c)
+    for stats in (rows, moments, auto):
+        np.testing.assert_allclose(stats[0], expected, rtol=1e-12)
+        for got, ref in zip(stats[1:], rows[1:]):
+            np.testing.assert_allclose(got, ref, rtol=1e-12)
