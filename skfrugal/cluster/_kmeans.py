@@ -75,7 +75,7 @@ class CompressiveKMeans(
         stays far above it), or at the first that lowers the best residual by less
         than 10% (restarts no longer pay: the misfit is the model's). On data that is
         a mixture of Gaussian clusters the first decoding nearly always stops there;
-        on real data (digits) two run.
+        on real data (digits) two to four run.
     batch_size : "auto" or int, default="auto"
         Rows sketched per batch.
     dtype : {"float32", "float64"}, default="float32"
