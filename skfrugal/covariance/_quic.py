@@ -351,7 +351,7 @@ def _quic_block(S, alpha, X0, max_iter, tol, stop_on_stall=False):
     X_new = np.empty((p, p))
     gap = np.inf
     n_iter = 0
-    gaps = []
+    decreases = []
     accepted = True
     for n_iter in range(1, max_iter + 1):
         n_free = _free_set(S, W, X, alpha, free_i, free_j)
@@ -380,10 +380,12 @@ def _quic_block(S, alpha, X0, max_iter, tol, stop_on_stall=False):
         gap = lin_new - p  # duality_gap(S, X, alpha)
         if abs(gap) <= tol:
             return X, W, n_iter, gap, True, False
-        gaps.append(abs(gap))
-        # Newton converges superlinearly: a gap that shrinks less than 3x in four
-        # iterations means the inner coordinate descent is not solving the model
-        if stop_on_stall and n_iter >= 8 and gaps[-1] > 0.3 * gaps[-5]:
+        decreases.append(-delta)
+        # the decrease predicted by the Newton model shrinks at least linearly (fast)
+        # when the inner coordinate descent solves the model: less than 3x in four
+        # iterations means it does not (ill-conditioned block). (Not the gap: it
+        # changes sign near the optimum, so its size is no measure of progress.)
+        if stop_on_stall and n_iter >= 8 and decreases[-1] > 0.3 * decreases[-5]:
             return X, W, n_iter, gap, False, True
     return X, W, n_iter, gap, abs(gap) <= tol, not accepted
 
