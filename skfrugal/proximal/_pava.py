@@ -524,6 +524,17 @@ def sorted_magnitudes(y, keys, shift, z, budget):
 # an inner loop.
 
 
+@njit(cache=True, inline="always")
+def _write_block(out, keys, sb, eb, v, low, one):
+    # value v with each entry's sign at each entry's index; the first entry outside the
+    # loop, so that one-entry blocks (the most frequent) run no loop
+    key = keys[sb]
+    out[np.int64((key & low) >> one)] = v * (1.0 - 2.0 * np.float64(key & one))
+    for k in range(sb + 1, eb):
+        key = keys[k]
+        out[np.int64((key & low) >> one)] = v * (1.0 - 2.0 * np.float64(key & one))
+
+
 @njit(cache=True)
 def _scatter_l1(n_blocks, starts, sums, keys, shift, out):
     low = np.uint64((1 << shift) - 1)
@@ -534,11 +545,7 @@ def _scatter_l1(n_blocks, starts, sums, keys, shift, out):
         v = _l1_value(eb - sb, sums[b])
         if v <= 0.0:
             return b
-        key = keys[sb]
-        out[np.int64((key & low) >> one)] = v * (1.0 - 2.0 * np.float64(key & one))
-        for k in range(sb + 1, eb):
-            key = keys[k]
-            out[np.int64((key & low) >> one)] = v * (1.0 - 2.0 * np.float64(key & one))
+        _write_block(out, keys, sb, eb, v, low, one)
     return n_blocks
 
 
@@ -561,11 +568,7 @@ def _scatter_kinked(code, n_blocks, starts, sums, lsums, lam, eta, param, keys, 
                                    param)
         if v <= 0.0:
             return b
-        key = keys[sb]
-        out[np.int64((key & low) >> one)] = v * (1.0 - 2.0 * np.float64(key & one))
-        for k in range(sb + 1, eb):
-            key = keys[k]
-            out[np.int64((key & low) >> one)] = v * (1.0 - 2.0 * np.float64(key & one))
+        _write_block(out, keys, sb, eb, v, low, one)
     return n_blocks
 
 
@@ -577,9 +580,7 @@ def _scatter_values(n_blocks, starts, val, keys, shift, out):
         v = val[b]
         if v <= 0.0:
             return b
-        for k in range(starts[b], starts[b + 1]):
-            key = keys[k]
-            out[np.int64((key & low) >> one)] = v * (1.0 - 2.0 * np.float64(key & one))
+        _write_block(out, keys, starts[b], starts[b + 1], v, low, one)
     return n_blocks
 
 
