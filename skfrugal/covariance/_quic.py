@@ -344,8 +344,7 @@ def _quic_block(S, alpha, X0, max_iter, tol, stop_on_stall=False):
         X = np.diag(1.0 / np.diag(S))
         c, _ = _cholesky(X)
     W = _inverse_from_cholesky(c)
-    lin = float(np.sum(S * X)) + alpha * _off_l1(X)  # tr(S Θ) + alpha ||Θ||_{1,off}
-    f = lin - 2.0 * np.log(np.diag(c)).sum()
+    f = _objective(S, X, 2.0 * np.log(np.diag(c)).sum(), alpha)
     free_i = np.empty(p * (p + 1) // 2, dtype=np.int64)
     free_j = np.empty(p * (p + 1) // 2, dtype=np.int64)
     D = np.empty((p, p))

@@ -18,9 +18,6 @@ def warm_up():
     S = np.eye(p) + 0.1
     W = np.eye(p)
     X = np.eye(p)
-    idx = np.array([0, 0, 1], dtype=np.int64)
-    jdx = np.array([0, 1, 1], dtype=np.int64)
-    _newton_direction(S, W, X, 0.05, idx, jdx, 2, 1e-3, np.zeros((p, p)), np.zeros((p, p)))
     free_i = np.empty(p * (p + 1) // 2, dtype=np.int64)
     free_j = np.empty(p * (p + 1) // 2, dtype=np.int64)
     n_free = _free_set(S, W, X, 0.05, free_i, free_j)
