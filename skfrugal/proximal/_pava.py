@@ -637,18 +637,15 @@ def pav_scatter(z, keys, shift, lam, code, eta, param, out, labels, want_labels,
     ready = np.zeros(1, dtype=np.bool_)
     if code == 0:
         n_blocks = _pav_l1(z, lam, eta, starts, sums)
+        n_clusters = _scatter_l1(n_blocks, starts, sums, keys, shift, out)
     elif kinked:
         n_blocks = _pav_kinked(z, lam, code, eta, param, starts, sums, lsums, cum, above,
                                below, ready)
-    else:
-        n_blocks = _pav_scalar(z, lam, code, eta, param, starts, val, sums, lsums)
-        starts[n_blocks] = m
-    if code == 0:
-        n_clusters = _scatter_l1(n_blocks, starts, sums, keys, shift, out)
-    elif kinked:
         n_clusters = _scatter_kinked(code, n_blocks, starts, sums, lsums, lam, eta, param, keys,
                                      shift, out, cum, above, below, ready)
     else:
+        n_blocks = _pav_scalar(z, lam, code, eta, param, starts, val, sums, lsums)
+        starts[n_blocks] = m
         n_clusters = _scatter_values(n_blocks, starts, val, keys, shift, out)
     low = np.uint64((1 << shift) - 1)
     one = np.uint64(1)
