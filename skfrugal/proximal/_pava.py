@@ -431,13 +431,13 @@ def _pav_scalar(z, lam, code, eta, param, starts, val, sums, lsums):
     return top + 1
 
 
-@njit(cache=True)
 def key_shift(p):
-    """Number of low key bits holding ``(index << 1) | sign`` for vectors of length p."""
-    shift = 1
-    while (1 << shift) < 2 * p:
-        shift += 1
-    return shift
+    """Number of low key bits holding ``(index << 1) | sign`` for vectors of length p.
+
+    The smallest ``s >= 1`` with ``2**s >= 2 p`` (plain Python: the prox computes it
+    once per call, where a numba call would cost more than the formula).
+    """
+    return max(1, (2 * p - 1).bit_length())
 
 
 def sort_keys(keys):
@@ -451,7 +451,7 @@ def sort_keys(keys):
 
 
 @njit(cache=True)
-def make_keys(y, threshold, keys):
+def make_keys(y, threshold, shift, keys):
     """Sort keys of the entries with ``|y_i| > threshold``, in one pass over ``y``.
 
     Doubles of one sign order like their bit patterns. Each key is the bit pattern of
@@ -462,13 +462,23 @@ def make_keys(y, threshold, keys):
     kept bits by decreasing index, and carries the index and the sign along. The
     exact order is restored by :func:`sorted_magnitudes`.
 
+    Parameters
+    ----------
+    y : ndarray of shape (p,), float64
+        The vector.
+    threshold : float
+        Entries with ``|y_i| <= threshold`` get no key.
+    shift : int
+        ``key_shift(p)``.
+    keys : ndarray of shape (p,), uint64
+        Output.
+
     Returns
     -------
     m : int
         Number of keys written (``keys[:m]``).
     """
     p = y.shape[0]
-    shift = key_shift(p)
     hi = ~np.uint64((1 << shift) - 1)
     raw = y.view(np.uint64)
     sign_bit = np.uint64(1) << np.uint64(63)

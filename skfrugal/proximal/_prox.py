@@ -7,6 +7,7 @@ import numpy as np
 from skfrugal.proximal._checks import first_non_finite, weights_violation
 from skfrugal.proximal._pava import (
     PENALTY_CODES,
+    key_shift,
     lq_threshold,
     make_keys,
     pav_scatter,
@@ -166,10 +167,10 @@ def prox_sorted_unchecked(y, lam, code, step, param, return_clusters=False):
     # work arrays are allocated by NumPy (large ones get transparent huge pages, which
     # makes the random accesses of the gather and the scatter cheaper)
     keys = np.empty(p, dtype=np.uint64)
-    m = make_keys(y, threshold, keys)
+    shift = key_shift(p)
+    m = make_keys(y, threshold, shift, keys)
     keys = keys[:m]
     sort_keys(keys)
-    shift = max(1, (2 * p - 1).bit_length())  # key_shift(p), without a numba call
     z = np.empty(m)
     if not sorted_magnitudes(y, keys, shift, z, 4 * m + 1024):
         # very many near-ties (equal in their high bits): sort exactly instead

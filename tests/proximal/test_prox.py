@@ -323,7 +323,7 @@ def test_near_ties_in_the_low_bits_are_ordered_exactly(spread):
     base = rng.choice([0.5, 1.0, 2.0], size=p)
     y = base * (1 + rng.integers(0, spread, size=p) * np.finfo(float).eps)
     keys = np.empty(p, dtype=np.uint64)
-    keys = keys[: make_keys(y, 0.0, keys)]
+    keys = keys[: make_keys(y, 0.0, key_shift(p), keys)]
     sort_keys(keys)
     fast = sorted_magnitudes(y, keys, key_shift(p), np.empty(p), 4 * p + 1024)
     assert fast == (spread == 2**22)
@@ -408,13 +408,16 @@ def test_kkt_conditions_large_p(penalty):
         assert n_mixed >= 3, n_mixed
 
 
-def test_key_shift_python_formula():
-    """The prox computes the key shift in Python; it must equal the kernel's."""
+def test_key_shift_formula():
+    """key_shift(p) is the smallest s >= 1 with 2**s >= 2p (checked by counting)."""
     from skfrugal.proximal._pava import key_shift
 
     sizes = list(range(1, 2100)) + [2**k + d for k in range(11, 40) for d in (-1, 0, 1)]
     for p in sizes:
-        assert max(1, (2 * p - 1).bit_length()) == key_shift(p), p
+        s = 1
+        while (1 << s) < 2 * p:
+            s += 1
+        assert key_shift(p) == s, p
 
 
 def test_non_float64_and_strided_inputs():
@@ -453,7 +456,7 @@ def sorted_keys_route(y, threshold):
 
     p = y.shape[0]
     keys = np.empty(p, dtype=np.uint64)
-    keys = keys[: make_keys(y, threshold, keys)]
+    keys = keys[: make_keys(y, threshold, key_shift(p), keys)]
     sort_keys(keys)
     shift = key_shift(p)
     z = np.empty(keys.shape[0])
