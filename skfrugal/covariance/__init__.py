@@ -3,7 +3,8 @@
 :class:`CovarianceSketcher` reduces data, in one mergeable pass, to random rank-one
 projections of their covariance; :class:`CompressiveGraphicalLasso` (and its CV
 variant) decodes a sparse precision matrix from such a sketch; :class:`GraphicalLasso`
-is the full-data baseline with a fast and robust Newton solver.
+is the full-data baseline with a fast and robust solver (compiled block coordinate
+descent, with Newton and ADMM fallbacks).
 """
 
 from skfrugal.covariance._compressive import (

@@ -46,7 +46,8 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from skfrugal.covariance._quic import _cholesky, graphical_lasso_quic
+from skfrugal.covariance._linalg import cholesky
+from skfrugal.covariance._solver import solve_graphical_lasso
 
 
 def rank_one_forward(A, Sigma):
@@ -171,9 +172,9 @@ def decode_precision(y, A, diagonal, alpha, *, max_iter=100, tol=1e-4,
     p, m = A.shape
     diagonal = np.asarray(diagonal, dtype=np.float64)
     floor = spectrum_floor * float(diagonal.mean())
-    if precision_init is not None and _cholesky(precision_init)[1]:
+    if precision_init is not None and cholesky(precision_init)[1]:
         Theta = np.array(precision_init, dtype=np.float64)
-        c, _ = _cholesky(Theta)
+        c, _ = cholesky(Theta)
         Sigma = np.linalg.inv(Theta)
         Sigma = 0.5 * (Sigma + Sigma.T)
     else:
@@ -208,7 +209,7 @@ def decode_precision(y, A, diagonal, alpha, *, max_iter=100, tol=1e-4,
             np.fill_diagonal(S, diagonal)
             S = _clip_spectrum(S, floor)
             try:
-                Sig_new, Th_new, _, _, _ = graphical_lasso_quic(
+                Sig_new, Th_new, _, _, _ = solve_graphical_lasso(
                     S, gamma * alpha, precision_init=Theta, max_iter=inner_max_iter,
                     tol=min(inner_tol, tol), solver="quic",
                 )
@@ -257,7 +258,7 @@ def decode_precision(y, A, diagonal, alpha, *, max_iter=100, tol=1e-4,
             gamma_max = max(gamma_max * 0.5, 1e-3 / scale)
         gamma = min(gamma_max, 1.25 * gamma)
         last_change = change
-    if not np.all(np.isfinite(Theta)) or not _cholesky(Theta)[1]:
+    if not np.all(np.isfinite(Theta)) or not cholesky(Theta)[1]:
         raise FloatingPointError(
             "the compressive decoder diverged: its precision matrix is not positive "
             "definite; increase alpha or the sketch size"

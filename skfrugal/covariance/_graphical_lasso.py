@@ -1,4 +1,4 @@
-"""GraphicalLasso: the full-data baseline, solved by QUIC with ADMM fallback."""
+"""GraphicalLasso: the full-data baseline (block coordinate descent, QUIC and ADMM fallbacks)."""
 
 from numbers import Integral, Real
 
@@ -8,7 +8,12 @@ from sklearn.covariance import EmpiricalCovariance, empirical_covariance
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
-from skfrugal.covariance._quic import check_graphical_lasso_result, graphical_lasso_quic
+from skfrugal.covariance._linalg import cholesky
+from skfrugal.covariance._solver import (
+    SOLVERS,
+    check_graphical_lasso_result,
+    solve_graphical_lasso,
+)
 
 
 def graphical_lasso(emp_cov, alpha, *, solver="auto", precision_init=None, max_iter=100,
@@ -16,9 +21,9 @@ def graphical_lasso(emp_cov, alpha, *, solver="auto", precision_init=None, max_i
     """Sparse inverse covariance by the ℓ1-penalised Gaussian likelihood.
 
     Solves ``min_{Θ ≻ 0} -log det Θ + tr(S Θ) + alpha Σ_{i≠j} |Θ_ij|`` (the problem of
-    :func:`sklearn.covariance.graphical_lasso`) by a Newton method with free-set
-    coordinate descent (QUIC) on each connected component of ``|S_ij| > alpha``,
-    switching to ADMM when the Newton direction stops converging.
+    :func:`sklearn.covariance.graphical_lasso`) on each connected component of
+    ``|S_ij| > alpha`` by block coordinate descent, switching to a Newton method
+    (QUIC) and then to ADMM when it breaks down on ill-conditioned blocks.
 
     Parameters
     ----------
@@ -26,12 +31,13 @@ def graphical_lasso(emp_cov, alpha, *, solver="auto", precision_init=None, max_i
         Empirical covariance (symmetric, positive diagonal).
     alpha : float
         Off-diagonal ℓ1 penalty (``alpha >= 0``).
-    solver : {"auto", "quic", "admm"}, default="auto"
+    solver : {"auto", "bcd", "quic", "admm"}, default="auto"
         See :class:`GraphicalLasso`.
     precision_init : array-like of shape (n_features, n_features), default=None
         Warm start.
     max_iter : int, default=100
-        Newton iterations per block (ADMM gets ``50 * max_iter``).
+        Iterations per block and per method (sweeps of block coordinate descent,
+        Newton iterations; ADMM gets ``50 * max_iter``).
     tol : float, default=1e-4
         Duality-gap tolerance (same definition as scikit-learn's).
 
@@ -58,8 +64,8 @@ def graphical_lasso(emp_cov, alpha, *, solver="auto", precision_init=None, max_i
         raise ValueError("emp_cov contains NaN or infinity")
     if alpha < 0:
         raise ValueError(f"alpha must be >= 0, got {alpha}")
-    if solver not in ("auto", "quic", "admm"):
-        raise ValueError(f"solver must be 'auto', 'quic' or 'admm', got {solver!r}")
+    if solver not in SOLVERS:
+        raise ValueError(f"solver must be one of {SOLVERS}, got {solver!r}")
     diag = np.diag(emp_cov)
     if np.any(diag <= 0):
         bad = int(np.flatnonzero(diag <= 0)[0])
@@ -68,7 +74,12 @@ def graphical_lasso(emp_cov, alpha, *, solver="auto", precision_init=None, max_i
             "(drop constant features)"
         )
     emp_cov = 0.5 * (emp_cov + emp_cov.T)
-    cov, prec, n_iter, gap, converged = graphical_lasso_quic(
+    if alpha == 0 and not cholesky(emp_cov)[1]:
+        raise ValueError(
+            "alpha=0 has no solution when emp_cov is singular (fewer samples than "
+            "features, or collinear features): use alpha > 0"
+        )
+    cov, prec, n_iter, gap, converged = solve_graphical_lasso(
         emp_cov, float(alpha), precision_init=precision_init, max_iter=max_iter, tol=tol,
         solver=solver,
     )
@@ -77,14 +88,16 @@ def graphical_lasso(emp_cov, alpha, *, solver="auto", precision_init=None, max_i
 
 
 class GraphicalLasso(EmpiricalCovariance):
-    """Sparse inverse covariance (graphical lasso) by a Newton method: fast and robust.
+    """Sparse inverse covariance (graphical lasso): fast and robust.
 
     The same estimator as :class:`sklearn.covariance.GraphicalLasso` (same objective,
     same ``alpha``, same duality gap as stopping rule) with a different solver: the
     problem is split into the connected components of the thresholded covariance,
-    and each block is solved by QUIC (Newton steps whose direction is computed by
-    coordinate descent on the free set, numba), with ADMM in correlation units as a
-    fallback when the Newton direction stalls on very ill-conditioned blocks. It
+    and each block is solved by block coordinate descent (scikit-learn's ``cd``
+    algorithm compiled with numba, each column's lasso solved exactly by an
+    active-set method). When that breaks down, QUIC (Newton steps whose direction is
+    computed by coordinate descent on the free set; every iterate positive definite)
+    takes over, and ADMM in correlation units when the Newton direction stalls. It
     solves problems where scikit-learn's coordinate descent stops with
     "Non SPD result" (for instance ``p = 200``, ``make_sparse_spd_matrix(alpha=0.95)``).
 
@@ -92,10 +105,13 @@ class GraphicalLasso(EmpiricalCovariance):
     ----------
     alpha : float, default=0.01
         Off-diagonal ℓ1 penalty (the diagonal is not penalised).
-    solver : {"auto", "quic", "admm"}, default="auto"
-        ``"auto"`` runs QUIC and switches to ADMM when QUIC stalls.
+    solver : {"auto", "bcd", "quic", "admm"}, default="auto"
+        ``"auto"`` runs block coordinate descent, switches to QUIC when it breaks
+        down or stalls, and to ADMM when QUIC stalls; the others run one method
+        (``"bcd"`` raises ``FloatingPointError`` when it breaks down).
     max_iter : int, default=100
-        Maximum number of Newton iterations per block.
+        Maximum number of iterations per block and per method (sweeps of block
+        coordinate descent, Newton iterations; ADMM gets ``50 * max_iter``).
     tol : float, default=1e-4
         Stop when the duality gap ``tr(S Θ) - p + alpha ||Θ||_{1,off}`` is below
         ``tol``.
@@ -111,7 +127,8 @@ class GraphicalLasso(EmpiricalCovariance):
     precision_ : ndarray of shape (n_features, n_features)
         Estimated sparse precision ``Θ``.
     n_iter_ : int
-        Largest number of Newton iterations over the blocks.
+        Largest number of iterations over the blocks (summed over the methods that
+        ran).
     dual_gap_ : float
         Duality gap at the solution.
     n_features_in_ : int
@@ -126,9 +143,11 @@ class GraphicalLasso(EmpiricalCovariance):
 
     References
     ----------
-    .. [1] C.-J. Hsieh, M. Sustik, I. Dhillon, P. Ravikumar, "QUIC: quadratic
+    .. [1] J. Friedman, T. Hastie, R. Tibshirani, "Sparse inverse covariance
+       estimation with the graphical lasso", Biostatistics 2008.
+    .. [2] C.-J. Hsieh, M. Sustik, I. Dhillon, P. Ravikumar, "QUIC: quadratic
        approximation for sparse inverse covariance estimation", JMLR 2014.
-    .. [2] R. Mazumder, T. Hastie, "Exact covariance thresholding into connected
+    .. [3] R. Mazumder, T. Hastie, "Exact covariance thresholding into connected
        components for large-scale graphical lasso", JMLR 2012.
 
     Examples
@@ -147,7 +166,7 @@ class GraphicalLasso(EmpiricalCovariance):
 
     _parameter_constraints: dict = {
         "alpha": [Interval(Real, 0, None, closed="left")],
-        "solver": [StrOptions({"auto", "quic", "admm"})],
+        "solver": [StrOptions(set(SOLVERS))],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="neither")],
         "assume_centered": ["boolean"],

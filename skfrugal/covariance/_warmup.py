@@ -5,14 +5,15 @@ import numpy as np
 
 def warm_up():
     """Call every kernel of the subpackage once on tiny inputs."""
+    from skfrugal.covariance._bcd import glasso_bcd
+    from skfrugal.covariance._linalg import fill_upper
     from skfrugal.covariance._quic import (
-        _fill_upper,
         _free_set,
         _model_decrease,
         _newton_direction,
-        _threshold_components,
         _trial_point,
     )
+    from skfrugal.covariance._solver import _threshold_components
 
     p = 3
     S = np.eye(p) + 0.1
@@ -25,6 +26,10 @@ def warm_up():
                       np.zeros((p, p)), np.zeros((p, p)))
     _model_decrease(S, W, X, np.zeros((p, p)), 0.05)
     _trial_point(X, W, 0.5, S, 0.05, np.empty((p, p)))
-    _fill_upper(np.eye(p))
-    _fill_upper(np.asfortranarray(np.eye(p)))
+    fill_upper(np.eye(p))
+    fill_upper(np.asfortranarray(np.eye(p)))
     _threshold_components(S, 0.05, np.empty(p, dtype=np.int64))
+    # a cold start (coordinate descent) and a warm one (active-set solves)
+    B = np.zeros((p, p))
+    for _ in range(2):
+        glasso_bcd(S, 0.05, S.copy(), B, np.zeros((p, p)), 2, 1e-12, 1e-8, np.empty(2))

@@ -92,7 +92,8 @@ def _covariance_sketcher_instances():
 def _graphical_lasso_instances():
     from skfrugal.covariance import GraphicalLasso
 
-    return [GraphicalLasso(alpha=0.05), GraphicalLasso(alpha=0.05, solver="admm")]
+    return [GraphicalLasso(alpha=0.05), GraphicalLasso(alpha=0.05, solver="quic"),
+            GraphicalLasso(alpha=0.05, solver="admm")]
 
 
 def _compressive_glasso_instances():

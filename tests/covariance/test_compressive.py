@@ -229,7 +229,7 @@ def test_decoder_reports_failure_instead_of_non_spd(monkeypatch):
     def broken(*args, **kwargs):
         raise FloatingPointError("non SPD")
 
-    monkeypatch.setattr(dec, "graphical_lasso_quic", broken)
+    monkeypatch.setattr(dec, "solve_graphical_lasso", broken)
     rng = np.random.default_rng(0)
     A = rng.normal(size=(4, 30)) / np.sqrt(30)
     C = np.cov(rng.normal(size=(100, 4)).T)

@@ -10,14 +10,10 @@ from sklearn.datasets import make_sparse_spd_matrix
 from sklearn.exceptions import ConvergenceWarning
 
 from skfrugal.covariance import GraphicalLasso, graphical_lasso
-from skfrugal.covariance._quic import (
-    _free_set,
-    _inverse_from_cholesky,
-    _model_decrease,
-    _threshold_components,
-    _trial_point,
-    duality_gap,
-)
+from skfrugal.covariance._linalg import inverse_from_cholesky
+from skfrugal.covariance._objective import duality_gap
+from skfrugal.covariance._quic import _free_set, _model_decrease, _trial_point
+from skfrugal.covariance._solver import _threshold_components
 from skfrugal.datasets import make_sparse_precision, sample_gaussian_graph
 
 
@@ -38,7 +34,7 @@ def _problem(p=30, n=400, seed=0):
     return X, empirical_covariance(X)
 
 
-@pytest.mark.parametrize("solver", ["auto", "quic", "admm"])
+@pytest.mark.parametrize("solver", ["auto", "bcd", "quic", "admm"])
 @pytest.mark.parametrize("alpha", [0.02, 0.1])
 def test_matches_sklearn_and_kkt(solver, alpha):
     X, S = _problem()
@@ -95,14 +91,29 @@ def test_alpha_zero_is_inverse():
     np.testing.assert_allclose(prec, np.linalg.inv(S), rtol=1e-6, atol=1e-8)
 
 
-def test_ill_conditioned_falls_back_and_solves():
-    # cond(Θ) ≈ 3e3: the Newton direction stalls, ADMM takes over
+@pytest.mark.parametrize("path", ["bcd", "quic then admm"])
+def test_ill_conditioned_is_solved(path, monkeypatch):
+    # cond(Θ) ≈ 3e3: block coordinate descent solves it (its column lassos are solved
+    # exactly); forced to break down, QUIC stalls there and ADMM takes over
+    import skfrugal.covariance._solver as solver
+
+    calls = []
+    admm_block = solver.admm_block
+
+    def spy_admm(*args, **kwargs):
+        calls.append("admm")
+        return admm_block(*args, **kwargs)
+
+    monkeypatch.setattr(solver, "admm_block", spy_admm)
+    if path != "bcd":
+        monkeypatch.setattr(solver, "bcd_block", _bcd_breaks_down)
     p = 60
     prec = make_sparse_spd_matrix(p, alpha=0.9, random_state=0)
     X = np.random.default_rng(0).multivariate_normal(np.zeros(p), np.linalg.inv(prec), 300)
     X = (X - X.mean(0)) / X.std(0)
     S = empirical_covariance(X)
     cov, theta, _, gap = graphical_lasso(S, 0.05)
+    assert calls == ([] if path == "bcd" else ["admm"])
     assert abs(gap) <= 1e-4
     assert np.linalg.eigvalsh(theta)[0] > 0
     assert _kkt_violation(S, cov, theta, 0.05) < 5e-3
@@ -201,25 +212,162 @@ def test_newton_kernels_match_numpy():
     np.testing.assert_allclose(out, X + 0.25 * D)
     assert lin == pytest.approx(np.sum(S * out) + alpha * np.abs(out)[off].sum())
     c = np.linalg.cholesky(X)
-    np.testing.assert_allclose(_inverse_from_cholesky(np.asfortranarray(c)), W, rtol=1e-10,
+    np.testing.assert_allclose(inverse_from_cholesky(np.asfortranarray(c)), W, rtol=1e-10,
                                atol=1e-12)
-    assert _inverse_from_cholesky(np.asfortranarray(c)).flags.c_contiguous
+    assert inverse_from_cholesky(np.asfortranarray(c)).flags.c_contiguous
+
+
+def _spd98_problem(p=200):
+    prec = make_sparse_spd_matrix(p, alpha=0.98, random_state=0)
+    X = np.random.default_rng(0).multivariate_normal(np.zeros(p), np.linalg.inv(prec), 1000)
+    return empirical_covariance((X - X.mean(0)) / X.std(0))
+
+
+def _fail(name):
+    def fail(*args, **kwargs):
+        raise AssertionError(f"called {name}")
+    return fail
+
+
+def _bcd_breaks_down(S, alpha, X0, max_iter, tol):
+    return None, None, 1, np.inf, False
 
 
 def test_no_admm_fallback_when_newton_converges(monkeypatch):
-    # p = 200, make_sparse_spd_matrix(alpha=0.98): the duality gap changes sign four
-    # times on the way (its size is no measure of progress) while Newton converges
-    # linearly; the stall rule watches the model decrease and must not switch to ADMM
-    import skfrugal.covariance._quic as quic
+    # p = 200, make_sparse_spd_matrix(alpha=0.98), QUIC forced (block coordinate
+    # descent made to break down): the duality gap changes sign four times on the way
+    # (its size is no measure of progress) while Newton converges linearly; the stall
+    # rule watches the model decrease and must not switch to ADMM
+    import skfrugal.covariance._solver as solver
 
-    def no_admm(*args, **kwargs):
-        raise AssertionError("fell back to ADMM")
-
-    monkeypatch.setattr(quic, "_admm_block", no_admm)
-    p = 200
-    prec = make_sparse_spd_matrix(p, alpha=0.98, random_state=0)
-    X = np.random.default_rng(0).multivariate_normal(np.zeros(p), np.linalg.inv(prec), 1000)
-    S = empirical_covariance((X - X.mean(0)) / X.std(0))
+    monkeypatch.setattr(solver, "bcd_block", _bcd_breaks_down)
+    monkeypatch.setattr(solver, "admm_block", _fail("ADMM"))
+    S = _spd98_problem()
     cov, theta, _, gap = graphical_lasso(S, 0.05, tol=6e-5)
     assert abs(gap) <= 6e-5
     assert _kkt_violation(S, cov, theta, 0.05) < 1e-2
+
+
+def test_auto_is_block_coordinate_descent_when_it_converges(monkeypatch):
+    import skfrugal.covariance._solver as solver
+
+    monkeypatch.setattr(solver, "quic_block", _fail("QUIC"))
+    monkeypatch.setattr(solver, "admm_block", _fail("ADMM"))
+    S = _spd98_problem()
+    cov, theta, n_iter, gap = graphical_lasso(S, 0.05, tol=6e-5)
+    assert abs(gap) <= 6e-5
+    assert n_iter <= 15  # sweeps (8 on this machine class)
+    assert _kkt_violation(S, cov, theta, 0.05) < 1e-2
+    np.testing.assert_allclose(cov @ theta, np.eye(200), atol=1e-8)
+
+
+def test_auto_falls_back_to_quic_then_admm(monkeypatch):
+    # block coordinate descent breaks down: QUIC must take over; when QUIC stalls
+    # too, ADMM: both paths end at the solution
+    import skfrugal.covariance._solver as solver
+
+    X, S = _problem(p=30)
+    ref = graphical_lasso(S, 0.05, tol=1e-8)[1]
+    calls = []
+    quic_block, admm_block = solver.quic_block, solver.admm_block
+
+    def spy_quic(*args, **kwargs):
+        calls.append("quic")
+        return quic_block(*args, **kwargs)
+
+    def stalled_quic(*args, **kwargs):
+        calls.append("quic")
+        X, W, n_iter, gap, _, _ = quic_block(args[0], args[1], args[2], 2, args[4])
+        return X, W, n_iter, gap, False, True
+
+    def spy_admm(*args, **kwargs):
+        calls.append("admm")
+        return admm_block(*args, **kwargs)
+
+    monkeypatch.setattr(solver, "bcd_block", _bcd_breaks_down)
+    monkeypatch.setattr(solver, "quic_block", spy_quic)
+    monkeypatch.setattr(solver, "admm_block", spy_admm)
+    prec = graphical_lasso(S, 0.05, tol=1e-8)[1]
+    assert calls == ["quic"]
+    np.testing.assert_allclose(prec, ref, atol=1e-5)
+    calls.clear()
+    monkeypatch.setattr(solver, "quic_block", stalled_quic)
+    prec = graphical_lasso(S, 0.05, tol=1e-6)[1]
+    assert calls == ["quic", "admm"]
+    np.testing.assert_allclose(prec, ref, atol=1e-3)
+
+
+def test_bcd_breakdown_raises_and_auto_recovers():
+    # n = 5 < p = 10 and a tiny alpha: the column lassos are nearly singular and the
+    # Schur complement of block coordinate descent goes non-positive on the first sweep
+    rng = np.random.default_rng(0)
+    S = np.cov(rng.standard_normal((5, 10)).T)
+    with pytest.raises(FloatingPointError, match="solver='bcd'"):
+        graphical_lasso(S, 1e-4, solver="bcd")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        _, prec, _, _ = graphical_lasso(S, 1e-4)
+    assert np.linalg.eigvalsh(prec)[0] > 0
+    with pytest.raises(ValueError, match="alpha=0 has no solution"):
+        graphical_lasso(S, 0.0)
+
+
+def test_warm_start_from_the_solution_stops_at_once():
+    _, S = _problem(p=30)
+    cov, prec, n_iter, _ = graphical_lasso(S, 0.05, tol=1e-9)
+    assert n_iter > 2
+    cov2, prec2, n_iter2, gap2 = graphical_lasso(S, 0.05, tol=1e-8, precision_init=prec)
+    assert n_iter2 == 1 and abs(gap2) <= 1e-8
+    np.testing.assert_allclose(prec2, prec, atol=1e-7)
+
+
+def _lasso_kkt(Q, s, alpha, beta):
+    """Largest violation of the optimality conditions of min ½βᵀQβ - sᵀβ + α||β||_1."""
+    g = s - Q @ beta  # = alpha sign(beta) on the support, |g| <= alpha off it
+    on = beta != 0
+    v_on = np.abs(g[on] - alpha * np.sign(beta[on])).max(initial=0.0)
+    v_off = np.maximum(np.abs(g[~on]) - alpha, 0.0).max(initial=0.0)
+    return max(v_on, v_off)
+
+
+@pytest.mark.parametrize("start", ["cold", "warm", "wrong signs"])
+def test_column_lasso_meets_kkt(start):
+    from skfrugal.covariance._bcd import _lasso_column
+
+    rng = np.random.default_rng(3)
+    p, j, alpha = 40, 7, 0.08
+    G = rng.standard_normal((60, p))
+    W = G.T @ G / 60 + 0.05 * np.eye(p)  # cond ~ 100
+    S = W + 0.3 * rng.standard_normal((p, p))
+    S = 0.5 * (S + S.T)
+    others = np.arange(p) != j
+    Q, s = W[np.ix_(others, others)], S[j, others]
+    beta = np.zeros(p)
+    if start != "cold":
+        ref = np.zeros(p)
+        ref[others] = np.linalg.solve(Q, s)  # alpha = 0: dense, wrong support
+        beta = ref if start == "warm" else -ref
+    work = (np.empty(p, dtype=np.int64), np.empty(p), np.empty((p, p)), np.empty(p))
+    v = np.empty(p)
+    _lasso_column(S, W, j, alpha, beta, v, *work, 1e-10, 10)
+    assert beta[j] == 0.0
+    assert _lasso_kkt(Q, s, alpha, beta[others]) < 1e-8
+    np.testing.assert_allclose(v[others], Q @ beta[others], atol=1e-12)
+    assert 0 < np.count_nonzero(beta) < p - 1
+
+
+def test_cholesky_solve_matches_numpy():
+    from skfrugal.covariance._bcd import _cholesky_solve
+
+    rng = np.random.default_rng(0)
+    for a in (1, 2, 7, 30):
+        G = rng.standard_normal((a, 2 * a))
+        M = G @ G.T + 0.1 * np.eye(a)
+        A = np.zeros((a + 3, a + 3))  # only the leading block is read
+        A[:a, :a] = np.tril(M)
+        x = rng.standard_normal(a + 3)
+        expected = np.linalg.solve(M, x[:a])
+        assert _cholesky_solve(A, a, x)
+        np.testing.assert_allclose(x[:a], expected, rtol=1e-10, atol=1e-12)
+    A = np.array([[1.0, 0.0], [2.0, 1.0]])  # [[1, 2], [2, 1]]: indefinite
+    assert not _cholesky_solve(A, 2, np.ones(2))
