@@ -97,7 +97,8 @@ def make_graph(graph, p, seed):
     return 0.5 * (prec + prec.T)
 
 
-def recovery_table(ps, ns, seeds, with_cv, cv_ratios=RATIOS, tol=1e-4, graph="sparse"):
+def recovery_table(ps, ns, seeds, with_cv, cv_ratios=RATIOS, tol=1e-4, graph="sparse",
+                   ratios=RATIOS):
     print(f"\n## Graph recovery (oracle alpha per method; mean over seeds {list(seeds)}; "
           f"graph {graph!r})")
     print(f"alpha grid {ALPHAS}; F1 threshold 1e-6; sketch: CompressiveGraphicalLasso "
@@ -113,7 +114,7 @@ def recovery_table(ps, ns, seeds, with_cv, cv_ratios=RATIOS, tol=1e-4, graph="sp
     for p in ps:
         P = p * (p + 1) // 2
         for n in ns:
-            acc = {r: [] for r in RATIOS}
+            acc = {r: [] for r in ratios}
             full_ours, full_sk = [], []
             for seed in seeds:
                 prec = make_graph(graph, p, seed)
@@ -121,7 +122,7 @@ def recovery_table(ps, ns, seeds, with_cv, cv_ratios=RATIOS, tol=1e-4, graph="sp
                 S = empirical_covariance(X)
                 full_ours.append(_full(S, prec, "ours"))
                 full_sk.append(_full(S, prec, "sklearn"))
-                for r in RATIOS:
+                for r in ratios:
                     m = max(2, int(round(r * P)))
                     fits = []
                     t0 = time.perf_counter()
@@ -157,7 +158,7 @@ def recovery_table(ps, ns, seeds, with_cv, cv_ratios=RATIOS, tol=1e-4, graph="sp
             fo = np.nanmean([f[0] for f in full_ours])
             fs = np.nanmean([f[0] for f in full_sk])
             eo = np.nanmean([f[1] for f in full_ours])
-            for r in RATIOS:
+            for r in ratios:
                 f_sk = np.mean([a[0][0] for a in acc[r]])
                 f_sub = np.mean([a[1][0] for a in acc[r]])
                 e_sk = np.mean([a[0][1] for a in acc[r]])
@@ -280,6 +281,8 @@ def main():
     parser.add_argument("--tables", default="speed,stream,recovery",
                         help="comma-separated subset of speed,stream,recovery")
     parser.add_argument("--no-cv", action="store_true", help="skip the CV-alpha fits")
+    parser.add_argument("--ratios", type=float, nargs="+", default=list(RATIOS),
+                        help="compression ratios m / (p(p+1)/2) of the recovery table")
     parser.add_argument("--cv-ratios", type=float, nargs="+", default=list(RATIOS),
                         help="ratios at which CompressiveGraphicalLassoCV is run")
     parser.add_argument("--alphas", type=float, nargs="+", default=None,
@@ -313,7 +316,7 @@ def main():
         if "recovery" in tables:
             recovery_table(ps, ns, range(args.first_seed, args.first_seed + seeds),
                            with_cv=not args.no_cv, cv_ratios=tuple(args.cv_ratios),
-                           tol=args.tol, graph=args.graph)
+                           tol=args.tol, graph=args.graph, ratios=tuple(args.ratios))
 
 
 if __name__ == "__main__":
