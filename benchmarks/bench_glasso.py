@@ -190,7 +190,7 @@ def _median_time(fn, repeats):
     return float(np.median(times)), out
 
 
-def speed_table(repeats, full):
+def speed_table(repeats, full, large=False):
     print("\n## Full-data solver: ours (auto: block coordinate descent, QUIC and ADMM "
           "fallbacks) vs scikit-learn cd, same gap")
     print(f"median CPU seconds over {repeats} runs; ours runs to |gap| <= |sklearn's gap|; "
@@ -210,8 +210,12 @@ def speed_table(repeats, full):
     prec = make_sparse_spd_matrix(200, alpha=0.95, random_state=0)
     X = np.random.default_rng(0).multivariate_normal(np.zeros(200), np.linalg.inv(prec), 1000)
     cases.append(("ill-conditioned spd alpha=.95 p=200", (X - X.mean(0)) / X.std(0)))
+    if large:
+        prec = make_sparse_spd_matrix(400, alpha=0.98, random_state=0)
+        X = np.random.default_rng(0).multivariate_normal(np.zeros(400), np.linalg.inv(prec), 1000)
+        cases.append(("large: sklearn spd alpha=.98 p=400", (X - X.mean(0)) / X.std(0)))
     for name, X in cases:
-        reps = 1 if name.startswith("ill") else repeats
+        reps = 1 if name.startswith(("ill", "large")) else repeats
         S = empirical_covariance(X)
         p = S.shape[0]
         for a in (0.05, 0.1):
@@ -274,6 +278,9 @@ def main():
     parser.add_argument("--full", action="store_true", help="the complete protocol")
     parser.add_argument("--seeds", type=int, default=None)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--large", action="store_true",
+                        help="speed table: add make_sparse_spd_matrix(.98) at p = 400 (one run "
+                        "each; scikit-learn takes about 10 s)")
     parser.add_argument("--p", type=int, nargs="+", default=None,
                         help="dimensions of the recovery table (to run the protocol in pieces)")
     parser.add_argument("--n", type=int, nargs="+", default=None,
@@ -310,7 +317,7 @@ def main():
         warm_up()
         print(f"numba warm-up (load or compile): {time.perf_counter() - t0:.2f} s")
         if "speed" in tables:
-            speed_table(args.repeats, args.full)
+            speed_table(args.repeats, args.full, args.large)
         if "stream" in tables:
             stream_table((10_000, 100_000, 400_000))
         if "recovery" in tables:
