@@ -285,13 +285,14 @@ def bcd_block(S, alpha, X0, max_iter, tol, inner_tol=1e-8):
     # and broke down on 9 of 90 ill-conditioned problems
     W = None
     if X0 is not None:
-        c, ok = cholesky(np.asarray(X0, dtype=np.float64))
+        X0 = np.asarray(X0, dtype=np.float64)
+        c, ok = cholesky(X0)
         if ok:
             W = inverse_from_cholesky(c)
             W = S + np.clip(W - S, -alpha, alpha)
             np.fill_diagonal(W, diag)
             if cholesky(W)[1]:
-                B = -np.asarray(X0, dtype=np.float64) / np.diag(X0)[:, None]
+                B = -X0 / np.diag(X0)[:, None]
                 np.fill_diagonal(B, 0.0)
                 B = np.ascontiguousarray(B)
             else:

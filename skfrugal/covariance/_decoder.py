@@ -47,6 +47,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from skfrugal.covariance._linalg import cholesky
+from skfrugal.covariance._objective import off_l1
 from skfrugal.covariance._solver import solve_graphical_lasso
 
 
@@ -58,10 +59,6 @@ def rank_one_forward(A, Sigma):
 def rank_one_adjoint(A, r):
     """``A*(r) = Σ_j r_j a_j a_jᵀ = A diag(r) Aᵀ``."""
     return (A * r) @ A.T
-
-
-def _offdiag_l1(X):
-    return np.abs(X).sum() - np.abs(np.diag(X)).sum()
 
 
 def _clip_spectrum(S, floor):
@@ -174,7 +171,6 @@ def decode_precision(y, A, diagonal, alpha, *, max_iter=100, tol=1e-4,
     floor = spectrum_floor * float(diagonal.mean())
     if precision_init is not None and cholesky(precision_init)[1]:
         Theta = np.array(precision_init, dtype=np.float64)
-        c, _ = cholesky(Theta)
         Sigma = np.linalg.inv(Theta)
         Sigma = 0.5 * (Sigma + Sigma.T)
     else:
@@ -189,7 +185,7 @@ def decode_precision(y, A, diagonal, alpha, *, max_iter=100, tol=1e-4,
     D = np.zeros((p, p))
     converged = False
     n_iter = 0
-    obj = 0.25 * m * float(r @ r) + alpha * _offdiag_l1(Theta)
+    obj = 0.25 * m * float(r @ r) + alpha * off_l1(Theta)
     history = [obj]
     gamma_max, last_change = 1.0 / scale, np.inf
     for n_iter in range(1, max_iter + 1):
@@ -217,7 +213,7 @@ def decode_precision(y, A, diagonal, alpha, *, max_iter=100, tol=1e-4,
                 gamma *= 0.5
                 continue
             r_new = rank_one_forward(A, Sig_new) - y
-            obj_new = 0.25 * m * float(r_new @ r_new) + alpha * _offdiag_l1(Th_new)
+            obj_new = 0.25 * m * float(r_new @ r_new) + alpha * off_l1(Th_new)
             change = np.linalg.norm(Sig_new - Sigma) / max(np.linalg.norm(Sig_new), 1e-300)
             # the iteration is a fixed-point map, not a descent method on F:
             # accept a step that decreases F against the worst of the last `window`
