@@ -55,10 +55,10 @@ class CompressiveKMeans(
         ``"sketch_and_shift"``: mean shift on the sketched kernel density from many
         starts, choice of ``K`` modes and a fit of Gaussian clusters (centroids,
         variances, weights) to the sketch, with rounds that swap in modes of the
-        residual (see :func:`~skfrugal.cluster.sketch_and_shift`). ``"cl_ompr"``:
+        residual (see :func:`~skfrugal.decoding.sketch_and_shift`). ``"cl_ompr"``:
         Algorithm 1 of Keriven et al. (2018) with Dirac atoms, then one descent with
         Gaussian atoms that removes the bias of Diracs (see
-        :func:`~skfrugal.cluster.cl_ompr`).
+        :func:`~skfrugal.decoding.cl_ompr`).
     frequency_law : {"adapted_radius", "folded_gaussian", "gaussian"}, \
             default="adapted_radius"
         Law of the frequency radius.

@@ -62,14 +62,14 @@ class CompressiveGaussianMixture(CompressiveFourierMixin, DensityMixin, BaseEsti
         ``"sketch_and_shift"``: modes of the sketched kernel density found by mean
         shift from many starts (Belhadji and Gribonval 2024) initialise the
         components, a global descent fits them, and rounds of replacement swap in
-        modes of the residual (see :func:`~skfrugal.cluster.sketch_and_shift`): the
+        modes of the residual (see :func:`~skfrugal.decoding.sketch_and_shift`): the
         most reliable. ``"cl_ompr"``: CL-OMPR with Gaussian atoms (Keriven et al.
-        2018, Alg. 1, see :func:`cl_ompr_gmm`), ``2K`` greedy atom selections each
-        followed by a global descent (``O(m d K²)``); as good when it finds every
+        2018, Alg. 1, see :func:`~skfrugal.decoding.cl_ompr_gmm`), ``2K`` greedy atom
+        selections each followed by a global descent (``O(m d K²)``); as good when it finds every
         component, but a greedy search from random starts misses some more often,
         most in low dimension. ``"split"``: hierarchical splitting (Alg. 2, see
-        :func:`split_gmm`), ``⌈log₂ K⌉`` rounds of splitting every component in two,
-        ``O(m d K log K)``: the fastest, and the least reliable.
+        :func:`~skfrugal.decoding.split_gmm`), ``⌈log₂ K⌉`` rounds of splitting every
+        component in two, ``O(m d K log K)``: the fastest, and the least reliable.
     frequency_law : {"adapted_radius", "folded_gaussian", "gaussian"}, \
             default="adapted_radius"
         Law of the frequency radius.

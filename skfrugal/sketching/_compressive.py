@@ -4,11 +4,8 @@
 data), :meth:`partial_fit` (stream chunks into one sketch) and :meth:`fit_sketch` (decode
 a sketch made elsewhere) to :class:`~skfrugal.cluster.CompressiveKMeans` and
 :class:`~skfrugal.mixture.CompressiveGaussianMixture`; each subclass only says how big
-a sketch it needs and how to decode it. :func:`decoder_inputs` turns a
-:class:`~skfrugal.sketching.Sketch` into the plain arrays the decoders work on.
+a sketch it needs and how to decode it.
 """
-
-from dataclasses import dataclass
 
 import numpy as np
 from sklearn.base import _fit_context
@@ -20,116 +17,6 @@ from skfrugal.sketching._sketcher import FourierSketcher
 from skfrugal.sketching._validation import check_sketch
 
 _SEED_MAX = np.iinfo(np.int32).max
-
-
-@dataclass
-class DecoderInputs:
-    """A Fourier sketch in the standardised coordinates the decoders work in.
-
-    Only the *active* features (those that vary in the sketched data) are kept: the
-    phase of the constant ones is factored out of ``z``.
-
-    Attributes
-    ----------
-    z : ndarray of shape (m,), complex128
-        The sketch (mean of the features).
-    frequencies : ndarray of shape (d_active, m)
-        The frequencies of the active features.
-    lower, upper : ndarray of shape (d_active,)
-        Per-feature min and max of the sketched data (bounds of the centres).
-    data_mean, data_var : ndarray of shape (d_active,)
-        Per-feature mean and variance of the sketched data.
-    scale : float
-        The operator's squared kernel bandwidth ``σ̄²``.
-    active : ndarray of shape (d,), bool
-        Which features vary.
-    centre : ndarray of shape (d,)
-        Per-feature mean of the data, standardised (the value of inactive features).
-    mean, std : ndarray of shape (d,)
-        The operator's standardisation ``x̃ = (x - mean) / std``.
-    """
-
-    z: np.ndarray
-    frequencies: np.ndarray
-    lower: np.ndarray
-    upper: np.ndarray
-    data_mean: np.ndarray
-    data_var: np.ndarray
-    scale: float
-    active: np.ndarray
-    centre: np.ndarray
-    mean: np.ndarray
-    std: np.ndarray
-
-    def spherical_metric(self):
-        """Per-feature factor ``g`` of atoms spherical in the data's units.
-
-        A variance ``s²`` in the data's units is ``s² / std_l²`` in standardised
-        units; ``g`` is ``1 / std²`` on the active features, normalised to mean one.
-        """
-        metric = 1.0 / self.std[self.active] ** 2
-        return metric / metric.mean()
-
-    def to_data_units(self, centers):
-        """Map centres of the active standardised features back to the data's units.
-
-        Parameters
-        ----------
-        centers : ndarray of shape (K, d_active)
-
-        Returns
-        -------
-        centers : ndarray of shape (K, d)
-        """
-        full = np.tile(self.centre, (centers.shape[0], 1))
-        full[:, self.active] = centers
-        return self.mean + self.std * full
-
-
-def decoder_inputs(sketch):
-    """Prepare a sketch of a fitted :class:`FourierSketcher` for the decoders.
-
-    Parameters
-    ----------
-    sketch : Sketch
-        A non-empty sketch of a fitted :class:`FourierSketcher`.
-
-    Returns
-    -------
-    inputs : DecoderInputs or None
-        ``None`` when no feature varies (every sample is the same point).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skfrugal.sketching import FourierSketcher
-    >>> from skfrugal.sketching._compressive import decoder_inputs
-    >>> X = np.random.default_rng(0).normal(size=(500, 3))
-    >>> X[:, 1] = 2.0  # a constant feature
-    >>> sketch = FourierSketcher(sketch_size=20, random_state=0).fit(X).sketch(X)
-    >>> inputs = decoder_inputs(sketch)
-    >>> inputs.active.tolist(), inputs.frequencies.shape
-    ([True, False, True], (2, 20))
-    """
-    op = sketch.operator
-    mean, std = op.mean_, op.std_
-    z = np.asarray(sketch.mean, dtype=np.complex128)
-    omega = np.asarray(op.frequencies_, dtype=np.float64)
-    lower = (sketch.data_min - mean) / std
-    upper = (sketch.data_max - mean) / std
-    centre = (sketch.data_mean - mean) / std
-    var = sketch.data_var / std**2
-    active = (upper - lower) > 1e-12 * np.maximum(1.0, np.abs(centre))
-    if not np.any(active):
-        return None
-    if not np.all(active):  # constant features: factor their phase out of the sketch
-        z = z * np.exp(1j * (centre[~active] @ omega[~active]))
-        omega = omega[active]
-    return DecoderInputs(
-        z=z, frequencies=omega, lower=lower[active], upper=upper[active],
-        data_mean=centre[active], data_var=var[active], scale=float(op.scale_),
-        active=active, centre=centre, mean=mean, std=std,
-    )
 
 
 class CompressiveFourierMixin:

@@ -9,12 +9,11 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skfrugal.cluster import CompressiveKMeans, _decode
-from skfrugal.cluster._decode import sketch_noise_level
+from skfrugal.cluster import CompressiveKMeans
 from skfrugal.datasets import make_gmm
+from skfrugal.decoding import _decode, decoder_inputs, sketch_noise_level
 from skfrugal.metrics import centroid_error, matched_centroid_distances, sse_ratio
 from skfrugal.sketching import FourierSketcher
-from skfrugal.sketching._compressive import decoder_inputs
 
 
 @pytest.fixture(scope="module")
@@ -145,14 +144,14 @@ def test_sketch_noise_level_matches_monte_carlo():
 
 def test_auto_n_init_stops_at_the_noise_level(mixture, monkeypatch):
     calls = []
-    original = _decode.sketch_and_shift
+    original = _decode.DECODERS["sketch_and_shift"]
 
     def counting(*args, **kwargs):
         result = original(*args, **kwargs)
         calls.append(result.cost)
         return result
 
-    monkeypatch.setattr(_decode, "sketch_and_shift", counting)
+    monkeypatch.setitem(_decode.DECODERS, "sketch_and_shift", counting)
     X = mixture[0]
     est = CompressiveKMeans(5, random_state=0).fit(X)  # a Gaussian mixture: one decoding
     inputs = decoder_inputs(est.sketch_)

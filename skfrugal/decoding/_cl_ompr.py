@@ -10,9 +10,9 @@ cluster standard deviation at ``m = 10 K d``.
 import numpy as np
 from scipy.optimize import minimize
 
-from skfrugal.cluster._atoms import atom_sketches, correlation_and_gradient
-from skfrugal.cluster._descent import global_descent, nnls_weights, residual_cost
-from skfrugal.cluster._result import DecodeResult
+from skfrugal.decoding._atoms import atom_sketches, correlation_and_gradient
+from skfrugal.decoding._descent import global_descent, nnls_weights, residual_cost
+from skfrugal.decoding._result import DecodeResult
 
 
 def _select_atom(residual, frequencies, lower, upper, start, max_iter):
@@ -31,18 +31,13 @@ def _select_atom(residual, frequencies, lower, upper, start, max_iter):
 
 
 def cl_ompr(
-    z,
-    frequencies,
+    inputs,
     n_components,
-    lower,
-    upper,
     *,
-    scale,
+    covariance="spherical",
+    variance_bounds=None,
+    random_state=None,
     n_iter=None,
-    final_variances="spherical",
-    variance_upper=None,
-    metric=None,
-    random_state,
     max_iter_atom=100,
     max_iter_descent=300,
 ):
@@ -50,28 +45,23 @@ def cl_ompr(
 
     Parameters
     ----------
-    z : ndarray of shape (m,), complex
-        The sketch ``z_j = (1/n) Σ_i exp(-i ω_jᵀ x_i)``.
-    frequencies : ndarray of shape (d, m)
-        The frequencies ``Ω``.
+    inputs : DecoderInputs
+        The sketch ``z_j = (1/n) Σ_i exp(-i ω_jᵀ x_i)``, its frequencies, the bounds of
+        the data (a box every location stays in) and the sketch scale ``σ̄²`` (initial
+        variance of the final Gaussian atoms).
     n_components : int
         Number of atoms ``K``.
-    lower, upper : ndarray of shape (d,)
-        Bounds of the data (a box every location stays in).
-    scale : float
-        The sketch scale ``σ̄²``: initial variance of the final Gaussian atoms.
+    covariance : {"spherical", "diag"} or None, default="spherical"
+        Atoms of the final global descent: Gaussians with one free variance per atom
+        (in the units given by ``inputs.metric``), with a free diagonal covariance, or
+        ``None`` to stop at the Dirac solution of the paper (biased).
+    variance_bounds : (float or ndarray, float or ndarray), default=None
+        Bounds of the variances of the final descent (``None``: from 0 to the squared
+        half-width of the box).
+    random_state : numpy.random.RandomState, default=None
+        Source of the initial point of each atom search (uniform in the box).
     n_iter : int, default=None
         Number of outer iterations; ``None`` means ``2 K`` as in the paper.
-    final_variances : {"spherical", "diag", None}, default="spherical"
-        Atoms of the final global descent: Gaussians with one free variance per atom,
-        with a free diagonal covariance, or ``None`` to stop at the Dirac solution of
-        the paper (biased).
-    variance_upper : float or ndarray of shape (d,), default=None
-        Upper bound of the variances (``None``: the squared half-width of the box).
-    metric : ndarray of shape (d,), default=None
-        Per-feature factor of the spherical variances of the final Gaussian atoms.
-    random_state : numpy.random.RandomState
-        Source of the initial point of each atom search (uniform in the box).
     max_iter_atom : int, default=100
         L-BFGS-B iterations of each atom search (step 1).
     max_iter_descent : int, default=300
@@ -80,10 +70,25 @@ def cl_ompr(
     Returns
     -------
     result : DecodeResult
-        Centres, variances (``None`` with ``final_variances=None``), weights summing
-        to one, and diagnostics.
+        Centres, variances (``None`` with ``covariance=None``), weights summing to one,
+        and diagnostics.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skfrugal.decoding import DecoderInputs, cl_ompr, mixture_sketch
+    >>> from skfrugal.sketching import draw_frequencies
+    >>> centers = np.array([[-1.0, 0.0], [1.0, 0.5]])
+    >>> omega = draw_frequencies(40, 2, scale=0.1, random_state=0)
+    >>> z = mixture_sketch(omega, centers, np.full(2, 0.1), np.full(2, 0.5))
+    >>> inputs = DecoderInputs.from_arrays(z, omega, [-2, -2], [2, 2], scale=0.1)
+    >>> res = cl_ompr(inputs, 2, random_state=np.random.RandomState(0))
+    >>> sorted(np.round(res.centers, 2).tolist())
+    [[-1.0, 0.0], [1.0, 0.5]]
     """
     K = int(n_components)
+    z, frequencies = inputs.z, inputs.frequencies
+    lower, upper, scale = inputs.lower, inputs.upper, float(inputs.scale)
     d = frequencies.shape[0]
     n_iter = 2 * K if n_iter is None else int(n_iter)
     centers = np.empty((0, d))
@@ -104,17 +109,18 @@ def cl_ompr(
     dirac_cost = residual_cost(z, frequencies, centers, None, weights)
     variances = None
     cost = dirac_cost
-    if final_variances is not None:
-        if variance_upper is None:
-            variance_upper = np.maximum(((upper - lower) / 2.0) ** 2, 1e-12)
-        init = np.full(centers.shape[0], float(scale))
+    if covariance is not None:
+        if variance_bounds is None:
+            variance_bounds = (0.0, np.maximum(((upper - lower) / 2.0) ** 2, 1e-12))
+        lo, variance_upper = variance_bounds
+        init = np.full(centers.shape[0], scale)
         hi = float(np.max(variance_upper))
-        if final_variances == "diag":
+        if covariance == "diag":
             init = np.tile(np.minimum(scale, variance_upper), (centers.shape[0], 1))
             hi = variance_upper
         centers, variances, weights, cost, _ = global_descent(
             z, frequencies, centers, init, weights, lower, upper,
-            variance_bounds=(0.0, hi), max_iter=max_iter_descent, metric=metric,
+            variance_bounds=(lo, hi), max_iter=max_iter_descent, metric=inputs.metric,
         )
     total = weights.sum()
     weights = weights / total if total > 0 else np.full(K, 1.0 / K)

@@ -8,7 +8,7 @@ residual over every parameter at once (locations, variances, weights).
 import numpy as np
 from scipy.optimize import minimize, nnls
 
-from skfrugal.cluster._atoms import CostGradient, atom_sketches
+from skfrugal.decoding._atoms import CostGradient, atom_sketches
 
 
 def _stack_real(matrix):
@@ -80,7 +80,7 @@ def global_descent(
         by ``‖z‖²``).
     metric : ndarray of shape (d,), default=None
         Per-feature factor of spherical variances (see
-        :func:`~skfrugal.cluster._atoms.atom_sketches`).
+        :func:`~skfrugal.decoding.atom_sketches`).
 
     Returns
     -------

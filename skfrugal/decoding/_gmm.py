@@ -1,11 +1,11 @@
 """Decoders of Gaussian mixtures with diagonal (or spherical) covariances from a sketch.
 
-Built on the primitives shared with :mod:`skfrugal.cluster` (atom sketches, NNLS
+Built on the primitives shared by every decoder (atom sketches, NNLS
 weights, bounded global descent of the sketch residual):
 
 - :func:`cl_ompr_gmm`: Algorithm 1 of Keriven, Bourrier, Gribonval and Pérez (2018)
   with Gaussian atoms ``θ = (μ, s²)`` selected, thresholded and descended directly (the
-  k-means CL-OMPR of :mod:`skfrugal.cluster` selects Diracs). Step 1 maximises the
+  k-means CL-OMPR, :func:`~skfrugal.decoding.cl_ompr`, selects Diracs). Step 1 maximises the
   correlation of the *normalised* Gaussian atom with the residual over ``(μ, s²)``; its
   start is the best of a few points drawn from the data's Gaussian envelope rather than
   one point of the bounding box.
@@ -17,7 +17,7 @@ weights, bounded global descent of the sketch residual):
 Everything works in the sketch's standardised coordinates. Variances come in two
 forms: diagonal, of shape ``(K, d)``, or spherical, of shape ``(K,)`` meaning
 ``s_k² · metric`` (``metric`` turns "spherical in the data's units" into the
-standardised coordinates, see :func:`~skfrugal.cluster.atom_sketches`).
+standardised coordinates, see :func:`~skfrugal.decoding.atom_sketches`).
 """
 
 import math
@@ -25,9 +25,35 @@ import math
 import numpy as np
 from scipy.optimize import minimize
 
-from skfrugal.cluster._atoms import atom_sketches
-from skfrugal.cluster._descent import global_descent, nnls_weights, residual_cost
-from skfrugal.cluster._result import DecodeResult
+from skfrugal.decoding._atoms import atom_sketches
+from skfrugal.decoding._descent import global_descent, nnls_weights, residual_cost
+from skfrugal.decoding._result import DecodeResult
+
+#: Floor of the decoded variances, relative to the sketch scale ``σ̄²`` (standardised
+#: units). A sketch at bandwidth ``σ̄`` does not resolve much finer detail; the floor
+#: keeps a component from collapsing onto a point (an infinite likelihood).
+VARIANCE_FLOOR = 1e-3
+
+
+def gmm_variance_bounds(inputs, covariance):
+    """Bounds of the variances of mixture components: ``1e-3 σ̄²`` to the data's variance.
+
+    Parameters
+    ----------
+    inputs : DecoderInputs
+        The decoder inputs (their ``scale``, ``data_var`` and ``metric``).
+    covariance : {"diag", "spherical"}
+        Variance model.
+
+    Returns
+    -------
+    bounds : (float, ndarray or float)
+        Floor and ceiling, per feature (``"diag"``) or for the spherical ``s²``.
+    """
+    floor = VARIANCE_FLOOR * float(inputs.scale)
+    if covariance == "diag":
+        return floor, np.maximum(inputs.data_var, floor)
+    return floor, max(float(np.max(inputs.data_var / inputs.metric)), floor)
 
 
 def _variance_matrix(variances, metric, d):
@@ -134,21 +160,14 @@ def _finish(z, frequencies, centers, variances, weights, metric, n_iter, info):
 
 
 def cl_ompr_gmm(
-    z,
-    frequencies,
+    inputs,
     n_components,
-    lower,
-    upper,
     *,
-    scale,
-    data_mean,
-    data_var,
     covariance="diag",
-    metric=None,
-    variance_bounds,
+    variance_bounds=None,
+    random_state=None,
     n_starts=16,
     n_iter=None,
-    random_state,
     max_iter_atom=100,
     max_iter_descent=300,
 ):
@@ -161,33 +180,24 @@ def cl_ompr_gmm(
 
     Parameters
     ----------
-    z : ndarray of shape (m,), complex
-        The sketch.
-    frequencies : ndarray of shape (d, m)
-        The frequencies ``Ω``.
+    inputs : DecoderInputs
+        The sketch, its frequencies, the bounds of the data (the means stay in this
+        box), its mean and variance (the starting points of the atom searches are drawn
+        from ``N(data_mean, diag(data_var))``) and the sketch scale ``σ̄²``.
     n_components : int
         Number of components ``K``.
-    lower, upper : ndarray of shape (d,)
-        Bounds of the data (the means stay in this box).
-    scale : float
-        The sketch scale ``σ̄²``.
-    data_mean, data_var : ndarray of shape (d,)
-        Mean and variance of the data (known from the sketch): the starting points of
-        the atom searches are drawn from ``N(data_mean, diag(data_var))``.
     covariance : {"diag", "spherical"}, default="diag"
-        Variance model of the atoms.
-    metric : ndarray of shape (d,), default=None
-        Per-feature factor of spherical variances.
-    variance_bounds : (float or ndarray, float or ndarray)
+        Variance model of the atoms (spherical: ``s² · inputs.metric``).
+    variance_bounds : (float or ndarray, float or ndarray), default=None
         Bounds of the variances (floor and ceiling), broadcast against one atom's
-        variances.
+        variances; ``None``: :func:`gmm_variance_bounds`.
+    random_state : numpy.random.RandomState, default=None
+        Source of the starting points and initial variances.
     n_starts : int, default=16
         Candidate starting means drawn per atom search; the one most correlated with
         the residual starts the ascent (``1`` is the paper's single random start).
     n_iter : int, default=None
         Number of outer iterations; ``None`` means ``2 K``.
-    random_state : numpy.random.RandomState
-        Source of the starting points and initial variances.
     max_iter_atom : int, default=100
         L-BFGS-B iterations of each atom search.
     max_iter_descent : int, default=300
@@ -199,10 +209,14 @@ def cl_ompr_gmm(
         Means, variances (``(K, d)`` or ``(K,)``), weights summing to one, diagnostics.
     """
     K = int(n_components)
+    z, frequencies, lower, upper = inputs.z, inputs.frequencies, inputs.lower, inputs.upper
+    scale, data_mean, data_var = float(inputs.scale), inputs.data_mean, inputs.data_var
     d = frequencies.shape[0]
     n_iter = 2 * K if n_iter is None else int(n_iter)
     omega_sq = frequencies * frequencies
-    g = None if covariance == "diag" else (np.ones(d) if metric is None else metric)
+    g = None if covariance == "diag" else inputs.metric
+    if variance_bounds is None:
+        variance_bounds = gmm_variance_bounds(inputs, covariance)
     var_lo, var_hi = variance_bounds
     nv = d if covariance == "diag" else 1
     sd = np.sqrt(np.maximum(data_var, 0.0))
@@ -242,17 +256,11 @@ def cl_ompr_gmm(
 
 
 def split_gmm(
-    z,
-    frequencies,
+    inputs,
     n_components,
-    lower,
-    upper,
     *,
-    data_mean,
-    data_var,
     covariance="diag",
-    metric=None,
-    variance_bounds,
+    variance_bounds=None,
     random_state=None,
     max_iter_descent=300,
 ):
@@ -268,22 +276,15 @@ def split_gmm(
 
     Parameters
     ----------
-    z : ndarray of shape (m,), complex
-        The sketch.
-    frequencies : ndarray of shape (d, m)
-        The frequencies ``Ω``.
+    inputs : DecoderInputs
+        The sketch, its frequencies, the bounds of the data and its mean and variance
+        (the first atom).
     n_components : int
         Number of components ``K``.
-    lower, upper : ndarray of shape (d,)
-        Bounds of the data.
-    data_mean, data_var : ndarray of shape (d,)
-        Mean and variance of the data (the first atom).
     covariance : {"diag", "spherical"}, default="diag"
-        Variance model of the atoms.
-    metric : ndarray of shape (d,), default=None
-        Per-feature factor of spherical variances.
-    variance_bounds : (float or ndarray, float or ndarray)
-        Bounds of the variances.
+        Variance model of the atoms (spherical: ``s² · inputs.metric``).
+    variance_bounds : (float or ndarray, float or ndarray), default=None
+        Bounds of the variances; ``None``: :func:`gmm_variance_bounds`.
     random_state : None
         Unused (the splitting is deterministic); accepted for a uniform signature.
     max_iter_descent : int, default=300
@@ -295,9 +296,13 @@ def split_gmm(
         Means, variances, weights summing to one, diagnostics.
     """
     K = int(n_components)
+    z, frequencies, lower, upper = inputs.z, inputs.frequencies, inputs.lower, inputs.upper
+    data_mean, data_var = inputs.data_mean, inputs.data_var
     d = frequencies.shape[0]
     omega_sq = frequencies * frequencies
-    g = None if covariance == "diag" else (np.ones(d) if metric is None else metric)
+    g = None if covariance == "diag" else inputs.metric
+    if variance_bounds is None:
+        variance_bounds = gmm_variance_bounds(inputs, covariance)
     var_lo, var_hi = variance_bounds
     centers = np.asarray(data_mean, dtype=np.float64)[None, :].copy()
     if covariance == "diag":

@@ -8,8 +8,8 @@ distribution ``P`` is ``z_j = E_{x~P} exp(-i ω_jᵀ x)``. In closed form,
 - a mixture ``Σ_k α_k P_k`` has sketch ``Σ_k α_k z(P_k)``.
 
 Everything here is vectorised over atoms: parameters are arrays with one row per atom,
-so the decoders of :mod:`skfrugal.cluster` (Dirac and spherical Gaussian atoms for
-k-means) and of :mod:`skfrugal.mixture` (diagonal Gaussian atoms) share the same code.
+so every decoder of :mod:`skfrugal.decoding` (Dirac and spherical Gaussian atoms for
+k-means, diagonal Gaussian atoms for mixtures) shares the same code.
 The variances of atoms come in three forms, told apart by their shape:
 
 - ``None``: Dirac atoms;
@@ -21,7 +21,7 @@ The variances of atoms come in three forms, told apart by their shape:
 
 import numpy as np
 
-from skfrugal.cluster._kernels import correlation_grad_kernel, mixture_cost_grad_kernel
+from skfrugal.decoding._kernels import correlation_grad_kernel, mixture_cost_grad_kernel
 
 
 def _radius_sq(frequencies, metric):
@@ -81,7 +81,7 @@ def atom_sketches(frequencies, centers, variances=None, omega_sq=None, metric=No
     Examples
     --------
     >>> import numpy as np
-    >>> from skfrugal.cluster._atoms import atom_sketches
+    >>> from skfrugal.decoding import atom_sketches
     >>> omega = np.array([[0.0, 1.0, 2.0]])
     >>> a = atom_sketches(omega, np.array([[0.5]]), np.array([1.0]))
     >>> bool(np.allclose(a, np.exp(-0.5j * omega[0] - 0.5 * omega[0] ** 2)))
@@ -167,7 +167,7 @@ class CostGradient:
     It holds what does not change during a descent (the sketch's real and imaginary
     parts, the frequencies in C order, the rows the variance gradient needs) and the
     work arrays, and calls the fused numba kernel
-    :func:`~skfrugal.cluster._kernels.mixture_cost_grad_kernel`. The arrays it returns
+    :func:`~skfrugal.decoding._kernels.mixture_cost_grad_kernel`. The arrays it returns
     are overwritten by the next call.
 
     Parameters
