@@ -10,7 +10,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skfrugal.cluster._decode import DECODERS, decode_kmeans
-from skfrugal.sketching._compressive import CompressiveFourierMixin
+from skfrugal.decoding._estimator import CompressiveFourierMixin
 from skfrugal.sketching._frequencies import FREQUENCY_LAWS
 
 
@@ -193,6 +193,7 @@ class CompressiveKMeans(
         return self.n_clusters
 
     _atoms_name = "n_clusters"
+    _data_attributes = ("labels_", "inertia_")
 
     def _default_sketch_size(self, n_features):
         return 10 * self.n_clusters * n_features
@@ -212,7 +213,7 @@ class CompressiveKMeans(
                 stacklevel=4,
             )
 
-    def _decode(self, sketch, rng):
+    def _decode(self, sketch, rng, warm_start=False):
         centers, variances, weights, result = decode_kmeans(
             sketch, self.n_clusters, self.decoder, self.n_init, rng
         )
@@ -235,11 +236,6 @@ class CompressiveKMeans(
         self.variances_ = self.variances_[order]
         self.weights_ = self.weights_[order]
         self.labels_ = rank[labels]
-
-    def _forget_data(self):
-        for name in ("labels_", "inertia_"):
-            if hasattr(self, name):
-                delattr(self, name)
 
     # -- using the model ----------------------------------------------------------------
     def predict(self, X):

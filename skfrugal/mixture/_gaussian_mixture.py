@@ -10,8 +10,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from skfrugal.decoding._estimator import CompressiveFourierMixin
 from skfrugal.mixture._decode import DECODERS, decode_gmm
-from skfrugal.sketching._compressive import CompressiveFourierMixin
 from skfrugal.sketching._frequencies import FREQUENCY_LAWS
 
 
@@ -236,7 +236,7 @@ class CompressiveGaussianMixture(CompressiveFourierMixin, DensityMixin, BaseEsti
                 stacklevel=4,
             )
 
-    def _decode(self, sketch, rng):
+    def _decode(self, sketch, rng, warm_start=False):
         means, variances, weights, result = decode_gmm(
             sketch, self.n_components, self.covariance_type, self.decoder, self.n_init, rng
         )

@@ -90,6 +90,36 @@ def test_partial_fit_streams(mixture, reference):
         est.partial_fit(X[:10, :3])
 
 
+
+@pytest.mark.parametrize("failure", [RuntimeError, KeyboardInterrupt])
+def test_partial_fit_is_atomic(mixture, monkeypatch, failure):
+    X = mixture[0][:4000]
+    est = CompressiveKMeans(5, random_state=0).partial_fit(X[:2000])
+    before = (est.sketch_, est.cluster_centers_.copy(), est.weights_.copy())
+    original = _decode.DECODERS["sketch_and_shift"]
+
+    def failing(*args, **kwargs):
+        raise failure("decoding interrupted")
+
+    monkeypatch.setitem(_decode.DECODERS, "sketch_and_shift", failing)
+    with pytest.raises(failure):
+        est.partial_fit(X[2000:])
+    assert est.sketch_ is before[0] and est.sketch_.n_samples == 2000
+    np.testing.assert_array_equal(est.cluster_centers_, before[1])
+    np.testing.assert_array_equal(est.weights_, before[2])
+    # the retry counts the chunk once, and ends where an uninterrupted stream ends
+    monkeypatch.setitem(_decode.DECODERS, "sketch_and_shift", original)
+    est.partial_fit(X[2000:])
+    assert est.sketch_.n_samples == 4000
+    clean = CompressiveKMeans(5, random_state=0).partial_fit(X[:2000]).partial_fit(X[2000:])
+    np.testing.assert_array_equal(est.cluster_centers_, clean.cluster_centers_)
+    # a failed first call leaves the estimator unfitted
+    fresh = CompressiveKMeans(5, random_state=0)
+    monkeypatch.setitem(_decode.DECODERS, "sketch_and_shift", failing)
+    with pytest.raises(failure):
+        fresh.partial_fit(X)
+    assert not hasattr(fresh, "sketch_") and not hasattr(fresh, "n_features_in_")
+
 def test_constant_feature():
     X, _, centers, _, _ = make_gmm(5000, 3, 3, separation=3.0, random_state=1)
     X = np.column_stack([X[:, :2], np.full(X.shape[0], 7.5), X[:, 2:]])
