@@ -17,6 +17,7 @@ workers can import and call them on their own chunks.
 
 import numpy as np
 
+from ._moments import RunningMoments
 from ._projection import project_rows
 
 
@@ -82,46 +83,21 @@ def sketch_chunk(X, weights, mean, dtype=np.float32, batch_size=None):
     batch_size = auto_batch_size(m) if batch_size is None else int(batch_size)
     cos_sum = np.zeros(m)
     sin_sum = np.zeros(m)
-    data_min = np.full(d, np.inf)
-    data_max = np.full(d, -np.inf)
-    count, data_mean, data_m2 = 0, np.zeros(d), np.zeros(d)
+    moments = RunningMoments(d)
     phases = np.empty((min(batch_size, n), m), dtype=dtype)
     trig = np.empty_like(phases)
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
-        xc = _centred_batch(X, start, stop, mean)
+        # moments of the centred batch in float64 (raises on NaN and infinity)
+        xc = moments.add(_centred_batch(X, start, stop, mean), rows=(start, stop - 1))
         b = stop - start
-        bmin, bmax = xc.min(axis=0), xc.max(axis=0)  # NaN and inf propagate here
-        if not (np.isfinite(bmin).all() and np.isfinite(bmax).all()):
-            raise ValueError(
-                f"X contains NaN or infinity (in rows {start} to {stop - 1} of the chunk)"
-            )
         p, t = phases[:b], trig[:b]
         _project(xc, w, p)
         np.cos(p, out=t)
         cos_sum += t.sum(axis=0, dtype=np.float64)
         np.sin(p, out=t)
         sin_sum += t.sum(axis=0, dtype=np.float64)
-        # moments of the centred batch in float64, merged with Chan's formulas
-        xb = xc.astype(np.float64, copy=False)
-        bmean = xb.mean(axis=0)
-        bm2 = ((xb - bmean) ** 2).sum(axis=0)
-        delta = bmean - data_mean
-        total = count + b
-        data_m2 += bm2 + delta**2 * (count * b / total)
-        data_mean += delta * (b / total)
-        count = total
-        np.minimum(data_min, bmin, out=data_min)
-        np.maximum(data_max, bmax, out=data_max)
-    centre = np.asarray(mean, dtype=np.float64)
-    return (
-        cos_sum - 1j * sin_sum,
-        n,
-        data_min + centre,
-        data_max + centre,
-        data_mean + centre,
-        data_m2,
-    )
+    return (cos_sum - 1j * sin_sum, n, *moments.stats(shift=mean))
 
 
 def fourier_features(X, weights, mean, dtype=np.float32, out_dtype=np.float64, batch_size=None):
