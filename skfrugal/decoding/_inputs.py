@@ -56,7 +56,8 @@ class DecoderInputs:
     frequencies : ndarray of shape (d_active, m)
         The frequencies of the active features.
     lower, upper : ndarray of shape (d_active,)
-        Bounds of the centres (per-feature min and max of the sketched data).
+        Bounds of the centres: the robust range of the operator (0.1% and 99.9%
+        quantiles of its fit data) within the min and max of the sketched data.
     data_mean, data_var : ndarray of shape (d_active,)
         Per-feature mean and variance of the sketched data.
     scale : float
@@ -225,11 +226,16 @@ def decoder_inputs(sketch):
     mean, std = op.mean_, op.std_
     z = np.asarray(sketch.mean, dtype=np.complex128)
     omega = np.asarray(op.frequencies_, dtype=np.float64)
-    lower = (sketch.data_min - mean) / std
-    upper = (sketch.data_max - mean) / std
+    lower, upper = sketch.data_min, sketch.data_max
+    robust = getattr(op, "robust_range_", None)
+    if robust is not None:  # centres stay in the robust range of the data
+        lower = np.clip(robust[0], lower, upper)
+        upper = np.clip(robust[1], lower, upper)
+    lower = (lower - mean) / std
+    upper = (upper - mean) / std
     centre = (sketch.data_mean - mean) / std
     var = sketch.data_var / std**2
-    active = (upper - lower) > 1e-12 * np.maximum(1.0, np.abs(centre))
+    active = (sketch.data_max - sketch.data_min) / std > 1e-12 * np.maximum(1.0, np.abs(centre))
     if not np.any(active):
         return None
     if not np.all(active):  # constant features: factor their phase out of the sketch
