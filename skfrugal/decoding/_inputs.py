@@ -7,10 +7,18 @@ vector and frequencies directly (a sketch of a known mixture, a sketch made else
 """
 
 from dataclasses import dataclass
+from numbers import Integral
 
 import numpy as np
+from sklearn.utils._param_validation import Interval, validate_params
+
+from skfrugal.decoding._validation import as_sketch_vector, check_inputs
 
 
+@validate_params(
+    {"z": ["array-like"], "n_samples": [Interval(Integral, 1, None, closed="left")]},
+    prefer_skip_nested_validation=True,
+)
 def sketch_noise_level(z, n_samples):
     """Relative squared sampling noise ``Σ_j (1 - |z_j|²) / (n ‖z‖²)`` of a sketch.
 
@@ -37,7 +45,10 @@ def sketch_noise_level(z, n_samples):
     >>> float(sketch_noise_level(np.full(4, 0.5 + 0j), 100))
     0.03
     """
-    z = np.asarray(z)
+    return _sketch_noise_level(as_sketch_vector(z), n_samples)
+
+
+def _sketch_noise_level(z, n_samples):
     power = float(np.vdot(z, z).real)
     return float(np.sum(1.0 - np.abs(z) ** 2)) / (max(int(n_samples), 1) * max(power, 1e-300))
 
@@ -136,7 +147,7 @@ class DecoderInputs:
         if data_var is None:
             data_var = ((upper - lower) / 2.0) ** 2
         metric = np.ones(d) if metric is None else np.asarray(metric, dtype=np.float64)
-        return cls(
+        inputs = cls(
             z=np.asarray(z, dtype=np.complex128), frequencies=frequencies, lower=lower,
             upper=upper, data_mean=np.asarray(data_mean, dtype=np.float64),
             data_var=np.asarray(data_var, dtype=np.float64), scale=float(scale),
@@ -144,6 +155,8 @@ class DecoderInputs:
             active=np.ones(d, dtype=bool), centre=np.zeros(d), mean=np.zeros(d),
             std=np.ones(d), metric=metric,
         )
+        check_inputs(inputs)
+        return inputs
 
     @property
     def noise_level(self):
@@ -153,7 +166,7 @@ class DecoderInputs:
         """
         if self.n_samples is None:
             return 0.0
-        return sketch_noise_level(self.z, self.n_samples)
+        return _sketch_noise_level(self.z, self.n_samples)
 
     def to_data_units(self, centers):
         """Map centres of the active standardised features back to the data's units.
@@ -197,6 +210,55 @@ class DecoderInputs:
         return full
 
 
+def check_fourier_sketch(sketch):
+    """Refuse a sketch whose statistics or operator cannot be decoded; return the operator.
+
+    Parameters
+    ----------
+    sketch : Sketch
+        A sketch of a fitted :class:`~skfrugal.sketching.FourierSketcher`.
+
+    Returns
+    -------
+    operator : FourierSketcher
+
+    Raises
+    ------
+    TypeError, ValueError
+        Naming what is wrong: not a Fourier sketch, no sample, non-finite sums, a
+        negative sum of squares, a minimum above the maximum, a non-positive or
+        non-finite standardisation or scale, frequencies of the wrong shape.
+    """
+    from skfrugal.sketching import FourierSketcher
+    from skfrugal.sketching._validation import check_sketch
+
+    op = check_sketch(sketch, FourierSketcher)
+    d = sketch.n_features
+    if sketch.n_samples < 1:
+        raise ValueError(f"the sketch holds {sketch.n_samples} samples: nothing to decode")
+    if not np.all(np.isfinite(sketch.feature_sum)):
+        raise ValueError("the sketch's feature sum contains NaN or infinity")
+    stats = (sketch.data_min, sketch.data_max, sketch.data_mean, sketch.data_m2)
+    if not all(np.all(np.isfinite(s)) for s in stats):
+        raise ValueError("the sketch's per-feature statistics contain NaN or infinity")
+    if np.any(sketch.data_m2 < 0):
+        raise ValueError("the sketch has a negative sum of squared deviations (data_m2)")
+    if np.any(sketch.data_min > sketch.data_max):
+        raise ValueError("the sketch has data_min > data_max")
+    std, mean = np.asarray(op.std_, dtype=np.float64), np.asarray(op.mean_, dtype=np.float64)
+    if std.shape != (d,) or mean.shape != (d,) or not np.all(np.isfinite(std)) or (
+            np.any(std <= 0)) or not np.all(np.isfinite(mean)):
+        raise ValueError("the sketch's operator has a non-positive or non-finite std_ or mean_")
+    scale = float(op.scale_)
+    if not np.isfinite(scale) or scale <= 0:
+        raise ValueError(f"the sketch's operator has scale_={op.scale_!r}; it must be > 0")
+    omega = np.asarray(op.frequencies_)
+    if omega.ndim != 2 or omega.shape[0] != d or not np.all(np.isfinite(omega)):
+        raise ValueError("the sketch's operator has frequencies_ of the wrong shape or "
+                         "non-finite values")
+    return op
+
+
 def decoder_inputs(sketch):
     """Prepare a sketch of a fitted :class:`~skfrugal.sketching.FourierSketcher` for decoding.
 
@@ -222,7 +284,7 @@ def decoder_inputs(sketch):
     >>> inputs.active.tolist(), inputs.frequencies.shape
     ([True, False, True], (2, 20))
     """
-    op = sketch.operator
+    op = check_fourier_sketch(sketch)
     mean, std = op.mean_, op.std_
     z = np.asarray(sketch.mean, dtype=np.complex128)
     omega = np.asarray(op.frequencies_, dtype=np.float64)
