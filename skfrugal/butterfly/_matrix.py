@@ -79,7 +79,9 @@ class ButterflyMatrix(LinearOperator):
     split_errors : ndarray or None
         When made by :func:`butterfly_factorize`: the squared Frobenius error added by
         each split (plus the energy of ``A`` outside the chain's support, first),
-        relative to ``‖A‖_F²`` (left-to-right order only).
+        relative to ``‖A‖_F²`` (orthonormalized factorizations only; in the balanced
+        order a split inside the left half of a larger split adds none of its own:
+        the larger split's entry holds it).
     permutation : str or None
         When made by :func:`butterfly_factorize`: which permutation was kept
         (``"identity"``, ``"rows"``, ``"columns"`` or ``"given"``).
