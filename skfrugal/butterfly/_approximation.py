@@ -75,7 +75,7 @@ class ButterflyApproximation(MetaEstimatorMixin, BaseEstimator):
         Rank of each split (``"auto"`` needs ``tol``).
     tol : float, default=None
         Target relative error of ``Ŵ``.
-    permutation : None, "auto" or (row_perm, col_perm), default="auto"
+    permutation : None, "auto", "search" or (row_perm, col_perm), default="auto"
         Permutations tried or given (see :func:`butterfly_factorize`).
     pad : bool, default=True
         Zero-pad ``W`` to sizes with small prime factors when needed.
@@ -130,7 +130,7 @@ class ButterflyApproximation(MetaEstimatorMixin, BaseEstimator):
         "n_factors": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "rank": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"}), list],
         "tol": [Interval(numbers.Real, 0, None, closed="left"), None],
-        "permutation": [StrOptions({"auto"}), tuple, None],
+        "permutation": [StrOptions({"auto", "search"}), tuple, None],
         "pad": ["boolean"],
         "max_error": [Interval(numbers.Real, 0, None, closed="left")],
     }

@@ -49,7 +49,7 @@ class ButterflyFactorization(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         Order of the splits (see :func:`butterfly_factorize`).
     orthonormalize : bool, default=True
         Orthonormal left factors (error guarantee, error for free).
-    permutation : None, "auto" or (row_perm, col_perm), default=None
+    permutation : None, "auto", "search" or (row_perm, col_perm), default=None
         Row/column permutations tried or given (see :func:`butterfly_factorize`).
     pad : bool, default=False
         Zero-pad ``A`` to sizes with small prime factors (a prime size otherwise gets
@@ -108,7 +108,7 @@ class ButterflyFactorization(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         "tol": [Interval(numbers.Real, 0, None, closed="left"), None],
         "order": [StrOptions({"l2r", "balanced"})],
         "orthonormalize": ["boolean"],
-        "permutation": [StrOptions({"auto"}), tuple, None],
+        "permutation": [StrOptions({"auto", "search"}), tuple, None],
         "pad": ["boolean"],
     }
 

@@ -26,6 +26,7 @@ from skfrugal.butterfly._architecture import (
     padded_shape,
 )
 from skfrugal.butterfly._matrix import ButterflyMatrix
+from skfrugal.butterfly._permutation import recover_dyadic_permutations
 from skfrugal.utils import blas_single_thread
 
 
@@ -297,27 +298,38 @@ def _balanced(A, chain, ranks, orthonormalize):
     return factors, None
 
 
-def _candidate_permutations(chain, permutation, shape):
-    """Return a list of ``(name, row_perm, col_perm)`` to try."""
-    m, n = shape
+def _candidate_permutations(chain, permutation, A):
+    """Return a list of ``(name, row_perm, col_perm)`` to try on the (padded) ``A``."""
+    m, n = A.shape
     if permutation is None:
         return [("identity", None, None)]
     if isinstance(permutation, str):
-        if permutation != "auto":
-            raise ValueError(
-                f"permutation must be None, 'auto' or a (row_perm, col_perm) pair, got "
-                f"{permutation!r}"
-            )
         row_radices = [r for r in (chain.a0, *chain.row_radices, chain.d_last) if r > 1]
         col_radices = [c for c in (chain.a0, *chain.col_radices, chain.d_last) if c > 1]
-        return [
+        candidates = [
             ("identity", None, None),
             ("rows", digit_reversal_permutation(row_radices or [m]), None),
             ("columns", None, digit_reversal_permutation(col_radices or [n])),
         ]
-    if not isinstance(permutation, (tuple, list)) or len(permutation) != 2:
+        if permutation == "search":
+            dyadic = (
+                m == n
+                and chain.a0 == chain.d_last == 1
+                and set(chain.row_radices) == set(chain.col_radices) == {2}
+            )
+            if not dyadic:
+                raise ValueError(
+                    "permutation='search' recovers the permutations of square dyadic "
+                    f"butterflies: it needs a chain of radix-2 factors of a square power "
+                    f"of two, got a {m} x {n} matrix with row radices {chain.row_radices} "
+                    f"and column radices {chain.col_radices}"
+                )
+            candidates.append(("recovered", *recover_dyadic_permutations(A)))
+        return candidates
+    if len(permutation) != 2:
         raise ValueError(
-            f"permutation must be None, 'auto' or a (row_perm, col_perm) pair, got {permutation!r}"
+            "permutation must be None, 'auto', 'search' or a (row_perm, col_perm) pair, "
+            f"got {permutation!r}"
         )
     return [("given", permutation[0], permutation[1])]
 
@@ -359,7 +371,7 @@ def _validate_rank(rank, tol):
         "tol": [Interval(numbers.Real, 0, None, closed="left"), None],
         "order": [StrOptions({"l2r", "balanced"})],
         "orthonormalize": ["boolean"],
-        "permutation": [StrOptions({"auto"}), list, tuple, None],
+        "permutation": [StrOptions({"auto", "search"}), list, tuple, None],
         "pad": ["boolean"],
         "n_factors": [Interval(numbers.Integral, 1, None, closed="left"), None],
     },
@@ -419,14 +431,17 @@ def butterfly_factorize(
         Keep the orthonormal singular vectors in the left factors (error guarantee and
         free error in the ``"l2r"`` order). ``False`` splits ``sqrt(σ)`` between both
         factors (the classical variant; its error is computed from the dense residual).
-    permutation : None, "auto" or (row_perm, col_perm), default=None
+    permutation : None, "auto", "search" or (row_perm, col_perm), default=None
         Permutations such that ``A[row_perm][:, col_perm]`` is factorized.
         ``"auto"`` tries the identity, the digit reversal of the rows and that of the
         columns (bit reversal for powers of two) and keeps the best (smallest error,
         or with ``rank="auto"`` fewest parameters; a candidate is then abandoned as
         soon as it needs more parameters than the dense matrix or the best candidate so
-        far, and if all are, the one that got furthest is finished). Either entry of a
-        pair may be ``None``.
+        far, and if all are, the one that got furthest is finished). ``"search"`` also
+        recovers unknown permutations of a square dyadic butterfly from its rank-one
+        blocks (spectral clustering and matching, level by level; seconds at
+        ``n = 1024``, see the user guide) and keeps the best of the four. Either entry
+        of a pair may be ``None``.
     pad : bool, default=False
         Zero-pad ``A`` to sizes with small prime factors (the next power of two for a
         size with fewer than two prime factors, the patterns' shape for an explicit
@@ -527,7 +542,7 @@ def butterfly_factorize(
         A_full = A
     total = float(np.vdot(A, A).real)
     budget = (tol**2) * total if tol is not None else 0.0
-    candidates = _candidate_permutations(chain, permutation, target)
+    candidates = _candidate_permutations(chain, permutation, A_full)
     # rank="auto" on a wrong permutation can need ranks (and time) far beyond the dense
     # matrix: abandon a candidate once it needs more parameters than the dense matrix or
     # than the best candidate so far (if all are abandoned, finish the one that got

@@ -84,7 +84,7 @@ class ButterflyMatrix(LinearOperator):
         the larger split's entry holds it).
     permutation : str or None
         When made by :func:`butterfly_factorize`: which permutation was kept
-        (``"identity"``, ``"rows"``, ``"columns"`` or ``"given"``).
+        (``"identity"``, ``"rows"``, ``"columns"``, ``"recovered"`` or ``"given"``).
 
     See Also
     --------
