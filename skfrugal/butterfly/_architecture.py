@@ -22,6 +22,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 ARCHITECTURES = ("auto", "dyadic", "monarch", "deformable")
+_POSITIVE = Interval(numbers.Integral, 1, None, closed="left")
 
 
 def _prime_factors(n):
@@ -57,6 +58,10 @@ def _no_chain_error(n_rows, n_cols):
     )
 
 
+@validate_params(
+    {"n_rows": [_POSITIVE], "n_cols": [_POSITIVE]},
+    prefer_skip_nested_validation=True,
+)
 def padded_shape(n_rows, n_cols):
     """Return the smallest shape ``>= (n_rows, n_cols)`` that admits a butterfly chain.
 
@@ -162,6 +167,7 @@ def _validate_pattern(pattern, index):
     return tuple(int(v) for v in pattern)
 
 
+@validate_params({"patterns": [list, tuple]}, prefer_skip_nested_validation=True)
 def check_patterns(patterns):
     """Validate a chain of patterns and return its ranks.
 
@@ -468,6 +474,7 @@ def _resolve_chain(n_rows, n_cols, architecture, n_factors=None, rank=1):
     return chain
 
 
+@validate_params({"radices": [list, tuple, np.ndarray]}, prefer_skip_nested_validation=True)
 def digit_reversal_permutation(radices):
     """Return the mixed-radix digit-reversal permutation.
 
@@ -491,12 +498,15 @@ def digit_reversal_permutation(radices):
     >>> digit_reversal_permutation([2, 2, 2]).tolist()
     [0, 4, 2, 6, 1, 5, 3, 7]
     """
+    if not all(isinstance(r, numbers.Integral) and int(r) >= 1 for r in radices):
+        raise ValueError(f"radices must be positive integers, got {list(radices)!r}")
     radices = [int(r) for r in radices]
     n = prod(radices)
     idx = np.arange(n, dtype=np.int64).reshape(radices)
     return np.ascontiguousarray(idx.transpose(range(len(radices) - 1, -1, -1)).ravel())
 
 
+@validate_params({"n": [_POSITIVE]}, prefer_skip_nested_validation=True)
 def bit_reversal_permutation(n):
     """Return the bit-reversal permutation of ``range(n)`` for ``n`` a power of two.
 

@@ -193,6 +193,8 @@ class ButterflyMatrix(LinearOperator):
     def _apply(self, X, samples_first):
         X = np.asarray(X)
         dtype = self.dtype if X.dtype == self.dtype else _kernel_dtype(self.dtype, X.dtype)
+        if not np.all(np.isfinite(X)):
+            raise ValueError("the vectors to multiply contain NaN or infinity")
         data = self._data if self._data.dtype == dtype else self._data.astype(dtype)
         X = np.ascontiguousarray(X, dtype=dtype)
         if not X.flags.writeable:  # one kernel signature: never a read-only array type
