@@ -9,6 +9,7 @@ Zheng, Riccietti and Gribonval, 2024): the error comes for free, and it chooses 
 ranks when a tolerance is given.
 """
 
+import contextlib
 import numbers
 import warnings
 from math import prod
@@ -549,7 +550,9 @@ def butterfly_factorize(
     # furthest through the chain)
     search = ranks is None and len(candidates) > 1 and order == "l2r"
     best, progress = None, []
-    with blas_single_thread():
+    # BLAS threads only hurt the many small products (below 2^16 entries, the thread
+    # limiter's own cost of about a millisecond is not worth paying)
+    with blas_single_thread() if A_full.size > 1 << 16 else contextlib.nullcontext():
         for name, row_perm, col_perm in candidates:
             limit = None
             if search:
