@@ -186,6 +186,16 @@ def _grid_point(base, size, j):
 
 
 @njit(cache=True, nogil=True)
+def _earliest(breakpoints):
+    """Index of the entry whose next breakpoint comes first (merging sorted sequences)."""
+    pick = 0
+    for i in range(1, breakpoints.shape[0]):
+        if breakpoints[i] < breakpoints[pick]:
+            pick = i
+    return pick
+
+
+@njit(cache=True, nogil=True)
 def best_float_scales(U, t, out):
     """For each row ``u`` of ``U``: the ``λ`` in ``[1, 2)`` maximizing ``cos²(u, Q_t(λ u))``.
 
@@ -222,10 +232,7 @@ def best_float_scales(U, t, out):
         best = dot * dot / qq if qq > 0.0 else -1.0
         best_lam = 1.0
         while True:
-            pick = 0
-            for i in range(1, b):
-                if nxt[i] < nxt[pick]:
-                    pick = i
+            pick = _earliest(nxt)
             lam = nxt[pick]
             if lam >= 2.0:
                 break
@@ -328,10 +335,7 @@ def best_pair_scales(X, Z, Y, t, out):
         best = zz - 2.0 * cross + xx * yy
         best_lam = 1.0
         while True:
-            pick = 0
-            for i in range(1, n):
-                if nxt[i] < nxt[pick]:
-                    pick = i
+            pick = _earliest(nxt)
             lam = nxt[pick]
             if lam >= 2.0:
                 break
