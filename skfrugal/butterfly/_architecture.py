@@ -63,10 +63,11 @@ def _no_chain_error(n_rows, n_cols):
     prefer_skip_nested_validation=True,
 )
 def padded_shape(n_rows, n_cols):
-    """Return the smallest shape ``>= (n_rows, n_cols)`` that admits a butterfly chain.
+    """Return the shape ``>= (n_rows, n_cols)`` that ``pad=True`` zero-pads to.
 
-    A size with fewer than two prime factors is padded to the next power of two (at
-    least 4); a size that already has two prime factors is kept.
+    A size with fewer than two prime factors (whose chain would keep a dense factor) is
+    padded to the next power of two (at least 4); a size that already has two prime
+    factors is kept.
 
     Parameters
     ----------
