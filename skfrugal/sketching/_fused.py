@@ -22,7 +22,7 @@ in **half-turns** (the frequencies are divided by ``π`` once, before the pass):
   for bit** whatever the batching, the chunking or the number of threads, as long as a
   chunk holds fewer than ``2^29`` rows (the int64 sums then convert exactly to float64).
 * **Projection.** Rows go four at a time; a row's phase is always the same sequence
-  ``x_0 ω_0 + x_1 ω_1 + ...`` (each step one fused multiply-add), so a sample's phases,
+  ``t ← x_0 ω_0``, then ``t ← fma(x_k, ω_k, t)`` for ``k = 1, 2, ...``, so a sample's phases,
   hence its features, do not depend on its group, tile or batch. The features are summed
   by blocks of :data:`BLOCK` frequencies (kept in L1 cache); the frequency matrix is
   stored block by block (:func:`half_turn_blocks`) and the last four features' products
@@ -50,6 +50,7 @@ _C0, _C2, _C4, _C6, _C8 = (
     _F(c * SCALE) for c in (1.0, -4.93479552, 4.05845134, -1.33209387, 0.22008065)
 )
 _UNSCALE = _F(1.0 / SCALE)
+_ZERO = _F(0.0)
 _ONE = np.int32(1)
 # 'contract' lets LLVM fuse a * b + c into one FMA (no reordering of sums: every
 # row's phase is the same sequence of operations whatever batch it falls in)
@@ -95,28 +96,39 @@ def sincos_pi(t, sin_out, cos_out):
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH, inline="always")
 def _first(p, a, wb, nb, count):
-    """``p = a_0 w_0 + ... `` over the first ``count`` (1 to 4) features."""
+    """``p = a_0 w_0 + ...`` over the first ``count`` (1 to 4) features.
+
+    Each sum starts from zero (``0 + a_0 w_0`` is one FMA, the rounded product), so
+    that every later term is one FMA on the running sum: were the sum to start from
+    the product, LLVM could fuse the *first* product into the second addition, and the
+    order of rounding would depend on the number of features.
+    """
     if count == 1:
         a0 = a[0]
         for j in range(nb):
-            p[j] = a0 * wb[0, j]
+            v = _ZERO
+            v += a0 * wb[0, j]
+            p[j] = v
     elif count == 2:
         a0, a1 = a[0], a[1]
         for j in range(nb):
-            v = a0 * wb[0, j]
+            v = _ZERO
+            v += a0 * wb[0, j]
             v += a1 * wb[1, j]
             p[j] = v
     elif count == 3:
         a0, a1, a2 = a[0], a[1], a[2]
         for j in range(nb):
-            v = a0 * wb[0, j]
+            v = _ZERO
+            v += a0 * wb[0, j]
             v += a1 * wb[1, j]
             v += a2 * wb[2, j]
             p[j] = v
     else:
         a0, a1, a2, a3 = a[0], a[1], a[2], a[3]
         for j in range(nb):
-            v = a0 * wb[0, j]
+            v = _ZERO
+            v += a0 * wb[0, j]
             v += a1 * wb[1, j]
             v += a2 * wb[2, j]
             v += a3 * wb[3, j]
