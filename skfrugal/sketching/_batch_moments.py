@@ -1,55 +1,117 @@
-"""Per-feature minimum, maximum, mean and sum of squared deviations of a batch, in numba.
+"""Centring of a batch and its per-feature moments, in one numba pass per block of rows.
 
-NumPy's reductions along the rows of a narrow C-ordered batch (``d`` of 2 to 100
-columns) run at about 5 ns per value, which cost the float32 sketch pass about 10% of
-its time at ``d = 10, m = 1000``; this kernel reads the batch twice at about 0.5 ns per
-value (the mean, then the squared deviations from it: the same two-pass formula as
-NumPy's, in float64).
+Every sketch pass centres each batch (``x - mean`` before the possibly float32
+projection, for precision) and records the per-feature minimum, maximum, mean and sum
+of squared deviations of the centred samples. NumPy's reductions along the rows of a
+narrow C-ordered batch (``d`` of 2 to 100 columns) run at about 5 ns per value, which
+cost the float32 sketch pass 10% (``m = 1000``) to 20% (``m = 200``) of its time at
+``d = 10``; here one kernel writes the centred rows and their statistics.
+
+The statistics are computed per block of :data:`MOMENT_ROWS` rows (two passes over the
+block: the mean, then the squared deviations from it, in float64) and the blocks are
+merged in order with Chan's formulas: blocks are fixed, so the result does not depend
+on how the blocks are shared among threads.
 """
 
 import numpy as np
 from numba import njit
 
+MOMENT_ROWS = 4096
+
 
 @njit(cache=True, nogil=True)
-def batch_moments(x, minimum, maximum, mean, m2):
-    """Fill the per-feature statistics of ``x``; return False if ``x`` is not finite.
+def centre_blocks(raw, centre, out, first, last, block, stats):
+    """Centre the rows of blocks ``first .. last - 1`` and compute their statistics.
 
     Parameters
     ----------
-    x : ndarray of shape (n_rows, n_features), float32 or float64, C-contiguous
-        The batch (at least one row).
-    minimum, maximum, mean, m2 : ndarray of shape (n_features,), float64
-        Receive the minimum, maximum, mean and sum of squared deviations from the mean.
+    raw : ndarray of shape (n_rows, n_features), float32 or float64, C-contiguous
+        The batch.
+    centre : ndarray of shape (n_features,), of the dtype of ``raw``
+        Subtracted from every row (in the dtype of ``raw``).
+    out : ndarray of shape (n_rows, n_features), float32 or float64, C-contiguous
+        Receives ``raw - centre`` (rounded to its dtype).
+    first, last : int
+        Blocks to process.
+    block : int
+        Rows per block (the last block may be shorter).
+    stats : ndarray of shape (n_blocks, 4, n_features), float64
+        ``stats[b]`` receives the minimum, maximum, mean and sum of squared
+        deviations of block ``b``'s centred rows.
 
     Returns
     -------
     finite : bool
-        Whether every value of ``x`` is finite (the statistics are meaningless if not).
+        Whether every value of the blocks is finite (their statistics are meaningless
+        if not).
     """
-    n, d = x.shape
-    for k in range(d):
-        v = np.float64(x[0, k])
-        minimum[k] = v
-        maximum[k] = v
-        mean[k] = 0.0
-        m2[k] = 0.0
-    bad = 0.0
-    for i in range(n):
+    n, d = raw.shape
+    finite = True
+    for b in range(first, last):
+        r0 = b * block
+        r1 = min(n, r0 + block)
+        lo, hi, mu, m2 = stats[b, 0], stats[b, 1], stats[b, 2], stats[b, 3]
         for k in range(d):
-            v = np.float64(x[i, k])
-            mean[k] += v
-            bad += v * 0.0  # NaN if v is NaN or infinite
-            if v < minimum[k]:
-                minimum[k] = v
-            if v > maximum[k]:
-                maximum[k] = v
-    if bad != 0.0:  # NaN (any non-finite value) compares unequal
-        return False
-    for k in range(d):
-        mean[k] /= n
-    for i in range(n):
+            v = np.float64(raw[r0, k] - centre[k])
+            lo[k] = v
+            hi[k] = v
+            mu[k] = 0.0
+            m2[k] = 0.0
+        bad = 0.0
+        for i in range(r0, r1):
+            for k in range(d):
+                c = raw[i, k] - centre[k]
+                out[i, k] = c
+                v = np.float64(c)
+                mu[k] += v
+                bad += v * 0.0  # NaN if v is NaN or infinite
+                if v < lo[k]:
+                    lo[k] = v
+                if v > hi[k]:
+                    hi[k] = v
+        if bad != 0.0:  # NaN compares unequal
+            finite = False
+            continue
         for k in range(d):
-            dv = np.float64(x[i, k]) - mean[k]
-            m2[k] += dv * dv
-    return True
+            mu[k] /= r1 - r0
+        for i in range(r0, r1):
+            for k in range(d):
+                v = np.float64(raw[i, k] - centre[k]) - mu[k]
+                m2[k] += v * v
+    return finite
+
+
+@njit(cache=True, nogil=True)
+def merge_blocks(running, count, stats, n_rows, block):
+    """Merge the blocks' statistics, in order, into ``running``; return the new count.
+
+    Parameters
+    ----------
+    running : ndarray of shape (4, n_features), float64
+        Minimum, maximum, mean and sum of squared deviations of the ``count`` rows
+        seen so far (updated in place; Chan et al.'s merge).
+    count : int
+        Rows seen so far.
+    stats : ndarray of shape (n_blocks, 4, n_features), float64
+        As filled by :func:`centre_blocks`.
+    n_rows : int
+        Rows of the batch the blocks cover.
+    block : int
+        Rows per block.
+
+    Returns
+    -------
+    count : int
+    """
+    d = running.shape[1]
+    for b in range(stats.shape[0]):
+        nb = min(n_rows, (b + 1) * block) - b * block
+        total = count + nb
+        for k in range(d):
+            running[0, k] = min(running[0, k], stats[b, 0, k])
+            running[1, k] = max(running[1, k], stats[b, 1, k])
+            delta = stats[b, 2, k] - running[2, k]
+            running[3, k] += stats[b, 3, k] + delta * delta * (count * nb / total)
+            running[2, k] += delta * (nb / total)
+        count = total
+    return count

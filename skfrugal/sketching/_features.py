@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ._batch_moments import batch_moments
+from ._batch_moments import MOMENT_ROWS, centre_blocks, merge_blocks
 from ._fused import SCALE, feature_sums, half_turn_blocks, half_turn_phases, sincos_pi
 from ._projection import project_rows
 
@@ -60,12 +60,14 @@ def check_n_jobs(n_jobs):
 class _FusedSums:
     """Integer feature sums of the fused float32 kernel, shared among threads.
 
-    Each thread owns int64 accumulators and adds a contiguous range of each batch's
-    rows; the threads' integers are added at the end. Integer addition is exact, so
-    the sums are the same bit for bit whatever the partition of the rows.
+    Each batch is cut into blocks of :data:`MOMENT_ROWS` rows; each thread centres a
+    contiguous range of blocks (recording their moments) and adds their rows' features
+    to its own int64 accumulators. Integer addition is exact, and the blocks' moments
+    are merged in block order afterwards, so the sums and moments are the same bit for
+    bit whatever the number of threads.
     """
 
-    def __init__(self, weights, n_jobs):
+    def __init__(self, weights, n_jobs, batch_size, n_features):
         self.m = weights.shape[1]
         self.w3 = half_turn_blocks(weights)
         width = self.w3.shape[2]
@@ -73,26 +75,30 @@ class _FusedSums:
         self.acc = np.zeros((n_jobs, 2, self.m), dtype=np.int64)
         self.phases = np.empty((n_jobs, 4, width), dtype=np.float32)
         self.counts = np.empty((n_jobs, 2, width), dtype=np.int32)
+        self.x32 = np.empty((batch_size, n_features), dtype=np.float32)
 
-    def _run(self, x32, k, start, stop):
-        feature_sums(x32, self.w3, self.m, start, stop, self.acc[k, 0], self.acc[k, 1],
-                     self.phases[k], self.counts[k])
+    def _run(self, raw, centre, k, first, last, stats):
+        x32 = self.x32[:raw.shape[0]]
+        if not centre_blocks(raw, centre, x32, first, last, MOMENT_ROWS, stats):
+            return False
+        if self.m:
+            stop = min(raw.shape[0], last * MOMENT_ROWS)
+            feature_sums(x32, self.w3, self.m, first * MOMENT_ROWS, stop, self.acc[k, 0],
+                         self.acc[k, 1], self.phases[k], self.counts[k])
+        return True
 
-    def add(self, xc):
-        """Add the features of a centred batch."""
-        if self.m == 0:
-            return
-        x32 = np.ascontiguousarray(xc, dtype=np.float32)
-        b = x32.shape[0]
-        n_jobs = min(self.n_jobs, -(-b // 64))
+    def add(self, raw, centre, stats):
+        """Centre a batch, fill its blocks' ``stats`` and add its features; return
+        False (features not added) if the batch is not finite."""
+        n_blocks = stats.shape[0]
+        n_jobs = min(self.n_jobs, n_blocks)
         if n_jobs <= 1:
-            self._run(x32, 0, 0, b)
-            return
-        bounds = np.linspace(0, b, n_jobs + 1).astype(np.int64)
-        jobs = [_pool(n_jobs).submit(self._run, x32, k, int(bounds[k]), int(bounds[k + 1]))
+            return self._run(raw, centre, 0, 0, n_blocks, stats)
+        bounds = np.linspace(0, n_blocks, n_jobs + 1).astype(np.int64)
+        jobs = [_pool(n_jobs).submit(self._run, raw, centre, k, int(bounds[k]),
+                                     int(bounds[k + 1]), stats)
                 for k in range(n_jobs)]
-        for job in jobs:
-            job.result()
+        return all([job.result() for job in jobs])
 
     def feature_sum(self):
         """``Σ_i exp(-i ωᵀ x̃_i)`` (complex128) from the integer sums."""
@@ -124,6 +130,16 @@ def _centred_batch(X, start, stop, mean):
         raise TypeError(f"X must hold real numbers, got dtype {batch.dtype}")
     work = np.float32 if batch.dtype == np.float32 else np.float64
     return batch.astype(work, copy=False) - mean.astype(work, copy=False)
+
+
+def _raw_batch(X, start, stop):
+    """Rows ``start:stop`` of X as a C-contiguous float64 array (float32 for float32
+    data), and the dtype centring is done in."""
+    batch = np.asarray(X[start:stop])
+    if batch.dtype.kind not in "fiub":
+        raise TypeError(f"X must hold real numbers, got dtype {batch.dtype}")
+    work = np.float32 if batch.dtype == np.float32 else np.float64
+    return np.ascontiguousarray(batch, dtype=work)
 
 
 def _project(xc, w, out):
@@ -171,45 +187,48 @@ def sketch_chunk(X, weights, mean, dtype=np.float32, batch_size=None, n_jobs=1):
     m = weights.shape[1]
     dtype = np.dtype(dtype)
     batch_size = auto_batch_size(m, dtype) if batch_size is None else int(batch_size)
-    fused = _FusedSums(weights, check_n_jobs(n_jobs)) if dtype == np.float32 else None
-    if fused is None:
+    batch_size = max(1, min(batch_size, n))
+    fused = None
+    if dtype == np.float32:
+        fused = _FusedSums(weights, check_n_jobs(n_jobs), batch_size, d)
+    else:
         w = np.ascontiguousarray(weights, dtype=dtype)
         cos_sum = np.zeros(m)
         sin_sum = np.zeros(m)
-        work = (np.empty((min(batch_size, n), m), dtype=dtype),
-                np.empty((min(batch_size, n), m), dtype=dtype))
-    data_min = np.full(d, np.inf)
-    data_max = np.full(d, -np.inf)
-    count, data_mean, data_m2 = 0, np.zeros(d), np.zeros(d)
+        xc64 = np.empty((batch_size, d))
+        work = (np.empty((batch_size, m), dtype=dtype), np.empty((batch_size, m), dtype=dtype))
+    # running minimum, maximum, mean and sum of squared deviations (centred data)
+    running = np.array([np.full(d, np.inf), np.full(d, -np.inf), np.zeros(d), np.zeros(d)])
+    count = 0
+    centres = {}
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
-        xc = np.ascontiguousarray(_centred_batch(X, start, stop, mean))
+        raw = _raw_batch(X, start, stop)
+        if raw.dtype not in centres:
+            centres[raw.dtype] = np.ascontiguousarray(mean, dtype=raw.dtype)
         b = stop - start
-        bmin, bmax, bmean, bm2 = np.empty(d), np.empty(d), np.empty(d), np.empty(d)
-        if not batch_moments(xc, bmin, bmax, bmean, bm2):
+        stats = np.empty((-(-b // MOMENT_ROWS), 4, d))
+        if fused is not None:
+            finite = fused.add(raw, centres[raw.dtype], stats)
+        else:
+            xc = xc64[:b]
+            finite = centre_blocks(raw, centres[raw.dtype], xc, 0, stats.shape[0],
+                                   MOMENT_ROWS, stats)
+            if finite:
+                _float64_feature_sums(xc, w, cos_sum, sin_sum, work)
+        if not finite:
             raise ValueError(
                 f"X contains NaN or infinity (in rows {start} to {stop - 1} of the chunk)"
             )
-        if fused is None:
-            _float64_feature_sums(xc, w, cos_sum, sin_sum, work)
-        else:
-            fused.add(xc)
-        # moments of the centred batch (float64), merged with Chan's formulas
-        delta = bmean - data_mean
-        total = count + b
-        data_m2 += bm2 + delta**2 * (count * b / total)
-        data_mean += delta * (b / total)
-        count = total
-        np.minimum(data_min, bmin, out=data_min)
-        np.maximum(data_max, bmax, out=data_max)
+        count = merge_blocks(running, count, stats, b, MOMENT_ROWS)
     centre = np.asarray(mean, dtype=np.float64)
     return (
         cos_sum - 1j * sin_sum if fused is None else fused.feature_sum(),
         n,
-        data_min + centre,
-        data_max + centre,
-        data_mean + centre,
-        data_m2,
+        running[0] + centre,
+        running[1] + centre,
+        running[2] + centre,
+        running[3],
     )
 
 

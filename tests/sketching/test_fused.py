@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from skfrugal.sketching import FourierSketcher, sketch_chunk
-from skfrugal.sketching._batch_moments import batch_moments
+from skfrugal.sketching._batch_moments import centre_blocks, merge_blocks
 from skfrugal.sketching._fused import (
     SCALE,
     TILE,
@@ -171,21 +171,44 @@ def test_far_outliers_stay_bounded():
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_batch_moments_against_numpy(dtype):
+def test_block_moments_against_numpy(dtype):
     x = (np.random.default_rng(6).normal(size=(257, 5)) * [1, 10, 1e-3, 1e5, 3]
          + [0, -4, 2, 1e5, 7]).astype(dtype)
-    out = [np.empty(5) for _ in range(4)]
-    assert batch_moments(x, *out)
-    x64 = x.astype(np.float64)
-    np.testing.assert_array_equal(out[0], x64.min(axis=0))
-    np.testing.assert_array_equal(out[1], x64.max(axis=0))
-    np.testing.assert_allclose(out[2], x64.mean(axis=0), rtol=1e-13)
-    np.testing.assert_allclose(out[3], ((x64 - x64.mean(axis=0)) ** 2).sum(axis=0),
+    centre = np.array([0.5, -4, 2, 1e5, 6], dtype=dtype)
+    out = np.empty(x.shape, dtype=np.float32)
+    stats = np.empty((3, 4, 5))  # blocks of 100, 100 and 57 rows
+    assert centre_blocks(x, centre, out, 0, 3, 100, stats)
+    xc = x - centre  # in the data's dtype, as the kernel
+    np.testing.assert_array_equal(out, xc.astype(np.float32))
+    running = np.array([np.full(5, np.inf), np.full(5, -np.inf), np.zeros(5), np.zeros(5)])
+    assert merge_blocks(running, 0, stats, 257, 100) == 257
+    x64 = xc.astype(np.float64)
+    np.testing.assert_array_equal(running[0], x64.min(axis=0))
+    np.testing.assert_array_equal(running[1], x64.max(axis=0))
+    np.testing.assert_allclose(running[2], x64.mean(axis=0), rtol=1e-13, atol=1e-12)
+    np.testing.assert_allclose(running[3], ((x64 - x64.mean(axis=0)) ** 2).sum(axis=0),
                                rtol=1e-10)
     for bad in (np.nan, np.inf, -np.inf):
         y = x.copy()
-        y[100, 3] = bad
-        assert not batch_moments(y, *out)
+        y[150, 3] = bad
+        assert not centre_blocks(y, centre, out, 0, 3, 100, stats)
+        assert centre_blocks(y, centre, out, 0, 1, 100, stats)  # block 0 is finite
+
+
+def test_sketch_chunk_moments_whatever_n_jobs():
+    X = np.random.default_rng(7).normal(size=(20_000, 4)) * 3 + 1
+    w = np.random.default_rng(8).normal(size=(4, 30))
+    one = sketch_chunk(X, w, np.zeros(4), np.float32, batch_size=9000)
+    for n_jobs in (2, 3):
+        other = sketch_chunk(X, w, np.zeros(4), np.float32, batch_size=9000, n_jobs=n_jobs)
+        for a, b in zip(one, other):
+            np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(one[4], X.mean(axis=0), rtol=1e-13)
+    np.testing.assert_allclose(one[5], X.var(axis=0) * len(X), rtol=1e-12)
+    with pytest.raises(ValueError, match=r"NaN or infinity \(in rows 9000 to 17999"):
+        bad = X.copy()
+        bad[12_345, 2] = np.nan
+        sketch_chunk(bad, w, np.zeros(4), np.float32, batch_size=9000, n_jobs=2)
 
 
 def test_sketcher_n_jobs_and_verbose(capsys):
