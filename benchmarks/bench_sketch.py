@@ -2,7 +2,12 @@
 
 Run: ``python benchmarks/bench_sketch.py`` (``--quick`` for a short run). BLAS is pinned
 to one thread; each figure is the median of ``--repeats`` runs on the same data, all
-implementations in the same process. Features/s counts complex features (n × m).
+implementations in the same process. Features/s counts complex features (n × m); the
+throughput table gives wall time and CPU time (the machine may be shared: CPU time is
+the steadier figure for one thread; the n_jobs=2 row needs the wall time on two idle
+cores). "previous float32 path" is the sketch pass before the fused kernel (the numba
+projection, then NumPy's float32 cos and sin in two more passes), kept here as the
+baseline of issue 17.
 """
 
 import argparse
@@ -40,48 +45,76 @@ def numpy_complex128(X, omega, batch=4096):
     return total / X.shape[0]
 
 
+def previous_float32(X, omega, mean, batch=1048):
+    """The sketch pass before the fused kernel: projection loop, then NumPy float32 trig."""
+    from skfrugal.sketching._projection import project_rows
+
+    w = np.ascontiguousarray(omega, dtype=np.float32)
+    m = w.shape[1]
+    cos_sum, sin_sum = np.zeros(m), np.zeros(m)
+    phases = np.empty((batch, m), np.float32)
+    trig = np.empty_like(phases)
+    for start in range(0, X.shape[0], batch):
+        xc = np.ascontiguousarray(X[start:start + batch] - mean, dtype=np.float32)
+        p, t = phases[:len(xc)], trig[:len(xc)]
+        project_rows(xc, w, p)
+        np.cos(p, out=t)
+        cos_sum += t.sum(axis=0, dtype=np.float64)
+        np.sin(p, out=t)
+        sin_sum += t.sum(axis=0, dtype=np.float64)
+    return (cos_sum - 1j * sin_sum) / X.shape[0]
+
+
 def measure(func, repeats):
-    times, peaks, out = [], [], None
+    times, cpus, peaks, out = [], [], [], None
     for _ in range(repeats):
         tracemalloc.start()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         out = func()
         times.append(time.perf_counter() - start)
+        cpus.append(time.process_time() - cpu)
         peaks.append(tracemalloc.get_traced_memory()[1])
         tracemalloc.stop()
-    return float(np.median(times)), float(np.median(peaks)), out
+    return float(np.median(times)), float(np.median(cpus)), float(np.median(peaks)), out
 
 
 def throughput_table(sizes, m, repeats, pycle_max_n):
     d = 10
     print(f"\n## Sketch throughput and peak memory (d={d}, m={m}, one thread; "
           "last columns: time relative to skfrugal float32, error vs skfrugal float64)")
-    header = (f"{'n':>9} | {'implementation':<24} | {'time (s)':>9} | {'M features/s':>12} | "
-              f"{'peak MiB':>9} | {'slower than ours':>16} | {'max |err|':>9}")
+    header = (f"{'n':>9} | {'implementation':<30} | {'wall s':>7} | {'CPU s':>7} | "
+              f"{'G features/s wall':>17} | {'G features/s CPU':>16} | {'peak MiB':>8} | "
+              f"{'wall / ours':>11} | {'max |err|':>9}")
     print(header)
     print("-" * len(header))
     X_fit = mixture(20000, 0, d=d)
     ours32 = FourierSketcher(sketch_size=m, random_state=0).fit(X_fit)
+    ours2 = FourierSketcher(sketch_size=m, n_jobs=2, random_state=0).fit(X_fit)
     ours64 = FourierSketcher(sketch_size=m, dtype="float64", random_state=0).fit(X_fit)
     omega = ours32.frequencies_ / ours32.std_[:, None]
     for n in sizes:
         X = mixture(n, 1, d=d)
         Xc = X - ours32.mean_
         ours32.sketch(X[:1000])  # warm
-        t32, p32, s32 = measure(lambda: ours32.sketch(X).mean, repeats)  # noqa: B023
-        t64, p64, s64 = measure(lambda: ours64.sketch(X).mean, repeats)  # noqa: B023
-        rows = [("skfrugal float32", t32, p32, s32), ("skfrugal float64", t64, p64, s64)]
-        tn, pn, sn = measure(lambda: numpy_complex128(Xc, omega), repeats)  # noqa: B023
-        rows.append(("numpy complex128", tn, pn, sn))
+        ours2.sketch(X[:1000])
+        rows = [("skfrugal float32 (fused)", *measure(lambda: ours32.sketch(X).mean, repeats)),  # noqa: B023
+                ("skfrugal float32, n_jobs=2", *measure(lambda: ours2.sketch(X).mean, repeats)),  # noqa: B023
+                ("previous float32 path", *measure(
+                    lambda: previous_float32(X, omega, ours32.mean_), repeats)),  # noqa: B023
+                ("skfrugal float64", *measure(lambda: ours64.sketch(X).mean, repeats))]  # noqa: B023
+        rows.append(("numpy complex128", *measure(lambda: numpy_complex128(Xc, omega),  # noqa: B023
+                                                  repeats)))
         if pycle_sk is not None and n <= pycle_max_n:
             fmap = pycle_sk.SimpleFeatureMap("complexExponential", omega)
-            tp, pp, sp = measure(lambda: pycle_sk.computeSketch(Xc, fmap), 1)  # noqa: B023
-            rows.append(("pycle computeSketch", tp, pp, np.conj(sp)))  # pycle: exp(+iωx)
-        reference = s64
-        for name, t, p, s in rows:
+            tp, cp, pp, sp = measure(lambda: pycle_sk.computeSketch(Xc, fmap), 1)  # noqa: B023
+            rows.append(("pycle computeSketch", tp, cp, pp, np.conj(sp)))  # exp(+iωx)
+        reference = rows[3][4]
+        t32 = rows[0][1]
+        for name, t, c, p, s in rows:
             err = np.max(np.abs(np.asarray(s) - reference))
-            print(f"{n:>9,} | {name:<24} | {t:>9.3f} | {n * m / t / 1e6:>12.1f} | "
-                  f"{p / 2**20:>9.1f} | {t / t32:>15.2f}x | {err:>9.1e}")
+            print(f"{n:>9,} | {name:<30} | {t:>7.3f} | {c:>7.3f} | {n * m / t / 1e9:>17.3f} | "
+                  f"{n * m / c / 1e9:>16.3f} | {p / 2**20:>8.1f} | {t / t32:>10.2f}x | "
+                  f"{err:>9.1e}")
 
 
 def scale_table(n_seeds):

@@ -3,27 +3,93 @@
 Sign convention: the sketch of a sample ``x`` is ``exp(-i Ωᵀ x̃)`` with
 ``x̃ = (x - mean) / std``; in real form ``[cos(Ωᵀ x̃), -sin(Ωᵀ x̃)]``.
 
-The projection ``Ωᵀ x̃`` is a numba loop over a batch of rows (``_projection.py``), the
-trigonometric functions are NumPy's vectorised float32 (or float64) loops, and the sums
-over samples are accumulated in float64. Measured on one core (n=1e5, d=10, m=1000): about 195 M
-features/s in float32, against 18 M/s for complex128 ``np.exp(1j * ...)`` and 23-30 M/s
-for a scalar numba loop, which does not vectorise sin and cos. Each sample's float32
-features are the same whatever batch it falls in, and only the float64 sums see the
-batching: sketches of different chunkings of the same data agree to float64 rounding.
+In float32 (the default) the sums come from the fused kernel of
+:mod:`skfrugal.sketching._fused`: projection, a vectorised float32 sine-cosine and
+float64 accumulation in one pass over tiles of 256 rows, the tiles shared among
+``n_jobs`` threads and their sums added in tile order (the same sketch, bit for bit,
+whatever ``n_jobs``). In float64 the projection is the numba loop of
+``_projection.py`` and the trigonometric functions are NumPy's. Each sample's features
+are the same whatever batch it falls in, and only the float64 sums see the batching:
+sketches of different chunkings of the same data agree to float64 rounding. Measured
+figures are in ``benchmarks/bench_sketch.py``.
 
 These functions are module-level and take plain arrays so that Dask (or Ray, or Spark)
 workers can import and call them on their own chunks.
 """
 
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
+
 import numpy as np
 
+from ._fused import TILE, feature_sums, sincos32
 from ._moments import RunningMoments
 from ._projection import project_rows
 
 
-def auto_batch_size(n_frequencies):
-    """Rows per batch so that a batch of phases takes about 4 MB (256 to 8192 rows)."""
+def auto_batch_size(n_frequencies, dtype=np.float64):
+    """Rows per batch.
+
+    float64 (phases stored per batch): about 4 MB of phases, 256 to 8192 rows.
+    float32 (fused kernel: only the per-tile sums are stored): about 1 MB of them,
+    1024 to 65536 rows, so that a batch holds enough tiles to share among threads.
+    """
+    if np.dtype(dtype) == np.float32:
+        return int(np.clip(2**24 // max(n_frequencies, 1), 1024, 65536))
     return int(np.clip(2**20 // max(n_frequencies, 1), 256, 8192))
+
+
+@lru_cache(maxsize=8)
+def _pool(n_jobs):
+    """A thread pool of ``n_jobs`` workers, kept for the process (the kernel releases
+    the GIL, so threads run it in parallel)."""
+    return ThreadPoolExecutor(max_workers=n_jobs, thread_name_prefix="skfrugal-sketch")
+
+
+def check_n_jobs(n_jobs):
+    """Number of threads for ``n_jobs`` (``None`` -> 1, ``-1`` -> all CPUs, as joblib)."""
+    from joblib import effective_n_jobs
+
+    if n_jobs is not None and (not isinstance(n_jobs, (int, np.integer))
+                               or isinstance(n_jobs, bool) or n_jobs == 0):
+        raise ValueError(f"n_jobs must be None or a non-zero integer, got {n_jobs!r}")
+    return max(1, int(effective_n_jobs(n_jobs)))
+
+
+def _add_feature_sums(xc, w, cos_sum, sin_sum, n_jobs, work):
+    """Add ``Σ_i cos`` and ``Σ_i sin`` of the batch's phases ``xc @ w`` to the sums.
+
+    float32: the fused kernel over tiles, shared among ``n_jobs`` threads, the tiles'
+    sums added in tile order. float64: the numba projection, then NumPy's ``cos`` and
+    ``sin`` (``work`` holds the phase and trigonometric buffers).
+    """
+    b, m = xc.shape[0], w.shape[1]
+    if w.dtype == np.float32:
+        x32 = np.ascontiguousarray(xc, dtype=np.float32)
+        n_tiles = -(-b // TILE)
+        cos_part = np.empty((n_tiles, m))
+        sin_part = np.empty((n_tiles, m))
+        n_jobs = min(n_jobs, n_tiles)
+        if n_jobs == 1:
+            feature_sums(x32, w, 0, n_tiles, cos_part, sin_part, work[0])
+        else:
+            bounds = np.linspace(0, n_tiles, n_jobs + 1).astype(np.int64)
+            jobs = [_pool(n_jobs).submit(feature_sums, x32, w, int(bounds[k]),
+                                         int(bounds[k + 1]), cos_part, sin_part, work[k])
+                    for k in range(n_jobs)]
+            for job in jobs:
+                job.result()
+        for t in range(n_tiles):  # in tile order: the same sums whatever n_jobs
+            cos_sum += cos_part[t]
+            sin_sum += sin_part[t]
+        return
+    phases, trig = work
+    p, t = phases[:b], trig[:b]
+    _project(xc, w, p)
+    np.cos(p, out=t)
+    cos_sum += t.sum(axis=0, dtype=np.float64)
+    np.sin(p, out=t)
+    sin_sum += t.sum(axis=0, dtype=np.float64)
 
 
 def _centred_batch(X, start, stop, mean):
@@ -45,7 +111,7 @@ def _project(xc, w, out):
     return out
 
 
-def sketch_chunk(X, weights, mean, dtype=np.float32, batch_size=None):
+def sketch_chunk(X, weights, mean, dtype=np.float32, batch_size=None, n_jobs=1):
     """Sum the Fourier features and the moments of one chunk of samples.
 
     Parameters
@@ -61,7 +127,10 @@ def sketch_chunk(X, weights, mean, dtype=np.float32, batch_size=None):
         Precision of the projection and of the trigonometric functions; sums are
         always float64.
     batch_size : int, default=None
-        Rows per batch; ``None`` picks about 4 MB of phases per batch.
+        Rows per batch; ``None``: see :func:`auto_batch_size`.
+    n_jobs : int, default=1
+        Threads sharing each batch (float32 only); ``-1``: all CPUs. The result is
+        the same bit for bit whatever ``n_jobs``.
 
     Returns
     -------
@@ -80,23 +149,21 @@ def sketch_chunk(X, weights, mean, dtype=np.float32, batch_size=None):
     m = weights.shape[1]
     dtype = np.dtype(dtype)
     w = np.ascontiguousarray(weights, dtype=dtype)
-    batch_size = auto_batch_size(m) if batch_size is None else int(batch_size)
+    batch_size = auto_batch_size(m, dtype) if batch_size is None else int(batch_size)
+    n_jobs = check_n_jobs(n_jobs)
     cos_sum = np.zeros(m)
     sin_sum = np.zeros(m)
     moments = RunningMoments(d)
-    phases = np.empty((min(batch_size, n), m), dtype=dtype)
-    trig = np.empty_like(phases)
+    if dtype == np.float32:
+        work = [np.empty((4, m), dtype=np.float32) for _ in range(n_jobs)]
+    else:
+        work = (np.empty((min(batch_size, n), m), dtype=dtype),
+                np.empty((min(batch_size, n), m), dtype=dtype))
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
         # moments of the centred batch in float64 (raises on NaN and infinity)
         xc = moments.add(_centred_batch(X, start, stop, mean), rows=(start, stop - 1))
-        b = stop - start
-        p, t = phases[:b], trig[:b]
-        _project(xc, w, p)
-        np.cos(p, out=t)
-        cos_sum += t.sum(axis=0, dtype=np.float64)
-        np.sin(p, out=t)
-        sin_sum += t.sum(axis=0, dtype=np.float64)
+        _add_feature_sums(xc, w, cos_sum, sin_sum, n_jobs, work)
     return (cos_sum - 1j * sin_sum, n, *moments.stats(shift=mean))
 
 
@@ -135,6 +202,11 @@ def fourier_features(X, weights, mean, dtype=np.float32, out_dtype=np.float64, b
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
         p = _project(_centred_batch(X, start, stop, mean), w, np.empty((stop - start, m), dtype))
-        out[start:stop, :m] = np.cos(p) * norm
-        out[start:stop, m:] = np.sin(p) * -norm
+        if p.dtype == np.float32:  # the sketch's own sine-cosine: the same features
+            sin_p, cos_p = np.empty_like(p), np.empty_like(p)
+            sincos32(p.ravel(), sin_p.ravel(), cos_p.ravel())
+        else:
+            sin_p, cos_p = np.sin(p), np.cos(p)
+        out[start:stop, :m] = cos_p.astype(out_dtype) * norm
+        out[start:stop, m:] = sin_p.astype(out_dtype) * -norm
     return out
