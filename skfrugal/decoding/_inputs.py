@@ -4,20 +4,73 @@
 :class:`~skfrugal.sketching.FourierSketcher` into a :class:`DecoderInputs`, the plain
 arrays the decoders work on; :meth:`DecoderInputs.from_arrays` builds one from a sketch
 vector and frequencies directly (a sketch of a known mixture, a sketch made elsewhere).
+
+:func:`decoder_inputs` is the one place where the kind of sketch matters: a 1-bit
+quantized sketch is mapped to the exponential sketch it estimates (:func:`dequantize`),
+and a private sketch, which carries no statistic of the data, gets its bounds from the
+operator's public box and its noise level from the privacy noise it carries. The
+decoders themselves see the same :class:`DecoderInputs` in every case.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
+#: First Fourier coefficient of a quantizer ``q``: ``q(t) = gain · e^{-it} + ...``. For
+#: the 1-bit universal quantizer ``sign cos t - i sign sin t``, ``sign cos t = (4/π)(cos
+#: t - cos 3t / 3 + ...)`` and ``sign sin t = (4/π)(sin t + sin 3t / 3 + ...)``.
+QUANTIZER_GAIN = {"1bit": 4.0 / np.pi}
+#: Power ``|q(t)|²`` of a quantized feature (``|±1 ± i|² = 2``).
+QUANTIZER_POWER = {"1bit": 2.0}
 
-def sketch_noise_level(z, n_samples):
-    """Relative squared sampling noise ``Σ_j (1 - |z_j|²) / (n ‖z‖²)`` of a sketch.
 
-    Each entry of the sketch of ``n`` samples is a mean of ``n`` unit complex numbers
-    with mean ``z_j``: its variance is ``(1 - |z_j|²) / n``. A model that fits the
-    data's distribution leaves a relative residual ``‖z - z(model)‖² / ‖z‖²`` of about
-    this level (a little less: the fit absorbs some of the noise).
+def dequantize(z, dither, quantization="1bit"):
+    """The exponential sketch a dithered quantized sketch estimates: its first harmonic.
+
+    A quantized feature ``q(ω_jᵀx̃ + ξ_j)`` of a periodic quantizer ``q`` with first
+    Fourier coefficient ``g`` (``4/π`` for 1 bit) is ``g e^{-iξ_j} e^{-iω_jᵀx̃}`` plus
+    harmonics ``e^{±i(2k+1)(ω_jᵀx̃ + ξ_j)}``, ``k ≥ 1``. Dividing by ``g e^{-iξ_j}``
+    leaves the exponential sketch ``z_j`` plus the harmonics, whose phases carry the
+    uniform dither ``2kξ_j`` or ``(2k+2)ξ_j`` and so behave as noise uncorrelated with
+    the atoms (Schellekens and Jacques 2018).
+
+    Parameters
+    ----------
+    z : ndarray of shape (m,), complex
+        Mean of the quantized features.
+    dither : ndarray of shape (m,)
+        The dither ``ξ``.
+    quantization : {"1bit"}, default="1bit"
+        The quantizer.
+
+    Returns
+    -------
+    z : ndarray of shape (m,), complex128
+        ``z · e^{iξ} / g``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skfrugal.decoding._inputs import dequantize
+    >>> t = np.linspace(0, 2 * np.pi, 100_000, endpoint=False)   # phases of a sample
+    >>> q = np.where(np.cos(t + 1.0) >= 0, 1, -1) - 1j * np.where(np.sin(t + 1.0) >= 0, 1, -1)
+    >>> first = (q * np.exp(1j * t)).mean()   # its first harmonic at dither 1.0
+    >>> bool(np.isclose(dequantize(np.array([first]), np.array([1.0]))[0], 1.0))
+    True
+    """
+    gain = QUANTIZER_GAIN[quantization]
+    return np.asarray(z, dtype=np.complex128) * np.exp(1j * np.asarray(dither)) / gain
+
+
+def sketch_noise_level(z, n_samples, *, feature_power=1.0, noise_var=0.0):
+    """Relative squared noise ``(Σ_j (P - |z_j|²) / n + m v) / ‖z‖²`` of a sketch.
+
+    Each entry of the sketch of ``n`` samples is a mean of ``n`` features of power
+    ``P`` (``|exp(-iθ)|² = 1``; ``π²/8`` for a dequantized 1-bit feature) with mean
+    ``z_j``: its variance is ``(P - |z_j|²) / n``. A private sketch adds noise of
+    variance ``v`` per entry. A model that fits the data's distribution leaves a
+    relative residual ``‖z - z(model)‖² / ‖z‖²`` of about this level (a little less:
+    the fit absorbs some of the noise).
 
     Parameters
     ----------
@@ -25,6 +78,10 @@ def sketch_noise_level(z, n_samples):
         The sketch.
     n_samples : int
         Number of samples it averages.
+    feature_power : float, default=1.0
+        ``P``, the mean squared modulus of a sample's feature.
+    noise_var : float, default=0.0
+        ``v``, the variance of additive (privacy) noise in each entry of ``z``.
 
     Returns
     -------
@@ -39,7 +96,9 @@ def sketch_noise_level(z, n_samples):
     """
     z = np.asarray(z)
     power = float(np.vdot(z, z).real)
-    return float(np.sum(1.0 - np.abs(z) ** 2)) / (max(int(n_samples), 1) * max(power, 1e-300))
+    sampling = float(np.sum(np.maximum(feature_power - np.abs(z) ** 2, 0.0)))
+    sampling /= max(int(n_samples), 1)
+    return (sampling + z.shape[0] * float(noise_var)) / max(power, 1e-300)
 
 
 @dataclass
@@ -73,6 +132,11 @@ class DecoderInputs:
         Per-feature factor ``g`` of atoms spherical in the data's units: a variance
         ``s²`` in the data's units is ``s² / std_l²`` in standardised units, so ``g`` is
         ``1 / std²`` on the active features, normalised to mean one.
+    feature_power : float, default=1.0
+        Mean squared modulus of a sample's feature in the units of ``z`` (``π²/8`` for
+        a dequantized 1-bit sketch).
+    noise_var : float, default=0.0
+        Variance of the privacy noise in each entry of ``z``.
     """
 
     z: np.ndarray
@@ -88,6 +152,8 @@ class DecoderInputs:
     mean: np.ndarray
     std: np.ndarray
     metric: np.ndarray
+    feature_power: float = 1.0
+    noise_var: float = 0.0
 
     @classmethod
     def from_arrays(cls, z, frequencies, lower, upper, *, scale, data_mean=None,
@@ -146,13 +212,15 @@ class DecoderInputs:
 
     @property
     def noise_level(self):
-        """Relative squared sampling noise of the sketch (0 for an exact sketch).
+        """Relative squared noise of the sketch: sampling and privacy noise (0 for an
+        exact sketch).
 
         See :func:`sketch_noise_level`.
         """
         if self.n_samples is None:
             return 0.0
-        return sketch_noise_level(self.z, self.n_samples)
+        return sketch_noise_level(self.z, self.n_samples, feature_power=self.feature_power,
+                                  noise_var=self.noise_var)
 
     def to_data_units(self, centers):
         """Map centres of the active standardised features back to the data's units.
@@ -196,8 +264,32 @@ class DecoderInputs:
         return full
 
 
+def _sketch_box(sketch, mean, std):
+    """``(lower, upper, centre, var)`` of the sketched data in standardised units.
+
+    From the sketch's statistics; for a private sketch, which releases noisy moments
+    and no minimum or maximum, the bounds are the operator's public box and the noisy
+    centre and variance are brought back into it (post-processing).
+    """
+    op = sketch.operator
+    centre = (sketch.data_mean - mean) / std
+    var = sketch.data_var / std**2
+    if not sketch.is_private:
+        return (sketch.data_min - mean) / std, (sketch.data_max - mean) / std, centre, var
+    lower = (op.bounds_[0] - mean) / std
+    upper = (op.bounds_[1] - mean) / std
+    half2 = ((upper - lower) / 2.0) ** 2
+    return (lower, upper, np.clip(centre, lower, upper),
+            np.clip(np.nan_to_num(var, nan=half2), 1e-6 * half2, half2))
+
+
 def decoder_inputs(sketch):
     """Prepare a sketch of a fitted :class:`~skfrugal.sketching.FourierSketcher` for decoding.
+
+    A 1-bit quantized sketch is mapped to the exponential sketch it estimates
+    (:func:`dequantize`: the dither's phase and the quantizer's gain ``4/π`` removed);
+    a private sketch takes its bounds, centre and spread from the operator's public
+    box and adds its privacy noise to the noise level.
 
     Parameters
     ----------
@@ -224,11 +316,15 @@ def decoder_inputs(sketch):
     op = sketch.operator
     mean, std = op.mean_, op.std_
     z = np.asarray(sketch.mean, dtype=np.complex128)
+    gain, power = 1.0, 1.0
+    if hasattr(op, "dither_"):
+        quantization = getattr(op, "quantization", None) or "1bit"
+        z = dequantize(z, op.dither_, quantization)
+        gain = QUANTIZER_GAIN[quantization]
+        power = QUANTIZER_POWER[quantization] / gain**2
+    noise_var = sketch.noise_var / (gain**2 * float(sketch.n_samples) ** 2)
     omega = np.asarray(op.frequencies_, dtype=np.float64)
-    lower = (sketch.data_min - mean) / std
-    upper = (sketch.data_max - mean) / std
-    centre = (sketch.data_mean - mean) / std
-    var = sketch.data_var / std**2
+    lower, upper, centre, var = _sketch_box(sketch, mean, std)
     active = (upper - lower) > 1e-12 * np.maximum(1.0, np.abs(centre))
     if not np.any(active):
         return None
@@ -240,5 +336,5 @@ def decoder_inputs(sketch):
         z=z, frequencies=omega, lower=lower[active], upper=upper[active],
         data_mean=centre[active], data_var=var[active], scale=float(op.scale_),
         n_samples=int(sketch.n_samples), active=active, centre=centre, mean=mean,
-        std=std, metric=metric / metric.mean(),
+        std=std, metric=metric / metric.mean(), feature_power=power, noise_var=noise_var,
     )
