@@ -347,7 +347,8 @@ class FourierSketcher(
                     f"bounds must have shape (2, n_features) = (2, {n_features}) "
                     f"([lower, upper]), got shape {bounds.shape}"
                 )
-            width = bounds[1] - bounds[0]
+            with np.errstate(over="ignore"):
+                width = bounds[1] - bounds[0]
             if not (np.all(np.isfinite(bounds)) and np.all(np.isfinite(width))):
                 raise ValueError("bounds must be finite (and their widths too)")
             if not np.all(width > 0):

@@ -1,0 +1,60 @@
+"""The conversion of quantized sketches for the decoders (decoder_inputs, dequantize)."""
+
+import numpy as np
+
+from skfrugal.decoding import decoder_inputs
+from skfrugal.decoding._inputs import QUANTIZER_GAIN, dequantize, sketch_noise_level
+from skfrugal.sketching import FourierSketcher
+
+
+def _harmonic_series(omega, xi, mu, s2, n_terms=200):
+    """Expected dequantized sketch of N(mu, s2 I) under the 1-bit quantizer, by the
+    Fourier series ``q(t) = (4/π) Σ_k (-1)^k e^{-i (-1)^k (2k+1) t} / (2k + 1)``."""
+    total = np.zeros(omega.shape[1], dtype=complex)
+    for k in range(n_terms):
+        sign, h = (-1) ** k, 2 * k + 1
+        w = sign * h * omega  # the harmonic's frequency
+        phi = np.exp(-1j * (mu @ w) - 0.5 * s2 * np.einsum("ij,ij->j", w, w))
+        total += sign / h * np.exp(1j * xi * (1 - sign * h)) * phi
+    return total
+
+
+def test_dequantize_divides_out_gain_and_dither():
+    z = np.array([1.0 + 2.0j, -0.5j])
+    xi = np.array([0.3, 5.0])
+    out = dequantize(z, xi)
+    np.testing.assert_allclose(out * QUANTIZER_GAIN["1bit"] * np.exp(-1j * xi), z)
+    assert QUANTIZER_GAIN["1bit"] == 4 / np.pi
+
+
+def test_quantized_sketch_estimates_the_harmonic_series():
+    rng = np.random.default_rng(0)
+    n, mu, s2 = 200_000, np.array([0.5, -1.0]), 0.3
+    X = mu + np.sqrt(s2) * rng.standard_normal((n, 2))
+    sk = FourierSketcher(sketch_size=64, scale=0.3, standardize=False,
+                         quantization="1bit", random_state=0).fit(X)
+    inputs = decoder_inputs(sk.sketch(X))
+    expected = _harmonic_series(sk.frequencies_, sk.dither_, mu, s2)
+    # sampling noise of each entry: sqrt((π²/8 - |z|²) / n) <= 2.5e-3
+    assert np.abs(inputs.z - expected).max() < 1.2e-2
+    # the first harmonic alone (the exponential sketch) misses by the higher ones
+    first = _harmonic_series(sk.frequencies_, sk.dither_, mu, s2, n_terms=1)
+    assert np.abs(inputs.z - first).max() > 0.05
+    assert np.isclose(inputs.feature_power, np.pi**2 / 8)
+
+
+def test_noise_level_of_quantized_sketches_matches_their_spread():
+    # 300 quantized sketches of 1000 samples each: the spread of the dequantized
+    # sketch around its mean is what sketch_noise_level predicts with power π²/8
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((300_000, 2)) * 0.5
+    sk = FourierSketcher(sketch_size=32, scale=0.25, standardize=False,
+                         quantization="1bit", random_state=0).fit(X)
+    zs = np.array([decoder_inputs(sk.sketch(c)).z for c in np.split(X, 300)])
+    centre = zs.mean(axis=0)
+    spread = np.mean(np.sum(np.abs(zs - centre) ** 2, axis=1)) * 300 / 299
+    power = float(np.vdot(centre, centre).real)
+    predicted = sketch_noise_level(centre, 1000, feature_power=np.pi**2 / 8) * power
+    assert abs(spread / predicted - 1) < 0.08
+    # and the exponential features' power (1) would under-predict it
+    assert spread > 1.1 * sketch_noise_level(centre, 1000) * power

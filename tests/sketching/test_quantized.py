@@ -1,0 +1,150 @@
+"""1-bit quantized sketches: the kernel, its invariances, transform, state, decoding."""
+
+import numpy as np
+import pytest
+from sklearn.cluster import KMeans
+
+from skfrugal.cluster import CompressiveKMeans
+from skfrugal.datasets import make_gmm
+from skfrugal.metrics import sse_ratio
+from skfrugal.sketching import FourierSketcher, Sketch, sketch_chunk
+from skfrugal.sketching._fused import TILE, quantize32, quantized_feature_sums, sincos32
+
+
+def _brute_force(X, w, mean, dither):
+    """Sum of ``sign cos - i sign sin`` of the dithered phases, in float64 NumPy."""
+    phase = (X - mean) @ w + dither
+    return (np.where(np.cos(phase) >= 0, 1.0, -1.0).sum(axis=0)
+            - 1j * np.where(np.sin(phase) >= 0, 1.0, -1.0).sum(axis=0))
+
+
+def test_signs_are_those_of_the_sine_cosine():
+    # the sign-only reduction against the signs of the float32 sine-cosine and of
+    # float64 trigonometry, over quadrant boundaries and large phases
+    x = np.random.default_rng(0).uniform(-1e4, 1e4, (1, 300_000)).astype(np.float32)
+    x[0, :6] = [0.0, -0.0, np.pi / 2, -np.pi / 2, np.pi, 3 * np.pi / 4]
+    s, c = np.empty_like(x), np.empty_like(x)
+    quantize32(x, np.zeros(x.shape[1], np.float32), s, c)
+    s32, c32 = np.empty_like(x[0]), np.empty_like(x[0])
+    sincos32(x[0], s32, c32)
+    np.testing.assert_array_equal(s[0], np.where(s32 >= 0, 1, -1))
+    np.testing.assert_array_equal(c[0], np.where(c32 >= 0, 1, -1))
+    exact = x[0].astype(np.float64)
+    np.testing.assert_array_equal(s[0], np.where(np.sin(exact) >= 0, 1, -1))
+    np.testing.assert_array_equal(c[0], np.where(np.cos(exact) >= 0, 1, -1))
+
+
+@pytest.mark.parametrize("d", [1, 3, 10])
+def test_quantized_kernel_rows_and_tiles(d):
+    # one tile of 11 rows (two groups of four, three single rows) against the rows
+    # one by one: equal (integer sums), so a sample's features do not depend on batching
+    rng = np.random.default_rng(d)
+    x = rng.normal(size=(11, d)).astype(np.float32)
+    w = (3 * rng.normal(size=(d, 37))).astype(np.float32)
+    xi = rng.uniform(0, 2 * np.pi, 37).astype(np.float32)
+
+    def tiles(rows):
+        n_tiles = -(-rows.shape[0] // TILE)
+        cos_part, sin_part = np.empty((n_tiles, 37)), np.empty((n_tiles, 37))
+        quantized_feature_sums(rows, w, xi, 0, n_tiles, cos_part, sin_part,
+                               np.empty((4, 37), np.float32))
+        return cos_part[0], sin_part[0]
+
+    cos_tile, sin_tile = tiles(x)
+    rows = np.array([tiles(x[i:i + 1]) for i in range(11)]).sum(axis=0)
+    np.testing.assert_array_equal(cos_tile, rows[0])
+    np.testing.assert_array_equal(sin_tile, rows[1])
+    assert np.all(cos_tile == np.round(cos_tile)) and np.abs(cos_tile).max() <= 11
+    # the float64 signs of the same float32 phases (no phase near a quadrant boundary
+    # at these sizes)
+    phase = x.astype(np.float64) @ w.astype(np.float64) + xi.astype(np.float64)
+    np.testing.assert_array_equal(cos_tile, np.where(np.cos(phase) >= 0, 1, -1).sum(axis=0))
+    np.testing.assert_array_equal(sin_tile, np.where(np.sin(phase) >= 0, 1, -1).sum(axis=0))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_quantized_sketch_invariant_to_batching_and_threads(dtype):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(5000, 10))
+    w = rng.normal(size=(10, 200))
+    mean = X.mean(axis=0)
+    xi = rng.uniform(0, 2 * np.pi, 200)
+    ref = sketch_chunk(X, w, mean, dtype, batch_size=2000, dither=xi)[0]
+    for kwargs in ({"n_jobs": 2}, {"n_jobs": -1}, {"batch_size": 1}, {"batch_size": 7},
+                   {"batch_size": 4999}, {}):
+        other = sketch_chunk(X, w, mean, dtype, dither=xi, **kwargs)[0]
+        assert np.array_equal(ref, other), kwargs  # integer sums: bit for bit
+    # against NumPy in float64: the phases differ in their last bits, which flips a
+    # sign only where a phase sits on a quadrant boundary (a handful of 2e6 signs)
+    flips = np.abs(ref - _brute_force(X, w, mean, xi))
+    assert flips.real.sum() + flips.imag.sum() <= 2 * 4
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_transform_gives_the_summed_quantized_features(dtype):
+    X = np.random.default_rng(1).normal(size=(700, 4))
+    sk = FourierSketcher(sketch_size=50, quantization="1bit", dtype=dtype,
+                         random_state=0).fit(X)
+    T = sk.transform(X)
+    assert set(np.unique(np.round(T * np.sqrt(50), 12))) == {-1.0, 1.0}
+    z = np.sqrt(50) * (T[:, :50] + 1j * T[:, 50:]).sum(axis=0)
+    np.testing.assert_allclose(sk.sketch(X).feature_sum, z, rtol=0, atol=1e-9)
+    # transform and sketch of float32 data too
+    T32 = sk.transform(X.astype(np.float32))
+    assert T32.dtype == np.float32
+
+
+def test_dither_is_operator_state():
+    X = np.random.default_rng(2).normal(size=(500, 3))
+    plain = FourierSketcher(sketch_size=40, scale=1.0, random_state=0).fit(X)
+    quant = FourierSketcher(sketch_size=40, scale=1.0, quantization="1bit",
+                            random_state=0).fit(X)
+    # the same frequencies (the dither is drawn after them), another operator
+    np.testing.assert_array_equal(plain.frequencies_, quant.frequencies_)
+    assert not hasattr(plain, "dither_")
+    assert quant.dither_.shape == (40,)
+    assert np.all((quant.dither_ >= 0) & (quant.dither_ < 2 * np.pi))
+    assert plain.operator_id_ != quant.operator_id_
+    with pytest.raises(ValueError, match="different operators"):
+        plain.sketch(X) + quant.sketch(X)
+    other = FourierSketcher(sketch_size=40, scale=1.0, quantization="1bit",
+                            random_state=0).fit(X)
+    other.dither_ = other.dither_[::-1].copy()
+    assert other._compute_operator_id() != quant.operator_id_
+    # refitting without quantization drops the dither
+    quant.set_params(quantization=None).fit(X)
+    assert not hasattr(quant, "dither_") and quant.operator_id_ == plain.operator_id_
+
+
+@pytest.mark.parametrize("route", ["npz", "dict"])
+def test_quantized_round_trip(tmp_path, route):
+    X = np.random.default_rng(3).normal(size=(1000, 3))
+    sk = FourierSketcher(sketch_size=30, quantization="1bit", random_state=0).fit(X)
+    s = sk.sketch(X[:600])
+    if route == "npz":
+        s.save(tmp_path / "q.npz")
+        back = Sketch.load(tmp_path / "q.npz")
+    else:
+        back = Sketch.from_dict(s.to_dict())
+    assert back == s
+    op = back.operator
+    assert op.quantization == "1bit" and op.operator_id_ == sk.operator_id_
+    np.testing.assert_array_equal(op.dither_, sk.dither_)
+    assert (back + op.sketch(X[600:])) == sk.sketch(X[:600]) + sk.sketch(X[600:])
+
+
+def test_quantized_compressive_kmeans_matches_kmeans():
+    X, *_ = make_gmm(20_000, 3, 4, random_state=0)
+    sk = FourierSketcher(sketch_size=150, quantization="1bit", scale_n_clusters=4,
+                         random_state=0).fit(X)
+    est = CompressiveKMeans(4, random_state=0).fit_sketch(sk.sketch(X))
+    ref = KMeans(4, n_init=10, random_state=0).fit(X)
+    assert sse_ratio(X, est.cluster_centers_, ref.cluster_centers_) < 1.02
+
+
+def test_quantization_parameter_is_checked():
+    X = np.random.default_rng(4).normal(size=(50, 2))
+    with pytest.raises(ValueError, match="quantization"):
+        FourierSketcher(sketch_size=8, quantization="2bit").fit(X)
+    with pytest.raises(ValueError, match="quantization"):
+        FourierSketcher(sketch_size=8, quantization=True).fit(X)
