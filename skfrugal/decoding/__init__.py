@@ -28,6 +28,7 @@ from skfrugal.decoding._atoms import (
 from skfrugal.decoding._cl_ompr import cl_ompr
 from skfrugal.decoding._decode import DECODERS, decode
 from skfrugal.decoding._descent import global_descent, nnls_weights, residual_cost
+from skfrugal.decoding._estimator import DecodingWarning
 from skfrugal.decoding._gmm import cl_ompr_gmm, gmm_variance_bounds, split_gmm
 from skfrugal.decoding._inputs import DecoderInputs, decoder_inputs, sketch_noise_level
 from skfrugal.decoding._mean_shift import gaussian_kernel_weights, mean_shift
@@ -38,6 +39,7 @@ __all__ = [
     "DECODERS",
     "DecodeResult",
     "DecoderInputs",
+    "DecodingWarning",
     "atom_sketches",
     "cl_ompr",
     "cl_ompr_gmm",

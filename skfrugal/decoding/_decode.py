@@ -70,7 +70,8 @@ def decode(
     -------
     result : DecodeResult
         The best decoding (standardised units, active features); ``info`` also holds
-        ``"n_decodings"`` and the residual of each in ``"costs"``.
+        ``"n_decodings"``, the residual of each in ``"costs"`` (in the order they ran)
+        and every decoding in ``"decodings"`` (best first).
     """
     K = int(n_components)
     function = DECODERS[decoder]
@@ -83,12 +84,14 @@ def decode(
         n_runs, target = int(n_init), -np.inf
     best = None
     costs = []
+    results = []
     with blas_single_thread():
         for _ in range(n_runs):
             result = function(inputs, K, covariance=covariance,
                               variance_bounds=variance_bounds, random_state=random_state,
                               **options)
             costs.append(float(result.cost))
+            results.append(result)
             # two decodings that agree: the residual left is the model's misfit
             stalled = best is not None and abs(result.cost - best.cost) <= (
                 AUTO_MIN_GAIN * best.cost)
@@ -96,5 +99,7 @@ def decode(
                 best = result
             if best.cost <= target or (n_init == "auto" and stalled):
                 break
-    best.info = dict(best.info, n_decodings=len(costs), costs=costs)
+    results.sort(key=lambda r: r.cost)
+    best.info = dict(best.info, n_decodings=len(costs), costs=costs, decodings=results,
+                     noise_level=inputs.noise_level)
     return best

@@ -35,6 +35,16 @@ from skfrugal.decoding._result import DecodeResult
 VARIANCE_FLOOR = 1e-3
 
 
+#: Smoothing of the splitting rounds with ``k`` atoms: ``h² = SPLIT_SMOOTHING · σ² k^(-2/d)``
+#: for a data variance ``σ²`` (mean over the features): ``k`` blobs of that variance
+#: fill the data's volume.
+SPLIT_SMOOTHING = 0.5
+
+
+def _split_smoothing(spread, k, d):
+    return SPLIT_SMOOTHING * spread * k ** (-2.0 / d)
+
+
 def gmm_variance_bounds(inputs, covariance):
     """Bounds of the variances of mixture components: ``1e-3 σ̄²`` to the data's variance.
 
@@ -311,11 +321,24 @@ def split_gmm(
         variances = np.array([float(np.mean(data_var / g))])
     weights = np.ones(1)
     n_rounds = 0
+    spread = float(np.mean(data_var / (np.ones(d) if g is None else g)))
+    radius_sq = (np.ones(d) if g is None else g) @ omega_sq
     while True:
-        centers, variances, weights, _, _ = global_descent(
-            z, frequencies, centers, variances, weights, lower, upper,
-            variance_bounds=(var_lo, var_hi), max_iter=max_iter_descent, metric=g)
-        if centers.shape[0] >= K:
+        # coarse to fine: while there are fewer atoms than K, fit the sketch of the
+        # data smoothed by N(0, h² g) (z · exp(-½ h² ‖ω‖²_g)) with atoms widened by h²,
+        # so that k atoms see k broad blobs rather than the finest structure
+        k = centers.shape[0]
+        # one atom is the data's mean and variance: no fit needed; K atoms are fitted
+        # at the smoothing of K atoms, then to the sketch itself
+        levels = [] if k == 1 < K else [_split_smoothing(spread, k, d)]
+        for h2 in levels + ([0.0] if k >= K else []):
+            smooth = np.exp(-0.5 * h2 * radius_sq)
+            centers, variances, weights, _, _ = global_descent(
+                z * smooth, frequencies, centers, variances + h2, weights, lower, upper,
+                variance_bounds=(var_lo + h2, var_hi + h2), max_iter=max_iter_descent,
+                metric=g)
+            variances = variances - h2
+        if k >= K:
             break
         n_rounds += 1
         full = _variance_matrix(variances, g, d)
@@ -331,11 +354,97 @@ def split_gmm(
         else:
             new_v = np.concatenate([variances, variances]) * (1.0 - 0.5 / d)
         new_c = np.clip(new_c, lower, upper)
-        while new_c.shape[0] > K:  # drop the weakest atom, one at a time
-            atoms = atom_sketches(frequencies, new_c, new_v, omega_sq, g)
-            weakest = int(np.argmin(nnls_weights(z, atoms, normalize=True)))
-            new_c = np.delete(new_c, weakest, axis=0)
-            new_v = np.delete(new_v, weakest, axis=0)
+        if new_c.shape[0] > K:
+            # fit all the halves at the next level of smoothing, keep the K heaviest
+            h2 = _split_smoothing(spread, new_c.shape[0], d)
+            smooth = np.exp(-0.5 * h2 * radius_sq)
+            w0 = nnls_weights(z * smooth, atom_sketches(frequencies, new_c, new_v + h2,
+                                                        omega_sq, g))
+            new_c, new_v, w0, _, _ = global_descent(
+                z * smooth, frequencies, new_c, new_v + h2, np.maximum(w0, 1e-3), lower,
+                upper, variance_bounds=(var_lo + h2, var_hi + h2),
+                max_iter=max_iter_descent, metric=g)
+            keep = np.sort(np.argsort(-w0, kind="stable")[:K])
+            new_c, new_v = new_c[keep], new_v[keep] - h2
         centers, variances = new_c, new_v
         weights = nnls_weights(z, atom_sketches(frequencies, centers, variances, omega_sq, g))
-    return _finish(z, frequencies, centers, variances, weights, g, n_rounds, {})
+    n_repairs = 0
+    if K > 1:
+        # a fixed pool of points of the data's envelope (the decoder stays deterministic)
+        pool = np.clip(data_mean + np.sqrt(np.maximum(data_var, 0.0))
+                       * np.random.RandomState(0).standard_normal((max(200, 30 * K), d)),
+                       lower, upper)
+        centers, variances, weights, n_repairs = _split_repairs(
+            z, frequencies, centers, variances, weights, lower, upper, (var_lo, var_hi), g,
+            max_iter_descent, pool)
+    return _finish(z, frequencies, centers, variances, weights, g, n_rounds,
+                   {"n_repairs": n_repairs})
+
+
+def _split_halves(centers, variances, g, index):
+    """The two halves of atom ``index`` along its feature of largest variance."""
+    d = centers.shape[1]
+    full = _variance_matrix(variances[index:index + 1], g, d)[0]
+    axis = int(np.argmax(full))
+    step = np.zeros(d)
+    step[axis] = np.sqrt(full[axis])
+    if variances.ndim == 2:
+        v = variances[index].copy()
+        v[axis] /= 2.0
+        new_v = np.vstack([v, v])
+    else:
+        new_v = np.full(2, variances[index] * (1.0 - 0.5 / d))
+    return np.vstack([centers[index] - step, centers[index] + step]), new_v
+
+
+def _split_repairs(z, frequencies, centers, variances, weights, lower, upper, bounds, g,
+                   max_iter, pool):
+    """Add an atom, refit ``K + 1`` atoms and drop the lightest, while it pays.
+
+    Splitting every atom at once can give two atoms to one cluster and one atom to two
+    clusters, or leave a cluster far from every atom. Each round tries, in turn, the
+    point of ``pool`` whose atom correlates best with the residual (a missed cluster),
+    then splits of the atoms of largest ``weight × variance`` (an atom covering two
+    clusters), and keeps the first trial that lowers the residual; at most ``K``
+    rounds.
+    """
+    K, d = centers.shape
+    cost = residual_cost(z, frequencies, centers, variances, weights, g)
+    n_repairs = 0
+    for _ in range(K):
+        spread = weights * _variance_matrix(variances, g, d).sum(axis=1)
+        residual = z - weights @ atom_sketches(frequencies, centers, variances, metric=g)
+        new_v = variances[np.argmax(weights)][None] if variances.ndim == 2 else (
+            np.full(1, variances[np.argmax(weights)]))
+        pool_atoms = atom_sketches(frequencies, pool, np.repeat(new_v, pool.shape[0], 0),
+                                   metric=g)
+        best_point = pool[int(np.argmax((pool_atoms.conj() @ residual).real))]
+        trials = [None, *np.argsort(-spread, kind="stable")[:3]]
+        improved = False
+        for index in trials:
+            if index is None:  # a new atom where the residual is
+                cand_c = np.vstack([centers, best_point])
+                cand_v = np.concatenate([variances, new_v])
+                cand_w = np.concatenate([weights, [max(weights.min(), 1e-3)]])
+            else:
+                halves_c, halves_v = _split_halves(centers, variances, g, index)
+                rest = np.arange(K) != index
+                cand_c = np.vstack([centers[rest], halves_c])
+                cand_v = np.concatenate([variances[rest], halves_v])
+                cand_w = np.concatenate([weights[rest], np.full(2, weights[index] / 2.0)])
+            c1, v1, w1, _, _ = global_descent(z, frequencies, cand_c, cand_v, cand_w, lower,
+                                              upper, variance_bounds=bounds,
+                                              max_iter=max_iter, tol=1e-6, metric=g)
+            keep = np.sort(np.argsort(-w1, kind="stable")[:K])
+            c2, v2, w2, cost2, _ = global_descent(z, frequencies, c1[keep], v1[keep],
+                                                  w1[keep], lower, upper,
+                                                  variance_bounds=bounds,
+                                                  max_iter=max_iter, metric=g)
+            if cost2 < cost * (1.0 - 1e-3):
+                centers, variances, weights, cost = c2, v2, w2, cost2
+                n_repairs += 1
+                improved = True
+                break
+        if not improved:
+            break
+    return centers, variances, weights, n_repairs

@@ -7,8 +7,9 @@ vector and frequencies directly (a sketch of a known mixture, a sketch made else
 
 :func:`decoder_inputs` is the one place where the kind of sketch matters: a 1-bit
 quantized sketch is mapped to the exponential sketch it estimates (:func:`dequantize`),
-and a private sketch, which carries no statistic of the data, gets its bounds from the
-operator's public box and its noise level from the privacy noise it carries. The
+and a private sketch, which carries no exact statistic of the data, gets its bounds from the
+operator's public box; the noise level adds the privacy noise and the quantizer's
+higher harmonics (:func:`harmonic_distortion`) to the sampling noise. The
 decoders themselves see the same :class:`DecoderInputs` in every case.
 """
 
@@ -60,6 +61,67 @@ def dequantize(z, dither, quantization="1bit"):
     """
     gain = QUANTIZER_GAIN[quantization]
     return np.asarray(z, dtype=np.complex128) * np.exp(1j * np.asarray(dither)) / gain
+
+
+def harmonic_distortion(z, frequencies, n_samples, *, quantization="1bit", noise_var=0.0,
+                        n_blocks=20, n_harmonics=100):
+    """Mean power of the higher harmonics left in a dequantized sketch, per entry.
+
+    After :func:`dequantize`, entry ``j`` holds the exponential sketch ``z_j`` plus the
+    harmonics ``±e^{iξ_j(...)} φ((2k+1)ω_j) / (2k+1)``, ``k ≥ 1``, of the 1-bit
+    quantizer (``φ`` the characteristic function of the data). Their phases carry the
+    uniform dither, so to the decoders they are noise of power
+    ``D_j = Σ_{k≥1} |φ((2k+1)ω_j)|² / (2k+1)²`` (at most ``π²/8 - 1`` by Parseval).
+    ``|φ|²`` at the radii ``(2k+1)‖ω_j‖`` is read from the sketch's own radial power
+    profile: the mean of ``|z|²`` (less its sampling and privacy noise) over blocks of
+    frequencies of similar radius, interpolated, and held at the last block's level
+    beyond the largest radius.
+
+    Parameters
+    ----------
+    z : ndarray of shape (m,), complex
+        The dequantized sketch.
+    frequencies : ndarray of shape (d, m)
+        Its frequencies.
+    n_samples : int
+        Number of samples it averages.
+    quantization : {"1bit"}, default="1bit"
+        The quantizer.
+    noise_var : float, default=0.0
+        Variance of privacy noise in each entry of ``z``.
+    n_blocks : int, default=20
+        Number of radius blocks of the power profile.
+    n_harmonics : int, default=100
+        Number of harmonics summed.
+
+    Returns
+    -------
+    distortion : float
+        The mean of ``D_j`` over the entries.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skfrugal.decoding._inputs import harmonic_distortion
+    >>> omega = np.random.default_rng(0).normal(size=(2, 200))
+    >>> z = np.exp(-0.5 * (omega**2).sum(axis=0) * 0.01)  # a narrow cluster: |φ| ≈ 1
+    >>> round(harmonic_distortion(z, omega, 10**9), 2)   # close to π²/8 - 1 = 0.23
+    0.21
+    """
+    z = np.asarray(z)
+    radius = np.sqrt(np.einsum("ij,ij->j", frequencies, frequencies))
+    blocks = np.array_split(np.argsort(radius), min(n_blocks, z.shape[0]))
+    floor = QUANTIZER_POWER[quantization] / QUANTIZER_GAIN[quantization] ** 2
+    floor = floor / max(int(n_samples), 1) + float(noise_var)
+    block_radius = np.array([radius[b].mean() for b in blocks])
+    block_power = np.array([max(float(np.mean(np.abs(z[b]) ** 2)) - floor, 0.0)
+                            for b in blocks])
+    total = np.zeros_like(radius)
+    for k in range(1, n_harmonics + 1):
+        h = 2 * k + 1
+        power = np.interp(h * radius, block_radius, block_power, right=block_power[-1])
+        total += np.minimum(power, 1.0) / h**2
+    return float(total.mean())
 
 
 def sketch_noise_level(z, n_samples, *, feature_power=1.0, noise_var=0.0):
@@ -115,7 +177,8 @@ class DecoderInputs:
     frequencies : ndarray of shape (d_active, m)
         The frequencies of the active features.
     lower, upper : ndarray of shape (d_active,)
-        Bounds of the centres (per-feature min and max of the sketched data).
+        Bounds of the centres: the robust range of the operator (0.1% and 99.9%
+        quantiles of its fit data) within the min and max of the sketched data.
     data_mean, data_var : ndarray of shape (d_active,)
         Per-feature mean and variance of the sketched data.
     scale : float
@@ -136,7 +199,9 @@ class DecoderInputs:
         Mean squared modulus of a sample's feature in the units of ``z`` (``π²/8`` for
         a dequantized 1-bit sketch).
     noise_var : float, default=0.0
-        Variance of the privacy noise in each entry of ``z``.
+        Variance of the noise in each entry of ``z`` beyond the sampling noise: privacy
+        noise, and for a dequantized sketch the power of the quantizer's higher
+        harmonics (:func:`harmonic_distortion`).
     """
 
     z: np.ndarray
@@ -265,22 +330,31 @@ class DecoderInputs:
 
 
 def _sketch_box(sketch, mean, std):
-    """``(lower, upper, centre, var)`` of the sketched data in standardised units.
+    """``(lower, upper, centre, var, width)`` of the sketched data in standardised units.
 
-    From the sketch's statistics; for a private sketch, which releases noisy moments
-    and no minimum or maximum, the bounds are the operator's public box and the noisy
-    centre and variance are brought back into it (post-processing).
+    ``lower`` and ``upper`` bound the centres, ``width`` is the range of the data (0
+    for a constant feature). From the sketch's statistics; for a private sketch, which
+    releases noisy moments and no minimum or maximum, the bounds are the operator's
+    public box and the noisy centre and variance are brought back into it
+    (post-processing).
     """
     op = sketch.operator
     centre = (sketch.data_mean - mean) / std
     var = sketch.data_var / std**2
-    if not sketch.is_private:
-        return (sketch.data_min - mean) / std, (sketch.data_max - mean) / std, centre, var
-    lower = (op.bounds_[0] - mean) / std
-    upper = (op.bounds_[1] - mean) / std
-    half2 = ((upper - lower) / 2.0) ** 2
-    return (lower, upper, np.clip(centre, lower, upper),
-            np.clip(np.nan_to_num(var, nan=half2), 1e-6 * half2, half2))
+    if sketch.is_private:
+        lower = (op.bounds_[0] - mean) / std
+        upper = (op.bounds_[1] - mean) / std
+        half2 = ((upper - lower) / 2.0) ** 2
+        return (lower, upper, np.clip(centre, lower, upper),
+                np.clip(np.nan_to_num(var, nan=half2), 1e-6 * half2, half2), upper - lower)
+    lower, upper = sketch.data_min, sketch.data_max
+    robust = getattr(op, "robust_range_", None)
+    if robust is not None:  # centres stay in the robust range of the data
+        lower = np.clip(robust[0], lower, upper)
+        upper = np.clip(robust[1], lower, upper)
+    lower = (lower - mean) / std
+    upper = (upper - mean) / std
+    return lower, upper, centre, var, (sketch.data_max - sketch.data_min) / std
 
 
 def decoder_inputs(sketch):
@@ -324,13 +398,16 @@ def decoder_inputs(sketch):
         power = QUANTIZER_POWER[quantization] / gain**2
     noise_var = sketch.noise_var / (gain**2 * float(sketch.n_samples) ** 2)
     omega = np.asarray(op.frequencies_, dtype=np.float64)
-    lower, upper, centre, var = _sketch_box(sketch, mean, std)
-    active = (upper - lower) > 1e-12 * np.maximum(1.0, np.abs(centre))
+    lower, upper, centre, var, width = _sketch_box(sketch, mean, std)
+    active = width > 1e-12 * np.maximum(1.0, np.abs(centre))
     if not np.any(active):
         return None
     if not np.all(active):  # constant features: factor their phase out of the sketch
         z = z * np.exp(1j * (centre[~active] @ omega[~active]))
         omega = omega[active]
+    if hasattr(op, "dither_"):  # the higher harmonics: noise to the decoders
+        noise_var += harmonic_distortion(z, omega, sketch.n_samples,
+                                         quantization=quantization, noise_var=noise_var)
     metric = 1.0 / std[active] ** 2
     return DecoderInputs(
         z=z, frequencies=omega, lower=lower[active], upper=upper[active],

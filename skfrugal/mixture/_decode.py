@@ -32,9 +32,10 @@ def decode_gmm(sketch, n_components, covariance_type, decoder, n_init, random_st
         Covariance model (spherical in the data's units).
     decoder : {"cl_ompr", "sketch_and_shift", "split"}
         The decoder.
-    n_init : int
-        Number of decodings from different random draws; the one with the smallest
-        relative sketch residual is kept.
+    n_init : "auto" or int
+        Number of decodings from different random draws (see
+        :func:`skfrugal.decoding.decode`); the one with the smallest relative sketch
+        residual is returned first.
     random_state : numpy.random.RandomState
         Source of randomness of the decoders.
 
@@ -48,8 +49,9 @@ def decode_gmm(sketch, n_components, covariance_type, decoder, n_init, random_st
     weights : ndarray of shape (K,)
         Mixture weights (sum to one).
     result : DecodeResult or None
-        The best raw decoding (standardised units, varying features); ``None`` when
-        every sample is the same point.
+        The best raw decoding (standardised units, varying features); its
+        ``info["candidates"]`` holds ``(means, variances, weights)`` of every decoding in
+        the data's units, best first. ``None`` when every sample is the same point.
     """
     K = int(n_components)
     d = sketch.data_mean.shape[0]
@@ -61,6 +63,8 @@ def decode_gmm(sketch, n_components, covariance_type, decoder, n_init, random_st
     best = decode(inputs, K, decoder=DECODERS[decoder], covariance=covariance_type,
                   variance_bounds=gmm_variance_bounds(inputs, covariance_type),
                   n_init=n_init, random_state=random_state)
-    means = inputs.to_data_units(best.centers)
-    variances = inputs.variances_to_data_units(best.variances)
-    return means, variances, best.weights, best
+    best.info["candidates"] = [
+        (inputs.to_data_units(r.centers), inputs.variances_to_data_units(r.variances),
+         r.weights) for r in best.info["decodings"]]
+    means, variances, weights = best.info["candidates"][0]
+    return means, variances, weights, best

@@ -62,7 +62,8 @@ class CompressiveMixin:
     - ``_ready_to_decode(sketch)``: False while a stream is too short to decode (the
       sketch is then kept, the model not updated);
     - ``_fit_data(X)`` and ``_data_attributes``: attributes that need the training data
-      (e.g. labels), computed by :meth:`fit` only and deleted by the other routes.
+      (e.g. labels, or passes that refine the model), computed by :meth:`fit` only and
+      deleted by the other routes, which call ``_without_data()`` instead.
 
     Every update is atomic: when decoding fails (or is interrupted), the estimator's
     sketch and model stay as they were, so a retried :meth:`partial_fit` counts its
@@ -87,6 +88,9 @@ class CompressiveMixin:
 
     def _fit_data(self, X):
         """Set the attributes that need the training data (none by default)."""
+
+    def _without_data(self):
+        """Finish a fit that did not see the data (``partial_fit``, ``fit_sketch``, Dask)."""
 
     def _forget_data(self):
         for name in self._data_attributes:
@@ -136,7 +140,9 @@ class CompressiveMixin:
             self._check_n_samples(X.shape[0])
             operator = self._new_sketcher(X, rng.randint(_SEED_MAX))
             self._store(operator.sketch(X), rng, warm_start=False)
-            if not dask_input:
+            if dask_input:
+                self._without_data()
+            else:
                 self._fit_data(X)
         return self
 
@@ -174,6 +180,7 @@ class CompressiveMixin:
             else:
                 sketch = self.sketch_ + self.sketcher_.sketch(X)
             self._store(sketch, rng, warm_start=not first)
+            self._without_data()
         return self
 
     def fit_sketch(self, sketch):
@@ -202,5 +209,6 @@ class CompressiveMixin:
             rng.randint(_SEED_MAX)  # the same decoder stream as fit
             self._reset_features(sketch.n_features)
             self._store(sketch, rng, warm_start=False)
+            self._without_data()
         return self
 

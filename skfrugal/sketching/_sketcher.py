@@ -23,6 +23,18 @@ from skfrugal.sketching._sketch import Sketch
 
 # rows of the subsample on which scale="auto" is estimated
 _SCALE_SAMPLES = 10000
+# rows (at most) from which the robust range is estimated, and its quantiles
+_BOUNDS_SAMPLES = 100_000
+ROBUST_QUANTILES = (0.001, 0.999)
+
+
+def robust_range(sample):
+    """Per-feature ``ROBUST_QUANTILES`` (0.1% and 99.9%) of a sample, shape (2, d).
+
+    Decoders keep the centres they fit inside this range: a few outliers stretch the
+    minimum and maximum, and centres searched in that box end up on its corners.
+    """
+    return np.quantile(np.asarray(sample, dtype=np.float64), ROBUST_QUANTILES, axis=0)
 
 
 def fourier_sketch_chunk(X, frequencies, mean, std, dtype="float32", batch_size=None,
@@ -150,6 +162,11 @@ class FourierSketcher(
         Per-feature scale (ones when ``standardize=False``; 1 for constant features).
     scale_ : float
         The ``σ̄²`` used to draw the frequencies.
+    robust_range_ : ndarray of shape (2, `n_features_in_`)
+        Per-feature 0.1% and 99.9% quantiles of the fit data (of at most 100 000
+        evenly spaced rows; of a random subsample of 20 000 rows for Dask input), the
+        range decoders keep centres in (of the data clipped into ``bounds``; for a
+        private operator, the public box itself).
     dither_ : ndarray of shape (sketch_size,)
         The dither ``ξ`` in ``[0, 2π)`` (only with ``quantization="1bit"``).
     bounds_ : ndarray of shape (2, `n_features_in_`)
@@ -263,7 +280,7 @@ class FourierSketcher(
         "random_state": ["random_state"],
     }
 
-    _state_attributes = ("frequencies_", "mean_", "std_", "scale_")
+    _state_attributes = ("frequencies_", "mean_", "std_", "scale_", "robust_range_")
     _optional_state_attributes = ("dither_", "bounds_", "privacy_")
     _chunk_function = staticmethod(fourier_sketch_chunk)
 
@@ -384,11 +401,18 @@ class FourierSketcher(
                 self.std_ = (bounds[1] - bounds[0]) / 2.0
             else:
                 self.mean_, self.std_ = np.zeros(d), np.ones(d)
-            sample = X if self.scale == "auto" else None
-            if is_dask_array(X) and sample is not None:
+            if privacy is not None:  # not even the range of the data is read
+                self.robust_range_ = bounds.copy()
+                sample = None
+            elif is_dask_array(X):
                 n_sub = min(n, 20000)
                 rows = np.sort(rng.choice(n, n_sub, replace=False))
                 sample = np.asarray(X[rows].compute(), dtype=np.float64)
+                self.robust_range_ = robust_range(np.clip(sample, bounds[0], bounds[1]))
+            else:
+                sample = X
+                strided = X[::max(1, -(-n // _BOUNDS_SAMPLES))]
+                self.robust_range_ = robust_range(np.clip(strided, bounds[0], bounds[1]))
         elif is_dask_array(X):
             import dask
 
@@ -396,11 +420,14 @@ class FourierSketcher(
             n_sub = min(n, 20000)
             rows = np.sort(rng.choice(n, n_sub, replace=False))
             sample = np.asarray(X[rows].compute(), dtype=np.float64)
+            self.robust_range_ = robust_range(sample)
         else:
             # batched moments: no n x d temporary (sketch_chunk with no frequency)
             _, _, _, _, mean, m2 = sketch_chunk(X, np.zeros((d, 0)), np.zeros(d), np.float64)
             std = np.sqrt(m2 / n)
             sample = X
+            # deterministic stride: the random stream of the frequencies is unchanged
+            self.robust_range_ = robust_range(X[::max(1, -(-n // _BOUNDS_SAMPLES))])
         if bounds is None and self.standardize:
             std = np.where(std > 1e-12 * np.maximum(1.0, np.abs(mean)), std, 1.0)
             self.mean_, self.std_ = np.asarray(mean, dtype=np.float64), np.asarray(std)

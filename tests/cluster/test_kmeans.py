@@ -11,7 +11,7 @@ from sklearn.preprocessing import StandardScaler
 
 from skfrugal.cluster import CompressiveKMeans
 from skfrugal.datasets import make_gmm
-from skfrugal.decoding import _decode, decoder_inputs, sketch_noise_level
+from skfrugal.decoding import DecodingWarning, _decode, decoder_inputs, sketch_noise_level
 from skfrugal.metrics import centroid_error, matched_centroid_distances, sse_ratio
 from skfrugal.sketching import FourierSketcher
 
@@ -31,6 +31,12 @@ def reference(mixture):
 @pytest.fixture(scope="module")
 def fitted(mixture):
     return CompressiveKMeans(5, random_state=0).fit(mixture[0])
+
+
+@pytest.fixture(scope="module")
+def decoded(mixture):
+    """The same fit from the sketch alone (no Lloyd pass over the data)."""
+    return CompressiveKMeans(5, max_iter=0, random_state=0).fit(mixture[0])
 
 
 def test_matches_kmeans_and_truth(mixture, reference, fitted):
@@ -59,8 +65,9 @@ def test_clusters_ordered_by_size(fitted):
     assert np.all(np.diff(counts) <= 0)
 
 
-def test_fit_sketch_of_merged_chunks(mixture, fitted):
+def test_fit_sketch_of_merged_chunks(mixture, decoded):
     X = mixture[0]
+    fitted = decoded
     op = fitted.sketcher_
     merged = op.sketch(X[:3000]) + op.sketch(X[3000:])
     est = CompressiveKMeans(5, random_state=0).fit_sketch(merged)
@@ -71,7 +78,8 @@ def test_fit_sketch_of_merged_chunks(mixture, fitted):
     assert est.n_features_in_ == 4
 
 
-def test_fit_sketch_after_pickling(fitted):
+def test_fit_sketch_after_pickling(decoded):
+    fitted = decoded
     sketch = pickle.loads(pickle.dumps(fitted.sketch_))
     est = CompressiveKMeans(5, random_state=0).fit_sketch(sketch)
     dist, _ = matched_centroid_distances(est.cluster_centers_, fitted.cluster_centers_)
@@ -150,7 +158,7 @@ def test_pipeline_gridsearch_and_pickle(mixture):
 
 def test_cl_ompr_decoder_runs(mixture, reference):
     X = mixture[0]
-    est = CompressiveKMeans(5, decoder="cl_ompr", random_state=0).fit(X)
+    est = CompressiveKMeans(5, decoder="cl_ompr", max_iter=0, random_state=0).fit(X)
     assert est.n_iter_ == 10  # 2K iterations
     assert sse_ratio(X, est.cluster_centers_, reference.cluster_centers_) < 2.0
 
@@ -239,16 +247,18 @@ def test_fit_sketch_bad_input(mixture):
     with pytest.raises(TypeError, match="FourierSketcher"):
         est.fit_sketch(sketch)
     good = sketcher.sketch(X)
-    est.fit_sketch(good)
+    with pytest.warns(DecodingWarning, match="3 Gaussian clusters"):  # 5 clusters there
+        est.fit_sketch(good)
     with pytest.raises(ValueError, match="4 features"):
         est.predict(X[:, :3])
     with pytest.raises(ValueError, match="n_samples=2 should be"):
         CompressiveKMeans(3).fit_sketch(sketcher.sketch(X[:2]))
 
 
-def test_fit_sketch_after_save_and_load(tmp_path, fitted):
+def test_fit_sketch_after_save_and_load(tmp_path, decoded):
     from skfrugal.sketching import Sketch
 
+    fitted = decoded
     path = tmp_path / "sketch.npz"
     fitted.sketch_.save(path)
     est = CompressiveKMeans(5, random_state=0).fit_sketch(Sketch.load(path))
