@@ -195,7 +195,9 @@ class SketchOperatorMixin:
         The first call on an unfitted operator fits it on this chunk (scale, frequencies,
         standardisation): make the first chunk representative, or call :meth:`fit` on
         a sample first. Every later call only adds the chunk's sketch, so memory does
-        not grow with the number of samples seen.
+        not grow with the number of samples seen. A private
+        :class:`~skfrugal.sketching.FourierSketcher` keeps the exact sums to itself
+        instead of ``sketch_``, until its ``release()``.
 
         Parameters
         ----------

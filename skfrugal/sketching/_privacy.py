@@ -52,10 +52,12 @@ costs no privacy). The noise is drawn from the operating system's entropy
 """
 
 import numbers
+from numbers import Integral, Real
 
 import numpy as np
 from scipy.optimize import brentq
 from scipy.special import log_ndtr, ndtr
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 
 def _noise_generator():
@@ -224,8 +226,23 @@ def budget_split(epsilon, n_frequencies):
     return epsilon - eps_count - eps_moments, eps_count, eps_moments
 
 
+@validate_params(
+    {
+        "n_frequencies": [Interval(Integral, 1, None, closed="left")],
+        "n_features": [Interval(Integral, 1, None, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "delta": [Interval(Real, 0, 1, closed="left")],
+        "quantization": [None, StrOptions({"1bit"})],
+    },
+    prefer_skip_nested_validation=True,
+)
 def noise_calibration(n_frequencies, n_features, epsilon, delta=0.0, quantization=None):
     """Noise scales of the private release of a sketch of ``m`` frequencies.
+
+    What :meth:`FourierSketcher.sketch <skfrugal.sketching.FourierSketcher.sketch>`
+    adds to each release of an operator with ``privacy=epsilon`` (``delta=0``) or
+    ``privacy=(epsilon, delta)``; see the module :mod:`skfrugal.sketching._privacy`
+    and the user guide for the accounting.
 
     Parameters
     ----------
@@ -252,10 +269,14 @@ def noise_calibration(n_frequencies, n_features, epsilon, delta=0.0, quantizatio
 
     Examples
     --------
-    >>> from skfrugal.sketching._privacy import noise_calibration
+    >>> from skfrugal.sketching import noise_calibration
     >>> cal = noise_calibration(100, 3, 1.0)
     >>> cal["mechanism"], round(cal["count_scale"], 9), round(cal["moment_scale"], 9)
     ('laplace', 201.0, 120.0)
+    >>> round(cal["feature_scale"], 2)   # Laplace scale √2 m / ε₁
+    149.65
+    >>> round(noise_calibration(100, 3, 1.0, 1e-6)["feature_scale"], 2)   # Gaussian σ
+    44.52
     """
     m, d = int(n_frequencies), int(n_features)
     eps_features, eps_count, eps_moments = budget_split(epsilon, m)
