@@ -82,7 +82,7 @@ def throughput_table(sizes, m, repeats, pycle_max_n):
     d = 10
     print(f"\n## Sketch throughput and peak memory (d={d}, m={m}, one thread; "
           "last columns: time relative to skfrugal float32, error vs skfrugal float64)")
-    header = (f"{'n':>9} | {'implementation':<30} | {'wall s':>7} | {'CPU s':>7} | "
+    header = (f"{'n':>9} | {'implementation':<33} | {'wall s':>7} | {'CPU s':>7} | "
               f"{'G features/s wall':>17} | {'G features/s CPU':>16} | {'peak MiB':>8} | "
               f"{'wall / ours':>11} | {'max |err|':>9}")
     print(header)
@@ -91,12 +91,14 @@ def throughput_table(sizes, m, repeats, pycle_max_n):
     ours32 = FourierSketcher(sketch_size=m, random_state=0).fit(X_fit)
     ours2 = FourierSketcher(sketch_size=m, n_jobs=2, random_state=0).fit(X_fit)
     ours64 = FourierSketcher(sketch_size=m, dtype="float64", random_state=0).fit(X_fit)
+    ours1b = FourierSketcher(sketch_size=m, quantization="1bit", random_state=0).fit(X_fit)
     omega = ours32.frequencies_ / ours32.std_[:, None]
     for n in sizes:
         X = mixture(n, 1, d=d)
         Xc = X - ours32.mean_
         ours32.sketch(X[:1000])  # warm
         ours2.sketch(X[:1000])
+        ours1b.sketch(X[:1000])
         rows = [("skfrugal float32 (fused)", *measure(lambda: ours32.sketch(X).mean, repeats)),  # noqa: B023
                 ("skfrugal float32, n_jobs=2", *measure(lambda: ours2.sketch(X).mean, repeats)),  # noqa: B023
                 ("previous float32 path", *measure(
@@ -104,6 +106,9 @@ def throughput_table(sizes, m, repeats, pycle_max_n):
                 ("skfrugal float64", *measure(lambda: ours64.sketch(X).mean, repeats))]  # noqa: B023
         rows.append(("numpy complex128", *measure(lambda: numpy_complex128(Xc, omega),  # noqa: B023
                                                   repeats)))
+        # other features (1-bit signs of the dithered phases): no error column
+        rows.append(("skfrugal float32, 1-bit quantized",
+                     *measure(lambda: ours1b.sketch(X).mean, repeats)[:3], None))  # noqa: B023
         if pycle_sk is not None and n <= pycle_max_n:
             fmap = pycle_sk.SimpleFeatureMap("complexExponential", omega)
             tp, cp, pp, sp = measure(lambda: pycle_sk.computeSketch(Xc, fmap), 1)  # noqa: B023
@@ -111,10 +116,10 @@ def throughput_table(sizes, m, repeats, pycle_max_n):
         reference = rows[3][4]
         t32 = rows[0][1]
         for name, t, c, p, s in rows:
-            err = np.max(np.abs(np.asarray(s) - reference))
-            print(f"{n:>9,} | {name:<30} | {t:>7.3f} | {c:>7.3f} | {n * m / t / 1e9:>17.3f} | "
+            err = "-" if s is None else f"{np.max(np.abs(np.asarray(s) - reference)):.1e}"
+            print(f"{n:>9,} | {name:<33} | {t:>7.3f} | {c:>7.3f} | {n * m / t / 1e9:>17.3f} | "
                   f"{n * m / c / 1e9:>16.3f} | {p / 2**20:>8.1f} | {t / t32:>10.2f}x | "
-                  f"{err:>9.1e}")
+                  f"{err:>9}")
 
 
 def scale_table(n_seeds):
