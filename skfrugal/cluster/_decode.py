@@ -5,7 +5,11 @@ inputs (:func:`~skfrugal.decoding.decoder_inputs` drops the features that are co
 the sketched data) and maps the best decoding back to the data's units.
 """
 
+from numbers import Integral
+
 import numpy as np
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from skfrugal.decoding import decode, decoder_inputs
 
@@ -13,7 +17,18 @@ from skfrugal.decoding import decode, decoder_inputs
 DECODERS = ("sketch_and_shift", "cl_ompr")
 
 
-def decode_kmeans(sketch, n_clusters, decoder, n_init, random_state):
+@validate_params(
+    {
+        "sketch": "no_validation",
+        "n_clusters": [Interval(Integral, 1, None, closed="left")],
+        "decoder": [StrOptions(set(DECODERS))],
+        "n_init": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def decode_kmeans(sketch, n_clusters, decoder="sketch_and_shift", n_init="auto",
+                  random_state=None):
     """Decode centroids, variances and weights of ``n_clusters`` clusters from a sketch.
 
     Parameters
@@ -23,12 +38,12 @@ def decode_kmeans(sketch, n_clusters, decoder, n_init, random_state):
         :class:`~skfrugal.sketching.FourierSketcher` (its ``operator``).
     n_clusters : int
         Number of clusters ``K``.
-    decoder : {"sketch_and_shift", "cl_ompr"}
+    decoder : {"sketch_and_shift", "cl_ompr"}, default="sketch_and_shift"
         The decoder.
-    n_init : "auto" or int
+    n_init : "auto" or int, default="auto"
         Number of decodings from different random draws (see
         :func:`skfrugal.decoding.decode`).
-    random_state : numpy.random.RandomState
+    random_state : int, RandomState instance or None, default=None
         Source of randomness of the decoder.
 
     Returns
@@ -44,6 +59,7 @@ def decode_kmeans(sketch, n_clusters, decoder, n_init, random_state):
     """
     K = int(n_clusters)
     inputs = decoder_inputs(sketch)
+    random_state = check_random_state(random_state)
     if inputs is None:  # every sample is the same point
         centers = np.tile(sketch.data_mean, (K, 1))
         return centers, np.zeros(K), np.full(K, 1.0 / K), None

@@ -7,12 +7,18 @@ removes the bias Dirac atoms suffer from: each cluster's sketch is damped by
 cluster standard deviation at ``m = 10 K d``.
 """
 
+from numbers import Integral
+
 import numpy as np
 from scipy.optimize import minimize
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-from skfrugal.decoding._atoms import atom_sketches, correlation_and_gradient
-from skfrugal.decoding._descent import global_descent, nnls_weights, residual_cost
+from skfrugal.decoding._atoms import _atom_sketches, _correlation_and_gradient
+from skfrugal.decoding._descent import _global_descent, _nnls_weights, _residual_cost
+from skfrugal.decoding._inputs import DecoderInputs
 from skfrugal.decoding._result import DecodeResult
+from skfrugal.decoding._validation import check_inputs, check_variance_bounds
 
 
 def _select_atom(residual, frequencies, lower, upper, start, max_iter):
@@ -20,7 +26,7 @@ def _select_atom(residual, frequencies, lower, upper, start, max_iter):
     scale = max(float(np.abs(residual).sum()), 1e-300)
 
     def fun(c):
-        value, grad = correlation_and_gradient(c[None, :], residual, frequencies)
+        value, grad = _correlation_and_gradient(c[None, :], residual, frequencies)
         return -value[0] / scale, -grad[0] / scale
 
     result = minimize(
@@ -30,6 +36,16 @@ def _select_atom(residual, frequencies, lower, upper, start, max_iter):
     return result.x
 
 
+@validate_params(
+    {
+        "inputs": [DecoderInputs],
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "covariance": [StrOptions({"spherical", "diag"}), None],
+        "variance_bounds": ["array-like", tuple, None],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def cl_ompr(
     inputs,
     n_components,
@@ -86,7 +102,9 @@ def cl_ompr(
     >>> sorted(np.round(res.centers, 2).tolist())
     [[-1.0, 0.0], [1.0, 0.5]]
     """
-    K = int(n_components)
+    K = check_inputs(inputs, n_components)
+    variance_bounds = check_variance_bounds(variance_bounds, inputs.frequencies.shape[0])
+    random_state = check_random_state(random_state)
     z, frequencies = inputs.z, inputs.frequencies
     lower, upper, scale = inputs.lower, inputs.upper, float(inputs.scale)
     d = frequencies.shape[0]
@@ -99,14 +117,14 @@ def cl_ompr(
         new = _select_atom(residual, frequencies, lower, upper, start, max_iter_atom)
         centers = np.vstack([centers, new])
         if centers.shape[0] > K:  # hard thresholding on normalised atoms
-            beta = nnls_weights(z, atom_sketches(frequencies, centers), normalize=True)
+            beta = _nnls_weights(z, _atom_sketches(frequencies, centers), normalize=True)
             centers = centers[np.sort(np.argsort(-beta, kind="stable")[:K])]
-        weights = nnls_weights(z, atom_sketches(frequencies, centers))
-        centers, _, weights, _, _ = global_descent(
+        weights = _nnls_weights(z, _atom_sketches(frequencies, centers))
+        centers, _, weights, _, _ = _global_descent(
             z, frequencies, centers, None, weights, lower, upper, max_iter=max_iter_descent
         )
-        residual = z - weights @ atom_sketches(frequencies, centers)
-    dirac_cost = residual_cost(z, frequencies, centers, None, weights)
+        residual = z - weights @ _atom_sketches(frequencies, centers)
+    dirac_cost = _residual_cost(z, frequencies, centers, None, weights)
     variances = None
     cost = dirac_cost
     if covariance is not None:
@@ -118,7 +136,7 @@ def cl_ompr(
         if covariance == "diag":
             init = np.tile(np.minimum(scale, variance_upper), (centers.shape[0], 1))
             hi = variance_upper
-        centers, variances, weights, cost, _ = global_descent(
+        centers, variances, weights, cost, _ = _global_descent(
             z, frequencies, centers, init, weights, lower, upper,
             variance_bounds=(lo, hi), max_iter=max_iter_descent, metric=inputs.metric,
         )

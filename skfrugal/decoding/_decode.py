@@ -7,11 +7,17 @@ variance_bounds, random_state, **options)`` returning a
 keeps the decoding with the smallest relative sketch residual.
 """
 
+from numbers import Integral
+
 import numpy as np
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from skfrugal.decoding._cl_ompr import cl_ompr
 from skfrugal.decoding._gmm import cl_ompr_gmm, split_gmm
+from skfrugal.decoding._inputs import DecoderInputs
 from skfrugal.decoding._sketch_and_shift import sketch_and_shift
+from skfrugal.decoding._validation import check_inputs, check_variance_bounds
 from skfrugal.utils import blas_single_thread
 
 #: Name -> decoder function. Deterministic decoders run once whatever ``n_init``.
@@ -28,6 +34,18 @@ AUTO_NOISE_FACTOR = 2.0
 AUTO_MIN_GAIN = 0.1
 
 
+@validate_params(
+    {
+        "inputs": [DecoderInputs],
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "decoder": [StrOptions(set(DECODERS))],
+        "covariance": [StrOptions({"spherical", "diag"}), None],
+        "variance_bounds": ["array-like", tuple, None],
+        "n_init": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def decode(
     inputs,
     n_components,
@@ -73,7 +91,9 @@ def decode(
         ``"n_decodings"``, the residual of each in ``"costs"`` (in the order they ran)
         and every decoding in ``"decodings"`` (best first).
     """
-    K = int(n_components)
+    K = check_inputs(inputs, n_components)
+    variance_bounds = check_variance_bounds(variance_bounds, inputs.frequencies.shape[0])
+    random_state = check_random_state(random_state)
     function = DECODERS[decoder]
     if decoder in DETERMINISTIC:
         n_runs, target = 1, -np.inf

@@ -68,6 +68,8 @@ class CompressiveFourierMixin(CompressiveMixin):
             standardize=True,
             batch_size=self.batch_size,
             dtype=self.dtype,
+            n_jobs=getattr(self, "n_jobs", None),
+            verbose=getattr(self, "verbose", 0),
             random_state=seed,
         ).fit(X)
 

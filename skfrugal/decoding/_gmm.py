@@ -21,13 +21,18 @@ standardised coordinates, see :func:`~skfrugal.decoding.atom_sketches`).
 """
 
 import math
+from numbers import Integral
 
 import numpy as np
 from scipy.optimize import minimize
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-from skfrugal.decoding._atoms import atom_sketches
-from skfrugal.decoding._descent import global_descent, nnls_weights, residual_cost
+from skfrugal.decoding._atoms import _atom_sketches
+from skfrugal.decoding._descent import _global_descent, _nnls_weights, _residual_cost
+from skfrugal.decoding._inputs import DecoderInputs
 from skfrugal.decoding._result import DecodeResult
+from skfrugal.decoding._validation import check_inputs, check_variance_bounds
 
 #: Floor of the decoded variances, relative to the sketch scale ``σ̄²`` (standardised
 #: units). A sketch at bandwidth ``σ̄`` does not resolve much finer detail; the floor
@@ -154,13 +159,13 @@ def _select_gaussian_atom(residual, frequencies, omega_sq, mean0, var0, lower, u
 
 def _keep_best(z, frequencies, centers, variances, K, metric):
     """Indices of the ``K`` atoms with the largest NNLS weights on normalised atoms."""
-    atoms = atom_sketches(frequencies, centers, variances, metric=metric)
-    beta = nnls_weights(z, atoms, normalize=True)
+    atoms = _atom_sketches(frequencies, centers, variances, metric=metric)
+    beta = _nnls_weights(z, atoms, normalize=True)
     return np.sort(np.argsort(-beta, kind="stable")[:K])
 
 
 def _finish(z, frequencies, centers, variances, weights, metric, n_iter, info):
-    cost = residual_cost(z, frequencies, centers, variances, weights, metric)
+    cost = _residual_cost(z, frequencies, centers, variances, weights, metric)
     total = float(weights.sum())
     K = centers.shape[0]
     weights = weights / total if total > 0 else np.full(K, 1.0 / K)
@@ -169,6 +174,16 @@ def _finish(z, frequencies, centers, variances, weights, metric, n_iter, info):
                         n_iter=n_iter, info=info)
 
 
+@validate_params(
+    {
+        "inputs": [DecoderInputs],
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "covariance": [StrOptions({"spherical", "diag"})],
+        "variance_bounds": ["array-like", tuple, None],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def cl_ompr_gmm(
     inputs,
     n_components,
@@ -218,7 +233,9 @@ def cl_ompr_gmm(
     result : DecodeResult
         Means, variances (``(K, d)`` or ``(K,)``), weights summing to one, diagnostics.
     """
-    K = int(n_components)
+    K = check_inputs(inputs, n_components)
+    variance_bounds = check_variance_bounds(variance_bounds, inputs.frequencies.shape[0])
+    random_state = check_random_state(random_state)
     z, frequencies, lower, upper = inputs.z, inputs.frequencies, inputs.lower, inputs.upper
     scale, data_mean, data_var = float(inputs.scale), inputs.data_mean, inputs.data_var
     d = frequencies.shape[0]
@@ -255,16 +272,26 @@ def cl_ompr_gmm(
             keep = _keep_best(z, frequencies, centers, v, K, g)
             centers, variances = centers[keep], variances[keep]
             v = variances if covariance == "diag" else variances[:, 0]
-        weights = nnls_weights(z, atom_sketches(frequencies, centers, v, omega_sq, g))
-        centers, v, weights, _, _ = global_descent(
+        weights = _nnls_weights(z, _atom_sketches(frequencies, centers, v, omega_sq, g))
+        centers, v, weights, _, _ = _global_descent(
             z, frequencies, centers, v, weights, lower, upper,
             variance_bounds=(var_lo, var_hi), max_iter=max_iter_descent, metric=g)
         variances = v if covariance == "diag" else v[:, None]
-        residual = z - weights @ atom_sketches(frequencies, centers, v, omega_sq, g)
+        residual = z - weights @ _atom_sketches(frequencies, centers, v, omega_sq, g)
     v = variances if covariance == "diag" else variances[:, 0]
     return _finish(z, frequencies, centers, v, weights, g, n_iter, {})
 
 
+@validate_params(
+    {
+        "inputs": [DecoderInputs],
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "covariance": [StrOptions({"spherical", "diag"})],
+        "variance_bounds": ["array-like", tuple, None],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def split_gmm(
     inputs,
     n_components,
@@ -305,7 +332,9 @@ def split_gmm(
     result : DecodeResult
         Means, variances, weights summing to one, diagnostics.
     """
-    K = int(n_components)
+    K = check_inputs(inputs, n_components)
+    variance_bounds = check_variance_bounds(variance_bounds, inputs.frequencies.shape[0])
+    random_state = check_random_state(random_state)
     z, frequencies, lower, upper = inputs.z, inputs.frequencies, inputs.lower, inputs.upper
     data_mean, data_var = inputs.data_mean, inputs.data_var
     d = frequencies.shape[0]
@@ -333,7 +362,7 @@ def split_gmm(
         levels = [] if k == 1 < K else [_split_smoothing(spread, k, d)]
         for h2 in levels + ([0.0] if k >= K else []):
             smooth = np.exp(-0.5 * h2 * radius_sq)
-            centers, variances, weights, _, _ = global_descent(
+            centers, variances, weights, _, _ = _global_descent(
                 z * smooth, frequencies, centers, variances + h2, weights, lower, upper,
                 variance_bounds=(var_lo + h2, var_hi + h2), max_iter=max_iter_descent,
                 metric=g)
@@ -358,16 +387,16 @@ def split_gmm(
             # fit all the halves at the next level of smoothing, keep the K heaviest
             h2 = _split_smoothing(spread, new_c.shape[0], d)
             smooth = np.exp(-0.5 * h2 * radius_sq)
-            w0 = nnls_weights(z * smooth, atom_sketches(frequencies, new_c, new_v + h2,
+            w0 = _nnls_weights(z * smooth, _atom_sketches(frequencies, new_c, new_v + h2,
                                                         omega_sq, g))
-            new_c, new_v, w0, _, _ = global_descent(
+            new_c, new_v, w0, _, _ = _global_descent(
                 z * smooth, frequencies, new_c, new_v + h2, np.maximum(w0, 1e-3), lower,
                 upper, variance_bounds=(var_lo + h2, var_hi + h2),
                 max_iter=max_iter_descent, metric=g)
             keep = np.sort(np.argsort(-w0, kind="stable")[:K])
             new_c, new_v = new_c[keep], new_v[keep] - h2
         centers, variances = new_c, new_v
-        weights = nnls_weights(z, atom_sketches(frequencies, centers, variances, omega_sq, g))
+        weights = _nnls_weights(z, _atom_sketches(frequencies, centers, variances, omega_sq, g))
     n_repairs = 0
     if K > 1:
         # a fixed pool of points of the data's envelope (the decoder stays deterministic)
@@ -409,14 +438,14 @@ def _split_repairs(z, frequencies, centers, variances, weights, lower, upper, bo
     rounds.
     """
     K, d = centers.shape
-    cost = residual_cost(z, frequencies, centers, variances, weights, g)
+    cost = _residual_cost(z, frequencies, centers, variances, weights, g)
     n_repairs = 0
     for _ in range(K):
         spread = weights * _variance_matrix(variances, g, d).sum(axis=1)
-        residual = z - weights @ atom_sketches(frequencies, centers, variances, metric=g)
+        residual = z - weights @ _atom_sketches(frequencies, centers, variances, metric=g)
         new_v = variances[np.argmax(weights)][None] if variances.ndim == 2 else (
             np.full(1, variances[np.argmax(weights)]))
-        pool_atoms = atom_sketches(frequencies, pool, np.repeat(new_v, pool.shape[0], 0),
+        pool_atoms = _atom_sketches(frequencies, pool, np.repeat(new_v, pool.shape[0], 0),
                                    metric=g)
         best_point = pool[int(np.argmax((pool_atoms.conj() @ residual).real))]
         trials = [None, *np.argsort(-spread, kind="stable")[:3]]
@@ -432,11 +461,11 @@ def _split_repairs(z, frequencies, centers, variances, weights, lower, upper, bo
                 cand_c = np.vstack([centers[rest], halves_c])
                 cand_v = np.concatenate([variances[rest], halves_v])
                 cand_w = np.concatenate([weights[rest], np.full(2, weights[index] / 2.0)])
-            c1, v1, w1, _, _ = global_descent(z, frequencies, cand_c, cand_v, cand_w, lower,
+            c1, v1, w1, _, _ = _global_descent(z, frequencies, cand_c, cand_v, cand_w, lower,
                                               upper, variance_bounds=bounds,
                                               max_iter=max_iter, tol=1e-6, metric=g)
             keep = np.sort(np.argsort(-w1, kind="stable")[:K])
-            c2, v2, w2, cost2, _ = global_descent(z, frequencies, c1[keep], v1[keep],
+            c2, v2, w2, cost2, _ = _global_descent(z, frequencies, c1[keep], v1[keep],
                                                   w1[keep], lower, upper,
                                                   variance_bounds=bounds,
                                                   max_iter=max_iter, metric=g)

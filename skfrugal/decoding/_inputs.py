@@ -14,8 +14,12 @@ decoders themselves see the same :class:`DecoderInputs` in every case.
 """
 
 from dataclasses import dataclass
+from numbers import Integral, Real
 
 import numpy as np
+from sklearn.utils._param_validation import Interval, validate_params
+
+from skfrugal.decoding._validation import as_sketch_vector, check_inputs
 
 #: First Fourier coefficient of a quantizer ``q``: ``q(t) = gain · e^{-it} + ...``. For
 #: the 1-bit universal quantizer ``sign cos t - i sign sin t``, ``sign cos t = (4/π)(cos
@@ -124,6 +128,12 @@ def harmonic_distortion(z, frequencies, n_samples, *, quantization="1bit", noise
     return float(total.mean())
 
 
+@validate_params(
+    {"z": ["array-like"], "n_samples": [Interval(Integral, 1, None, closed="left")],
+     "feature_power": [Interval(Real, 0, None, closed="neither")],
+     "noise_var": [Interval(Real, 0, None, closed="left")]},
+    prefer_skip_nested_validation=True,
+)
 def sketch_noise_level(z, n_samples, *, feature_power=1.0, noise_var=0.0):
     """Relative squared noise ``(Σ_j (P - |z_j|²) / n + m v) / ‖z‖²`` of a sketch.
 
@@ -156,7 +166,11 @@ def sketch_noise_level(z, n_samples, *, feature_power=1.0, noise_var=0.0):
     >>> float(sketch_noise_level(np.full(4, 0.5 + 0j), 100))
     0.03
     """
-    z = np.asarray(z)
+    return _sketch_noise_level(as_sketch_vector(z), n_samples, feature_power=feature_power,
+                               noise_var=noise_var)
+
+
+def _sketch_noise_level(z, n_samples, *, feature_power=1.0, noise_var=0.0):
     power = float(np.vdot(z, z).real)
     sampling = float(np.sum(np.maximum(feature_power - np.abs(z) ** 2, 0.0)))
     sampling /= max(int(n_samples), 1)
@@ -266,7 +280,7 @@ class DecoderInputs:
         if data_var is None:
             data_var = ((upper - lower) / 2.0) ** 2
         metric = np.ones(d) if metric is None else np.asarray(metric, dtype=np.float64)
-        return cls(
+        inputs = cls(
             z=np.asarray(z, dtype=np.complex128), frequencies=frequencies, lower=lower,
             upper=upper, data_mean=np.asarray(data_mean, dtype=np.float64),
             data_var=np.asarray(data_var, dtype=np.float64), scale=float(scale),
@@ -274,6 +288,8 @@ class DecoderInputs:
             active=np.ones(d, dtype=bool), centre=np.zeros(d), mean=np.zeros(d),
             std=np.ones(d), metric=metric,
         )
+        check_inputs(inputs)
+        return inputs
 
     @property
     def noise_level(self):
@@ -284,8 +300,8 @@ class DecoderInputs:
         """
         if self.n_samples is None:
             return 0.0
-        return sketch_noise_level(self.z, self.n_samples, feature_power=self.feature_power,
-                                  noise_var=self.noise_var)
+        return _sketch_noise_level(self.z, self.n_samples, feature_power=self.feature_power,
+                                   noise_var=self.noise_var)
 
     def to_data_units(self, centers):
         """Map centres of the active standardised features back to the data's units.
@@ -327,6 +343,72 @@ class DecoderInputs:
         full = np.zeros((variances.shape[0], self.active.shape[0]))
         full[:, self.active] = variances * std_act**2
         return full
+
+
+def check_fourier_sketch(sketch):
+    """Refuse a sketch whose statistics or operator cannot be decoded; return the operator.
+
+    Parameters
+    ----------
+    sketch : Sketch
+        A sketch of a fitted :class:`~skfrugal.sketching.FourierSketcher`.
+
+    Returns
+    -------
+    operator : FourierSketcher
+
+    Raises
+    ------
+    TypeError, ValueError
+        Naming what is wrong: not a Fourier sketch, no sample, non-finite sums, a
+        negative sum of squares, a minimum above the maximum, a non-positive or
+        non-finite standardisation or scale, frequencies of the wrong shape, a
+        dither of the wrong shape, a private sketch without a finite public box.
+        A private sketch releases no minimum or maximum (NaN) and its noisy sum of
+        squares may be negative: only its mean must be finite.
+    """
+    from skfrugal.sketching import FourierSketcher
+    from skfrugal.sketching._validation import check_sketch
+
+    op = check_sketch(sketch, FourierSketcher)
+    d = sketch.n_features
+    if sketch.n_samples < 1:
+        raise ValueError(f"the sketch holds {sketch.n_samples} samples: nothing to decode")
+    if not np.all(np.isfinite(sketch.feature_sum)):
+        raise ValueError("the sketch's feature sum contains NaN or infinity")
+    if sketch.is_private:
+        box = np.asarray(getattr(op, "bounds_", np.full((2, d), np.nan)), dtype=np.float64)
+        if box.shape != (2, d) or not np.all(np.isfinite(box)) or np.any(box[0] >= box[1]):
+            raise ValueError("a private sketch needs its operator's public box bounds_ "
+                             "(finite, lower < upper)")
+        if not np.all(np.isfinite(sketch.data_mean)):
+            raise ValueError("the sketch's noisy data_mean contains NaN or infinity")
+        stats = ()
+    else:
+        stats = (sketch.data_min, sketch.data_max, sketch.data_mean, sketch.data_m2)
+    if not all(np.all(np.isfinite(s)) for s in stats):
+        raise ValueError("the sketch's per-feature statistics contain NaN or infinity")
+    if not sketch.is_private and np.any(sketch.data_m2 < 0):
+        raise ValueError("the sketch has a negative sum of squared deviations (data_m2)")
+    if not sketch.is_private and np.any(sketch.data_min > sketch.data_max):
+        raise ValueError("the sketch has data_min > data_max")
+    std, mean = np.asarray(op.std_, dtype=np.float64), np.asarray(op.mean_, dtype=np.float64)
+    if std.shape != (d,) or mean.shape != (d,) or not np.all(np.isfinite(std)) or (
+            np.any(std <= 0)) or not np.all(np.isfinite(mean)):
+        raise ValueError("the sketch's operator has a non-positive or non-finite std_ or mean_")
+    scale = float(op.scale_)
+    if not np.isfinite(scale) or scale <= 0:
+        raise ValueError(f"the sketch's operator has scale_={op.scale_!r}; it must be > 0")
+    omega = np.asarray(op.frequencies_)
+    if omega.ndim != 2 or omega.shape[0] != d or not np.all(np.isfinite(omega)):
+        raise ValueError("the sketch's operator has frequencies_ of the wrong shape or "
+                         "non-finite values")
+    dither = getattr(op, "dither_", None)
+    if dither is not None and (np.shape(dither) != (omega.shape[1],)
+                               or not np.all(np.isfinite(dither))):
+        raise ValueError("the sketch's operator has a dither_ of the wrong shape or "
+                         "non-finite values")
+    return op
 
 
 def _sketch_box(sketch, mean, std):
@@ -387,7 +469,7 @@ def decoder_inputs(sketch):
     >>> inputs.active.tolist(), inputs.frequencies.shape
     ([True, False, True], (2, 20))
     """
-    op = sketch.operator
+    op = check_fourier_sketch(sketch)
     mean, std = op.mean_, op.std_
     z = np.asarray(sketch.mean, dtype=np.complex128)
     gain, power = 1.0, 1.0

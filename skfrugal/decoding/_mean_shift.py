@@ -9,9 +9,17 @@ one point per mode. Sketch and shift (:func:`~skfrugal.decoding.sketch_and_shift
 built on them.
 """
 
-import numpy as np
+from numbers import Integral, Real
 
-from skfrugal.decoding._atoms import correlation_and_gradient
+import numpy as np
+from sklearn.utils._param_validation import Interval, validate_params
+
+from skfrugal.decoding._atoms import _correlation_and_gradient
+from skfrugal.decoding._validation import (
+    as_float_array,
+    check_box,
+    check_problem,
+)
 
 BANDWIDTH_LEVELS = (1.0, 2.0, 4.0, 8.0)
 
@@ -29,6 +37,12 @@ def _radial_density(radius):
     return counts[which] / (m * widths[which])
 
 
+@validate_params(
+    {
+        "frequencies": ["array-like"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def gaussian_kernel_weights(frequencies):
     """Weights of the sketch entries that make its kernel density estimate Gaussian.
 
@@ -54,6 +68,12 @@ def gaussian_kernel_weights(frequencies):
     bandwidth_sq : float
         The per-feature variance ``H²`` of the Gaussian kernel.
     """
+    frequencies = as_float_array(frequencies, "frequencies", 2)
+    return _gaussian_kernel_weights(frequencies)
+
+
+def _gaussian_kernel_weights(frequencies):
+    """Unchecked :func:`gaussian_kernel_weights` (arguments validated by the caller)."""
     d, m = frequencies.shape
     radius_sq = np.einsum("ij,ij->j", frequencies, frequencies)
     radius = np.sqrt(radius_sq)
@@ -70,6 +90,19 @@ def gaussian_kernel_weights(frequencies):
     return best[1], best[2]
 
 
+@validate_params(
+    {
+        "points": ["array-like"],
+        "z": ["array-like"],
+        "frequencies": ["array-like"],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "threshold": [Interval(Real, 0, None, closed="left")],
+        "lower": ["array-like", None],
+        "upper": ["array-like", None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def mean_shift(points, z, frequencies, *, kernel=None, levels=BANDWIDTH_LEVELS,
                max_iter=50, tol=1e-3, threshold=2.0, lower=None, upper=None):
     """Mean-shift ascent of the sketched kernel density, each point at its own bandwidth.
@@ -114,8 +147,30 @@ def mean_shift(points, z, frequencies, *, kernel=None, levels=BANDWIDTH_LEVELS,
     n_steps : int
         Number of steps taken.
     """
+    z, frequencies, points, _, _ = check_problem(z, frequencies, points)
+    if (lower is None) != (upper is None):
+        raise ValueError("give both lower and upper, or neither")
+    if lower is not None:
+        lower, upper = check_box(lower, upper, frequencies.shape[0])
+    levels = as_float_array(levels, "levels", 1)
+    if np.any(levels <= 0):
+        raise ValueError("levels must be positive")
+    if kernel is not None:
+        weights, h2 = kernel
+        weights = as_float_array(weights, "kernel weights", 1)
+        if weights.shape[0] != frequencies.shape[1] or not float(h2) > 0:
+            raise ValueError("kernel must be (weights of shape (m,), a positive bandwidth)")
+        kernel = (weights, float(h2))
+    return _mean_shift(points, z, frequencies, kernel=kernel, levels=tuple(levels),
+                       max_iter=max_iter, tol=tol, threshold=threshold, lower=lower,
+                       upper=upper)
+
+
+def _mean_shift(points, z, frequencies, *, kernel=None, levels=BANDWIDTH_LEVELS,
+               max_iter=50, tol=1e-3, threshold=2.0, lower=None, upper=None):
+    """Unchecked :func:`mean_shift` (arguments validated by the caller)."""
     points = np.array(points, dtype=np.float64)
-    weights, h2 = gaussian_kernel_weights(frequencies) if kernel is None else kernel
+    weights, h2 = _gaussian_kernel_weights(frequencies) if kernel is None else kernel
     radius_sq = np.einsum("ij,ij->j", frequencies, frequencies)
     sketches, bandwidths, floors, level_weights = [], [], [], []
     for b in levels:
@@ -180,7 +235,7 @@ def mean_shift(points, z, frequencies, *, kernel=None, levels=BANDWIDTH_LEVELS,
         active = active[~(done | stuck)]
         if active.size == 0:
             break
-    density, _ = correlation_and_gradient(points, sketches[0], frequencies)
+    density, _ = _correlation_and_gradient(points, sketches[0], frequencies)
     return points, density, n_steps
 
 

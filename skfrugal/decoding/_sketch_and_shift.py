@@ -19,22 +19,29 @@ The user guide (:ref:`cluster`) explains each default and the measurements behin
 """
 
 from dataclasses import dataclass
+from numbers import Integral
 
 import numpy as np
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-from skfrugal.decoding._atoms import atom_sketches
-from skfrugal.decoding._descent import global_descent, nnls_weights, residual_cost
+from skfrugal.decoding._atoms import _atom_sketches
+from skfrugal.decoding._descent import _global_descent, _nnls_weights, _residual_cost
+from skfrugal.decoding._inputs import DecoderInputs
 from skfrugal.decoding._mean_shift import (
     BANDWIDTH_LEVELS,
-    gaussian_kernel_weights,
-    mean_shift,
+    _gaussian_kernel_weights,
+    _mean_shift,
     merge_modes,
     sidelobe_level,
 )
 from skfrugal.decoding._result import DecodeResult
+from skfrugal.decoding._validation import check_inputs, check_variance_bounds
 
 SHIFT_ITER = 50  # mean-shift steps from the data (first modes)
 SHIFT_ITER_RESIDUAL = 20  # ... and on residuals, in the replacement rounds
+MAX_REPLACE_ROUNDS = 10  # replacement rounds: K, at most this,
+REPLACE_BUDGET = 200  # ... and at most this / K (a round costs O(K m d) per evaluation)
 
 
 @dataclass
@@ -61,27 +68,27 @@ class _Problem:
 
     def shift(self, sketch, n_points, max_iter):
         inp = self.inputs
-        return mean_shift(self.draw(n_points), sketch, inp.frequencies, kernel=self.kernel,
+        return _mean_shift(self.draw(n_points), sketch, inp.frequencies, kernel=self.kernel,
                           levels=self.levels, lower=inp.lower, upper=inp.upper,
                           max_iter=max_iter)
 
     def atoms(self, centers, variances):
-        return atom_sketches(self.inputs.frequencies, centers, variances, metric=self.metric)
+        return _atom_sketches(self.inputs.frequencies, centers, variances, metric=self.metric)
 
     def descend(self, centers, variances, weights=None, tol=None, bounds=None):
         """Global descent from ``(centers, variances, weights)`` (NNLS weights if None)."""
         inp = self.inputs
         if weights is None:
-            weights = nnls_weights(inp.z, self.atoms(centers, variances))
+            weights = _nnls_weights(inp.z, self.atoms(centers, variances))
         bounds = (0.0, self.upper_variance) if bounds is None else bounds
-        return global_descent(inp.z, inp.frequencies, centers, variances, weights,
+        return _global_descent(inp.z, inp.frequencies, centers, variances, weights,
                               inp.lower, inp.upper, variance_bounds=bounds,
                               max_iter=self.max_iter_descent,
                               tol=self.tol if tol is None else tol, metric=self.metric)
 
     def hard_threshold(self, centers, variances):
         """Indices of the ``K`` atoms kept by NNLS on normalised atoms (CL-OMPR's step 3)."""
-        beta = nnls_weights(self.inputs.z, self.atoms(centers, variances), normalize=True)
+        beta = _nnls_weights(self.inputs.z, self.atoms(centers, variances), normalize=True)
         return np.sort(np.argsort(-beta, kind="stable")[:self.K]), beta
 
 
@@ -111,7 +118,7 @@ def _complete_greedily(problem, modes, n_candidates):
     chosen = []
     atoms = problem.atoms(modes, np.repeat(new_var, n_modes, axis=0))
     for _ in range(problem.K - n_modes):
-        w = nnls_weights(z, atoms)
+        w = _nnls_weights(z, atoms)
         residual = z - w @ atoms
         corr = (pool_atoms.conj() @ residual).real
         corr[chosen] = -np.inf
@@ -200,7 +207,7 @@ def _polish(problem, fit, polish_tol, variance_bounds):
         centers, variances, w, _, _ = problem.descend(centers, v, w, tol=1e-9,
                                                       bounds=(lo, hi))
         inp = problem.inputs
-        cost = residual_cost(inp.z, inp.frequencies, centers, variances, w, problem.metric)
+        cost = _residual_cost(inp.z, inp.frequencies, centers, variances, w, problem.metric)
         weights = w
         total = float(weights.sum())
     return centers, variances, weights, cost, total
@@ -212,6 +219,16 @@ def _default_variance_bounds(inputs, covariance, metric):
     return 0.0, max(float(np.max(inputs.data_var / metric)), 1e-12)
 
 
+@validate_params(
+    {
+        "inputs": [DecoderInputs],
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "covariance": [StrOptions({"spherical", "diag"})],
+        "variance_bounds": ["array-like", tuple, None],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def sketch_and_shift(
     inputs,
     n_components,
@@ -253,7 +270,8 @@ def sketch_and_shift(
         Bandwidth multipliers of the mean shift (see :func:`mean_shift`).
     n_replace : int, default=None
         Maximum rounds of replacement (a mode of the residual sketch swapped in when
-        it lowers the residual); ``None`` means ``K``.
+        it lowers the residual); ``None`` means ``min(K, 10, max(1, 200 // K))`` (a
+        round costs ``O(K m d)`` per evaluation: the total stays bounded at large K).
     n_tries : int, default=3
         Modes of the residual tried (by decreasing density) in each round before the
         rounds stop.
@@ -289,7 +307,9 @@ def sketch_and_shift(
     >>> sorted(np.round(res.centers).astype(int).tolist())
     [[0, 0], [0, 3], [3, 0]]
     """
-    K = int(n_components)
+    K = check_inputs(inputs, n_components)
+    variance_bounds = check_variance_bounds(variance_bounds, inputs.frequencies.shape[0])
+    random_state = check_random_state(random_state)
     inp = inputs
     m = inp.frequencies.shape[1]
     scale = float(inp.scale)
@@ -306,7 +326,7 @@ def sketch_and_shift(
         n_candidates = max(30 * K, 200, min(300_000 // m, 150 * K))
     problem = _Problem(
         inputs=inp, K=K, metric=metric, upper_variance=hi, new_var=new_var,
-        kernel=gaussian_kernel_weights(inp.frequencies), levels=levels, rng=random_state,
+        kernel=_gaussian_kernel_weights(inp.frequencies), levels=levels, rng=random_state,
         max_iter_descent=max_iter_descent, tol=tol,
     )
     modes, n_steps = _find_modes(problem, n_candidates)
@@ -314,7 +334,9 @@ def sketch_and_shift(
     if n_modes < K:
         modes = _complete_greedily(problem, modes, n_candidates)
     fit = _choose_atoms(problem, modes)
-    n_replace = K if n_replace is None else int(n_replace)
+    if n_replace is None:
+        n_replace = min(K, MAX_REPLACE_ROUNDS, max(1, REPLACE_BUDGET // K))
+    n_replace = int(n_replace)
     fit, accepted, n_rounds, steps = _replacement_rounds(problem, fit, n_candidates,
                                                          n_replace, n_tries, split)
     n_steps += steps

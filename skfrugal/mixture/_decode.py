@@ -10,7 +10,11 @@ standardised variances are ``s² / std_l²``, which the decoders model with the
 per-feature ``metric`` of the shared atoms.
 """
 
+from numbers import Integral
+
 import numpy as np
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from skfrugal.decoding import decode, decoder_inputs, gmm_variance_bounds
 
@@ -19,7 +23,19 @@ DECODERS = {"sketch_and_shift": "sketch_and_shift", "cl_ompr": "cl_ompr_gmm",
             "split": "split_gmm"}
 
 
-def decode_gmm(sketch, n_components, covariance_type, decoder, n_init, random_state):
+@validate_params(
+    {
+        "sketch": "no_validation",
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "covariance_type": [StrOptions({"diag", "spherical"})],
+        "decoder": [StrOptions(set(DECODERS))],
+        "n_init": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def decode_gmm(sketch, n_components, covariance_type="diag", decoder="sketch_and_shift",
+               n_init="auto", random_state=None):
     """Decode the weights, means and variances of a Gaussian mixture from a sketch.
 
     Parameters
@@ -28,15 +44,15 @@ def decode_gmm(sketch, n_components, covariance_type, decoder, n_init, random_st
         A non-empty sketch made by a fitted :class:`~skfrugal.sketching.FourierSketcher`.
     n_components : int
         Number of components ``K``.
-    covariance_type : {"diag", "spherical"}
+    covariance_type : {"diag", "spherical"}, default="diag"
         Covariance model (spherical in the data's units).
-    decoder : {"cl_ompr", "sketch_and_shift", "split"}
+    decoder : {"cl_ompr", "sketch_and_shift", "split"}, default="sketch_and_shift"
         The decoder.
-    n_init : "auto" or int
+    n_init : "auto" or int, default="auto"
         Number of decodings from different random draws (see
         :func:`skfrugal.decoding.decode`); the one with the smallest relative sketch
         residual is returned first.
-    random_state : numpy.random.RandomState
+    random_state : int, RandomState instance or None, default=None
         Source of randomness of the decoders.
 
     Returns
@@ -56,6 +72,7 @@ def decode_gmm(sketch, n_components, covariance_type, decoder, n_init, random_st
     K = int(n_components)
     d = sketch.data_mean.shape[0]
     inputs = decoder_inputs(sketch)
+    random_state = check_random_state(random_state)
     if inputs is None:  # every sample is the same point
         means = np.tile(sketch.data_mean, (K, 1))
         variances = np.zeros((K, d)) if covariance_type == "diag" else np.zeros(K)

@@ -7,6 +7,7 @@ elsewhere) to the compressive estimators; each subclass says how to make its ske
 operator and how to decode a sketch.
 """
 
+import time
 from contextlib import contextmanager
 
 import numpy as np
@@ -103,12 +104,23 @@ class CompressiveMixin:
         if hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
 
-    def _store(self, sketch, random_state, warm_start):
+    def _store(self, sketch, random_state, warm_start, rows=None, sketch_seconds=None):
+        """Keep ``sketch`` and decode it; with ``verbose``, report the rates."""
         self.sketch_ = sketch
         self.sketcher_ = sketch.operator
-        if self._ready_to_decode(sketch):
+        start = time.perf_counter()
+        decoded = self._ready_to_decode(sketch)
+        if decoded:
             self._decode(sketch, random_state, warm_start)
         self._forget_data()
+        if getattr(self, "verbose", 0):
+            done = (f"decoded in {time.perf_counter() - start:.2f} s" if decoded
+                    else "not decoded yet")
+            if rows is not None:
+                rate = rows / max(sketch_seconds, 1e-9)
+                done = (f"sketched {rows:,} rows in {sketch_seconds:.2f} s ({rate:,.0f} "
+                        f"rows/s), {done}")
+            print(f"[{type(self).__name__}] {done}", flush=True)
 
     # -- the three routes ----------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
@@ -138,8 +150,11 @@ class CompressiveMixin:
             else:
                 X = self._validate_fit_input(X, reset=True)
             self._check_n_samples(X.shape[0])
+            start = time.perf_counter()
             operator = self._new_sketcher(X, rng.randint(_SEED_MAX))
-            self._store(operator.sketch(X), rng, warm_start=False)
+            sketch = operator.sketch(X)
+            self._store(sketch, rng, warm_start=False, rows=X.shape[0],
+                        sketch_seconds=time.perf_counter() - start)
             if dask_input:
                 self._without_data()
             else:
@@ -174,12 +189,14 @@ class CompressiveMixin:
             rng = check_random_state(self.random_state)
             seed = rng.randint(_SEED_MAX)  # drawn on every call: the same decoder stream
             X = self._validate_fit_input(X, reset=first)
+            start = time.perf_counter()
             if first:
                 self._check_n_samples(X.shape[0])
                 sketch = self._new_sketcher(X, seed).sketch(X)
             else:
                 sketch = self.sketch_ + self.sketcher_.sketch(X)
-            self._store(sketch, rng, warm_start=not first)
+            self._store(sketch, rng, warm_start=not first, rows=X.shape[0],
+                        sketch_seconds=time.perf_counter() - start)
             self._without_data()
         return self
 

@@ -4,20 +4,22 @@ Sign convention: the sketch of a sample ``x`` is ``exp(-i Ωᵀ x̃)`` with
 ``x̃ = (x - mean) / std``; in real form ``[cos(Ωᵀ x̃), -sin(Ωᵀ x̃)]``.
 
 In float32 (the default) the sums come from the fused kernel of
-:mod:`skfrugal.sketching._fused`: projection, a vectorised float32 sine-cosine and
-float64 accumulation in one pass over tiles of 256 rows, the tiles shared among
-``n_jobs`` threads and their sums added in tile order (the same sketch, bit for bit,
-whatever ``n_jobs``). In float64 the projection is the numba loop of
-``_projection.py`` and the trigonometric functions are NumPy's. Each sample's features
-are the same whatever batch it falls in, and only the float64 sums see the batching:
-sketches of different chunkings of the same data agree to float64 rounding. Measured
-figures are in ``benchmarks/bench_sketch.py``.
+:mod:`skfrugal.sketching._fused`: projection (in half-turns), a vectorised float32
+sine-cosine and exact integer sums of the features rounded to multiples of ``2^-24``, in
+one pass over tiles of rows, the rows shared among ``n_jobs`` threads. Integer sums do
+not depend on their order: the sketch is the same bit for bit whatever ``n_jobs``, the
+batch size or the chunking. In float64 the projection is the numba loop of
+``_projection.py`` and the trigonometric functions are NumPy's; each sample's features
+are the same whatever batch it falls in, and sketches of different chunkings agree to
+float64 rounding. Measured figures are in ``benchmarks/bench_sketch.py``.
 
 With a ``dither`` (1-bit quantized features, ``FourierSketcher(quantization="1bit")``)
-each feature is ``[sign cos(Ωᵀx̃ + ξ), -sign sin(Ωᵀx̃ + ξ)]`` instead (the quantized
-variant of the fused kernel in float32, NumPy's ``cos``, ``sin`` and a sign test in
-float64). With ``clip`` (a public box, ``FourierSketcher(bounds=...)``) every sample is
-clipped into the box before it is centred.
+each feature is ``[sign cos(Ωᵀx̃ + ξ), -sign sin(Ωᵀx̃ + ξ)]`` instead: in float32 the
+kernel of :mod:`skfrugal.sketching._quantized` (signs read from the same half-turn
+phases, exact integer sums: bit-identical whatever the batching or ``n_jobs``), in
+float64 NumPy's ``cos``, ``sin`` and a sign test. With ``clip`` (a public box,
+``FourierSketcher(bounds=...)``) every sample is clipped into the box before it is
+centred.
 
 These functions are module-level and take plain arrays so that Dask (or Ray, or Spark)
 workers can import and call them on their own chunks.
@@ -28,17 +30,19 @@ from functools import lru_cache
 
 import numpy as np
 
-from ._fused import TILE, feature_sums, quantize32, quantized_feature_sums, sincos32
-from ._moments import RunningMoments
+from ._batch_moments import MOMENT_ROWS, RunningMoments, centre_blocks
+from ._fused import SCALE, feature_sums, half_turn_blocks, half_turn_phases, sincos_pi
 from ._projection import project_rows
+from ._quantized import half_turn_dither, quantized_feature_sums, quantized_signs, signs64
 
 
 def auto_batch_size(n_frequencies, dtype=np.float64):
     """Rows per batch.
 
     float64 (phases stored per batch): about 4 MB of phases, 256 to 8192 rows.
-    float32 (fused kernel: only the per-tile sums are stored): about 1 MB of them,
-    1024 to 65536 rows, so that a batch holds enough tiles to share among threads.
+    float32 (fused kernel: nothing stored per row but the float32 copy of the batch):
+    ``2^24 / m`` rows, 1024 to 65536, so that a batch holds enough rows to share among
+    threads and the per-batch overhead stays small.
     """
     if np.dtype(dtype) == np.float32:
         return int(np.clip(2**24 // max(n_frequencies, 1), 1024, 65536))
@@ -62,83 +66,109 @@ def check_n_jobs(n_jobs):
     return max(1, int(effective_n_jobs(n_jobs)))
 
 
-def _tile_kernel(w, dither):
-    """The fused kernel as ``f(x, first_tile, last_tile, cos_part, sin_part, phases)``."""
-    if dither is None:
-        return lambda x, *args: feature_sums(x, w, *args)
-    return lambda x, *args: quantized_feature_sums(x, w, dither, *args)
+class _FusedSums:
+    """Integer feature sums of the fused float32 kernel, shared among threads.
 
-
-def _add_feature_sums(xc, w, cos_sum, sin_sum, n_jobs, work, dither=None):
-    """Add ``Σ_i cos`` and ``Σ_i sin`` of the batch's phases ``xc @ w`` to the sums.
-
-    float32: the fused kernel over tiles, shared among ``n_jobs`` threads, the tiles'
-    sums added in tile order. float64: the numba projection, then NumPy's ``cos`` and
-    ``sin`` (``work`` holds the phase and trigonometric buffers). With a ``dither``
-    (of the dtype of ``w``), the sums are of the signs of the cosine and sine of the
-    dithered phases.
+    Each batch is cut into blocks of :data:`MOMENT_ROWS` rows; each thread centres a
+    contiguous range of blocks (recording their moments) and adds their rows' features
+    to its own int64 accumulators. Integer addition is exact, and the blocks' moments
+    are merged in block order afterwards, so the sums and moments are the same bit for
+    bit whatever the number of threads.
     """
-    b, m = xc.shape[0], w.shape[1]
-    if w.dtype == np.float32:
-        x32 = np.ascontiguousarray(xc, dtype=np.float32)
-        kernel = _tile_kernel(w, dither)
-        n_tiles = -(-b // TILE)
-        cos_part = np.empty((n_tiles, m))
-        sin_part = np.empty((n_tiles, m))
-        n_jobs = min(n_jobs, n_tiles)
-        if n_jobs == 1:
-            kernel(x32, 0, n_tiles, cos_part, sin_part, work[0])
-        else:
-            bounds = np.linspace(0, n_tiles, n_jobs + 1).astype(np.int64)
-            jobs = [_pool(n_jobs).submit(kernel, x32, int(bounds[k]), int(bounds[k + 1]),
-                                         cos_part, sin_part, work[k])
-                    for k in range(n_jobs)]
-            for job in jobs:
-                job.result()
-        for t in range(n_tiles):  # in tile order: the same sums whatever n_jobs
-            cos_sum += cos_part[t]
-            sin_sum += sin_part[t]
-        return
+
+    def __init__(self, weights, n_jobs, batch_size, n_features, dither=None):
+        self.m = weights.shape[1]
+        self.w3 = half_turn_blocks(weights)
+        # 1-bit quantized features: the dither in half-turns, sums of ±1 (unscaled)
+        self.delta = None if dither is None else half_turn_dither(dither, self.w3)
+        width = self.w3.shape[2]
+        self.n_jobs = n_jobs
+        self.acc = np.zeros((n_jobs, 2, self.m), dtype=np.int64)
+        self.phases = np.empty((n_jobs, 4, width), dtype=np.float32)
+        self.counts = np.empty((n_jobs, 2, width), dtype=np.int32)
+        self.x32 = np.empty((batch_size, n_features), dtype=np.float32)
+
+    def _run(self, raw, centre, k, first, last, stats):
+        x32 = self.x32[:raw.shape[0]]
+        if not centre_blocks(raw, centre, x32, first, last, MOMENT_ROWS, stats):
+            return False
+        if self.m and self.delta is not None:
+            stop = min(raw.shape[0], last * MOMENT_ROWS)
+            quantized_feature_sums(x32, self.w3, self.delta, self.m, first * MOMENT_ROWS,
+                                   stop, self.acc[k, 0], self.acc[k, 1], self.phases[k],
+                                   self.counts[k])
+        elif self.m:
+            stop = min(raw.shape[0], last * MOMENT_ROWS)
+            feature_sums(x32, self.w3, self.m, first * MOMENT_ROWS, stop, self.acc[k, 0],
+                         self.acc[k, 1], self.phases[k], self.counts[k])
+        return True
+
+    def add(self, raw, centre, stats):
+        """Centre a batch, fill its blocks' ``stats`` and add its features; return
+        False (features not added) if the batch is not finite."""
+        n_blocks = stats.shape[0]
+        n_jobs = min(self.n_jobs, n_blocks)
+        if n_jobs <= 1:
+            return self._run(raw, centre, 0, 0, n_blocks, stats)
+        bounds = np.linspace(0, n_blocks, n_jobs + 1).astype(np.int64)
+        jobs = [_pool(n_jobs).submit(self._run, raw, centre, k, int(bounds[k]),
+                                     int(bounds[k + 1]), stats)
+                for k in range(n_jobs)]
+        return all([job.result() for job in jobs])
+
+    def feature_sum(self):
+        """``Σ_i exp(-i ωᵀ x̃_i)`` (complex128) from the integer sums."""
+        total = self.acc.sum(axis=0)  # int64, exact
+        scale = 1.0 if self.delta is not None else SCALE
+        return (total[0] - 1j * total[1]) / scale
+
+
+def _float64_feature_sums(xc, w, cos_sum, sin_sum, work, dither=None):
+    """Add ``Σ_i cos`` and ``Σ_i sin`` of the phases ``xc @ w`` (float64: the numba
+    projection, then NumPy's ``cos`` and ``sin``; ``work`` holds two buffers), or of
+    their signs after adding the ``dither``."""
+    b = xc.shape[0]
     phases, trig = work
     p, t = phases[:b], trig[:b]
     _project(xc, w, p)
     if dither is not None:
-        p += dither
+        sin_sign, cos_sign = signs64(p, dither)
+        cos_sum += cos_sign.sum(axis=0)
+        sin_sum += sin_sign.sum(axis=0)
+        return
     np.cos(p, out=t)
-    cos_sum += (t if dither is None else _sign(t)).sum(axis=0, dtype=np.float64)
+    cos_sum += t.sum(axis=0, dtype=np.float64)
     np.sin(p, out=t)
-    sin_sum += (t if dither is None else _sign(t)).sum(axis=0, dtype=np.float64)
-
-
-def _sign(t):
-    """``±1`` by the sign of ``t`` (zero counts as +1), of the dtype of ``t``."""
-    return np.where(t >= 0, 1.0, -1.0).astype(t.dtype, copy=False)
-
-
-def _check_finite_batch(batch, rows):
-    bmin, bmax = batch.min(), batch.max()  # NaN and inf propagate here
-    if not (np.isfinite(bmin) and np.isfinite(bmax)):
-        raise ValueError(f"X contains NaN or infinity (in rows {rows[0]} to {rows[1]} "
-                         "of the chunk)")
+    sin_sum += t.sum(axis=0, dtype=np.float64)
 
 
 def _centred_batch(X, start, stop, mean, clip=None):
-    """Rows ``start:stop`` of X (clipped into the box ``clip``) minus ``mean``, in float64
-    (float32 for float32 data).
+    """Rows ``start:stop`` of X (clipped into the box ``clip``) minus ``mean``, in
+    float64 (float32 for float32 data).
 
     Centring comes before the (possibly float32) projection so that data far from the
-    origin keeps its precision. Clipping comes after a check that the batch is finite
-    (so that infinity is refused, not clipped).
+    origin keeps its precision.
     """
+    batch = _raw_batch(X, start, stop, clip)
+    return batch - mean.astype(batch.dtype, copy=False)
+
+
+def _raw_batch(X, start, stop, clip=None):
+    """Rows ``start:stop`` of X as a C-contiguous float64 array (float32 for float32
+    data), clipped into the box ``clip`` after a check that they are finite (infinity
+    is refused, not clipped)."""
     batch = np.asarray(X[start:stop])
     if batch.dtype.kind not in "fiub":
         raise TypeError(f"X must hold real numbers, got dtype {batch.dtype}")
     work = np.float32 if batch.dtype == np.float32 else np.float64
-    batch = batch.astype(work, copy=False)
+    batch = np.ascontiguousarray(batch, dtype=work)
     if clip is not None:
-        _check_finite_batch(batch, (start, stop - 1))
+        bmin, bmax = batch.min(initial=0.0), batch.max(initial=0.0)  # NaN, inf propagate
+        if not (np.isfinite(bmin) and np.isfinite(bmax)):
+            raise ValueError(f"X contains NaN or infinity (in rows {start} to {stop - 1} "
+                             "of the chunk)")
         batch = np.clip(batch, clip[0].astype(work), clip[1].astype(work))
-    return batch - mean.astype(work, copy=False)
+    return batch
 
 
 def _project(xc, w, out):
@@ -161,23 +191,25 @@ def sketch_chunk(X, weights, mean, dtype=np.float32, batch_size=None, n_jobs=1,
     mean : ndarray of shape (n_features,)
         The centre subtracted before projection.
     dtype : {numpy.float32, numpy.float64}, default=numpy.float32
-        Precision of the projection and of the trigonometric functions; sums are
-        always float64.
+        Precision of the projection and of the trigonometric functions. float32 sums
+        the features rounded to multiples of ``2^-24`` exactly, as integers; float64
+        sums them in float64.
     batch_size : int, default=None
         Rows per batch; ``None``: see :func:`auto_batch_size`.
     n_jobs : int, default=1
         Threads sharing each batch (float32 only); ``-1``: all CPUs. The result is
-        the same bit for bit whatever ``n_jobs``.
+        the same bit for bit whatever ``n_jobs`` and ``batch_size``.
     dither : ndarray of shape (n_frequencies,), default=None
-        With a dither ``ξ``, the features are 1-bit quantized: ``sign cos(φ + ξ) - i
-        sign sin(φ + ξ)`` of the phases ``φ``.
+        With a dither ``ξ`` (radians), the features are 1-bit quantized: ``sign cos(φ +
+        ξ) - i sign sin(φ + ξ)`` of the phases ``φ``; the sums are exact integers in
+        float32 and float64 alike.
     clip : ndarray of shape (2, n_features), default=None
         A box ``[lower, upper]`` into which every sample is clipped first.
 
     Returns
     -------
     feature_sum : ndarray of shape (n_frequencies,), complex128
-        ``Σ_i exp(-i weightsᵀ (x_i - mean))`` (or the sum of the quantized features).
+        ``Σ_i exp(-i weightsᵀ (x_i - mean))``.
     n_samples : int
     data_min, data_max, data_mean, data_m2 : ndarray of shape (n_features,)
         Per-feature minimum, maximum, mean and sum of squared deviations.
@@ -190,27 +222,41 @@ def sketch_chunk(X, weights, mean, dtype=np.float32, batch_size=None, n_jobs=1,
     n, d = X.shape
     m = weights.shape[1]
     dtype = np.dtype(dtype)
-    w = np.ascontiguousarray(weights, dtype=dtype)
+    batch_size = auto_batch_size(m, dtype) if batch_size is None else int(batch_size)
+    batch_size = max(1, min(batch_size, n))
+    fused = None
+    if dtype == np.float32:
+        fused = _FusedSums(weights, check_n_jobs(n_jobs), batch_size, d, dither)
+    else:
+        w = np.ascontiguousarray(weights, dtype=dtype)
+        cos_sum = np.zeros(m)
+        sin_sum = np.zeros(m)
+        xc64 = np.empty((batch_size, d))
+        work = (np.empty((batch_size, m), dtype=dtype), np.empty((batch_size, m), dtype=dtype))
     if dither is not None:
-        dither = np.ascontiguousarray(dither, dtype=dtype)
+        dither = np.asarray(dither, dtype=np.float64)
     if clip is not None:
         clip = np.asarray(clip, dtype=np.float64)
-    batch_size = auto_batch_size(m, dtype) if batch_size is None else int(batch_size)
-    n_jobs = check_n_jobs(n_jobs)
-    cos_sum = np.zeros(m)
-    sin_sum = np.zeros(m)
     moments = RunningMoments(d)
-    if dtype == np.float32:
-        work = [np.empty((4, m), dtype=np.float32) for _ in range(n_jobs)]
-    else:
-        work = (np.empty((min(batch_size, n), m), dtype=dtype),
-                np.empty((min(batch_size, n), m), dtype=dtype))
+    centres = {}
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
-        # moments of the centred batch in float64 (raises on NaN and infinity)
-        xc = moments.add(_centred_batch(X, start, stop, mean, clip), rows=(start, stop - 1))
-        _add_feature_sums(xc, w, cos_sum, sin_sum, n_jobs, work, dither)
-    return (cos_sum - 1j * sin_sum, n, *moments.stats(shift=mean))
+        raw = _raw_batch(X, start, stop, clip)
+        if raw.dtype not in centres:
+            centres[raw.dtype] = np.ascontiguousarray(mean, dtype=raw.dtype)
+        b = stop - start
+        stats = moments.new_stats(b, d)
+        if fused is not None:
+            finite = fused.add(raw, centres[raw.dtype], stats)
+        else:
+            xc = xc64[:b]
+            finite = centre_blocks(raw, centres[raw.dtype], xc, 0, stats.shape[0],
+                                   MOMENT_ROWS, stats)
+            if finite:
+                _float64_feature_sums(xc, w, cos_sum, sin_sum, work, dither)
+        moments.merge(stats, b, finite, start)
+    feature_sum = cos_sum - 1j * sin_sum if fused is None else fused.feature_sum()
+    return (feature_sum, n, *moments.stats(shift=mean))
 
 
 def fourier_features(X, weights, mean, dtype=np.float32, out_dtype=np.float64, batch_size=None,
@@ -236,8 +282,8 @@ def fourier_features(X, weights, mean, dtype=np.float32, out_dtype=np.float64, b
     batch_size : int, default=None
         Rows per batch.
     dither : ndarray of shape (n_frequencies,), default=None
-        With a dither, the 1-bit quantized features ``[sign cos(Ωᵀx̃ + ξ), -sign
-        sin(Ωᵀx̃ + ξ)] / sqrt(m)``.
+        With a dither, the features are 1-bit quantized (``±1 / sqrt(m)``): those the
+        sketch sums.
     clip : ndarray of shape (2, n_features), default=None
         A box into which every sample is clipped first.
 
@@ -247,29 +293,32 @@ def fourier_features(X, weights, mean, dtype=np.float32, out_dtype=np.float64, b
     """
     n = X.shape[0]
     m = weights.shape[1]
-    w = np.ascontiguousarray(weights, dtype=dtype)
-    if dither is not None:
-        dither = np.ascontiguousarray(dither, dtype=dtype)
-    if clip is not None:
-        clip = np.asarray(clip, dtype=np.float64)
+    dtype = np.dtype(dtype)
+    if dtype == np.float32:
+        w3 = half_turn_blocks(weights)
+        delta = None if dither is None else half_turn_dither(dither, w3)
+    else:
+        w = np.ascontiguousarray(weights, dtype=dtype)
     batch_size = auto_batch_size(m) if batch_size is None else int(batch_size)
     out = np.empty((n, 2 * m), dtype=out_dtype)
     norm = 1.0 / np.sqrt(m)
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
         xc = _centred_batch(X, start, stop, mean, clip)
-        p = _project(xc, w, np.empty((stop - start, m), dtype))
-        if p.dtype == np.float32 and dither is not None:  # the sketch kernel's signs
+        if dtype == np.float32:  # the sketch's own phases and sine-cosine (or signs)
+            p = np.empty((stop - start, m), dtype=np.float32)
+            half_turn_phases(np.ascontiguousarray(xc, dtype=np.float32), w3, m, p)
             sin_p, cos_p = np.empty_like(p), np.empty_like(p)
-            quantize32(p, dither, sin_p, cos_p)
-        elif p.dtype == np.float32:  # the sketch's own sine-cosine: the same features
-            sin_p, cos_p = np.empty_like(p), np.empty_like(p)
-            sincos32(p.ravel(), sin_p.ravel(), cos_p.ravel())
-        elif dither is not None:
-            p += dither
-            sin_p, cos_p = _sign(np.sin(p)), _sign(np.cos(p))
+            if delta is None:
+                sincos_pi(p.ravel(), sin_p.ravel(), cos_p.ravel())
+            else:
+                quantized_signs(p, delta, sin_p, cos_p)
         else:
-            sin_p, cos_p = np.sin(p), np.cos(p)
+            p = _project(xc, w, np.empty((stop - start, m), dtype))
+            if dither is None:
+                sin_p, cos_p = np.sin(p), np.cos(p)
+            else:
+                sin_p, cos_p = signs64(p, np.asarray(dither, dtype=np.float64))
         out[start:stop, :m] = cos_p.astype(out_dtype) * norm
         out[start:stop, m:] = sin_p.astype(out_dtype) * -norm
     return out

@@ -4,7 +4,7 @@ import importlib
 
 import numpy as np
 
-from skfrugal.sketching._moments import merge_moments
+from skfrugal.sketching._batch_moments import merge_moments
 
 _FORMAT_VERSION = 1
 

@@ -8,7 +8,12 @@ from skfrugal.cluster import CompressiveKMeans
 from skfrugal.datasets import make_gmm
 from skfrugal.metrics import sse_ratio
 from skfrugal.sketching import FourierSketcher, Sketch, sketch_chunk
-from skfrugal.sketching._fused import TILE, quantize32, quantized_feature_sums, sincos32
+from skfrugal.sketching._fused import TILE, half_turn_blocks, half_turn_phases, sincos_pi
+from skfrugal.sketching._quantized import (
+    half_turn_dither,
+    quantized_feature_sums,
+    quantized_signs,
+)
 
 
 def _brute_force(X, w, mean, dither):
@@ -19,47 +24,68 @@ def _brute_force(X, w, mean, dither):
 
 
 def test_signs_are_those_of_the_sine_cosine():
-    # the sign-only reduction against the signs of the float32 sine-cosine and of
-    # float64 trigonometry, over quadrant boundaries and large phases
-    x = np.random.default_rng(0).uniform(-1e4, 1e4, (1, 300_000)).astype(np.float32)
-    x[0, :6] = [0.0, -0.0, np.pi / 2, -np.pi / 2, np.pi, 3 * np.pi / 4]
-    s, c = np.empty_like(x), np.empty_like(x)
-    quantize32(x, np.zeros(x.shape[1], np.float32), s, c)
-    s32, c32 = np.empty_like(x[0]), np.empty_like(x[0])
-    sincos32(x[0], s32, c32)
-    np.testing.assert_array_equal(s[0], np.where(s32 >= 0, 1, -1))
-    np.testing.assert_array_equal(c[0], np.where(c32 >= 0, 1, -1))
-    exact = x[0].astype(np.float64)
-    np.testing.assert_array_equal(s[0], np.where(np.sin(exact) >= 0, 1, -1))
-    np.testing.assert_array_equal(c[0], np.where(np.cos(exact) >= 0, 1, -1))
+    # the sign-only reduction against the signs of the kernel's float32 sine-cosine and
+    # of float64 trigonometry of the same dithered half-turn phase, over the zeros of
+    # the sine and cosine and large phases
+    rng = np.random.default_rng(0)
+    t = rng.uniform(-1e4, 1e4, (1, 300_000)).astype(np.float32)
+    t[0, :8] = [0.0, -0.0, 0.5, -0.5, 1.0, 0.75, 2.0**23, -3.25]
+    delta = np.zeros(t.shape[1], np.float32)
+    delta[8:] = rng.uniform(0, 2, t.shape[1] - 8).astype(np.float32)
+    s, c = np.empty_like(t), np.empty_like(t)
+    quantized_signs(t, delta, s, c)
+    v = (t[0] + delta).astype(np.float32)  # the kernel's float32 dithered phase
+    s32, c32 = np.empty_like(v), np.empty_like(v)
+    sincos_pi(v, s32, c32)
+    exact_s = np.sin(np.pi * v.astype(np.float64))
+    exact_c = np.cos(np.pi * v.astype(np.float64))
+    # away from zeros of the sine/cosine (where only the convention decides), the signs
+    # are those of the polynomials and of float64 trigonometry
+    clear_s, clear_c = np.abs(exact_s) > 1e-6, np.abs(exact_c) > 1e-6
+    assert clear_s.mean() > 0.99 and clear_c.mean() > 0.99
+    np.testing.assert_array_equal(s[0][clear_s], np.where(s32 >= 0, 1, -1)[clear_s])
+    np.testing.assert_array_equal(c[0][clear_c], np.where(c32 >= 0, 1, -1)[clear_c])
+    np.testing.assert_array_equal(s[0][clear_s], np.sign(exact_s[clear_s]))
+    np.testing.assert_array_equal(c[0][clear_c], np.sign(exact_c[clear_c]))
+    # the convention at the zeros: sin(π·0) -> +1, cos(π/2) -> +1 (the next half-period's)
+    assert s[0, 0] == 1 and c[0, 2] == 1 and c[0, 3] == 1
 
 
-@pytest.mark.parametrize("d", [1, 3, 10])
+@pytest.mark.parametrize("d", [1, 3, 4, 5, 10])
 def test_quantized_kernel_rows_and_tiles(d):
-    # one tile of 11 rows (two groups of four, three single rows) against the rows
-    # one by one: equal (integer sums), so a sample's features do not depend on batching
+    # 75 rows (more than a tile; groups of four and single rows) against the rows one
+    # by one: equal (integer sums), so a sample's features do not depend on batching,
+    # and equal to the signs of the kernel's own phases (half_turn_phases)
     rng = np.random.default_rng(d)
-    x = rng.normal(size=(11, d)).astype(np.float32)
-    w = (3 * rng.normal(size=(d, 37))).astype(np.float32)
-    xi = rng.uniform(0, 2 * np.pi, 37).astype(np.float32)
+    n, m = TILE + 11, 600  # two frequency blocks
+    x = rng.normal(size=(n, d)).astype(np.float32)
+    w3 = half_turn_blocks(3 * rng.normal(size=(d, m)))
+    delta = half_turn_dither(rng.uniform(0, 2 * np.pi, m), w3)
 
-    def tiles(rows):
-        n_tiles = -(-rows.shape[0] // TILE)
-        cos_part, sin_part = np.empty((n_tiles, 37)), np.empty((n_tiles, 37))
-        quantized_feature_sums(rows, w, xi, 0, n_tiles, cos_part, sin_part,
-                               np.empty((4, 37), np.float32))
-        return cos_part[0], sin_part[0]
+    def sums(rows):
+        acc = np.zeros((2, m), np.int64)
+        quantized_feature_sums(rows, w3, delta, m, 0, rows.shape[0], acc[0], acc[1],
+                               np.empty((4, w3.shape[2]), np.float32),
+                               np.empty((2, w3.shape[2]), np.int32))
+        return acc
 
-    cos_tile, sin_tile = tiles(x)
-    rows = np.array([tiles(x[i:i + 1]) for i in range(11)]).sum(axis=0)
-    np.testing.assert_array_equal(cos_tile, rows[0])
-    np.testing.assert_array_equal(sin_tile, rows[1])
-    assert np.all(cos_tile == np.round(cos_tile)) and np.abs(cos_tile).max() <= 11
-    # the float64 signs of the same float32 phases (no phase near a quadrant boundary
-    # at these sizes)
-    phase = x.astype(np.float64) @ w.astype(np.float64) + xi.astype(np.float64)
-    np.testing.assert_array_equal(cos_tile, np.where(np.cos(phase) >= 0, 1, -1).sum(axis=0))
-    np.testing.assert_array_equal(sin_tile, np.where(np.sin(phase) >= 0, 1, -1).sum(axis=0))
+    whole = sums(x)
+    rows = np.array([sums(x[i:i + 1]) for i in range(n)]).sum(axis=0)
+    np.testing.assert_array_equal(whole, rows)
+    assert np.abs(whole).max() <= n
+    t = np.empty((n, m), np.float32)
+    half_turn_phases(x, w3, m, t)
+    s, c = np.empty_like(t), np.empty_like(t)
+    quantized_signs(t, delta, s, c)
+    np.testing.assert_array_equal(whole[0], c.sum(axis=0))
+    np.testing.assert_array_equal(whole[1], s.sum(axis=0))
+    # the float64 signs of the same dithered phases, away from exact zeros (a float32
+    # phase can land on a half-integer, where only the convention decides)
+    v = (t + delta[:m]).astype(np.float64)
+    for signs, exact in ((c, np.cos(np.pi * v)), (s, np.sin(np.pi * v))):
+        clear = np.abs(exact) > 1e-9
+        assert clear.mean() > 0.999
+        np.testing.assert_array_equal(signs[clear], np.sign(exact[clear]))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
