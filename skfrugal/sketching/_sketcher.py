@@ -143,8 +143,9 @@ class FourierSketcher(
         release to the sum of features and to the count (see Notes). A private
         operator needs public ``bounds`` and a numeric ``scale``: it is fitted without
         reading the data's values, and its sketches carry no exact statistic.
-    bounds : array-like of shape (2, n_features), default=None
-        A public box ``[lower, upper]`` the data lie in (from domain knowledge, not
+    bounds : array-like of shape (2, n_features) or (2,), default=None
+        A public box ``[lower, upper]`` the data lie in (``(lo, hi)``: the same
+        interval for every feature), from domain knowledge (not
         from the data, for a private operator). Samples outside are clipped into it
         (silently: a warning would reveal data); with ``standardize=True`` the box is
         mapped to ``[-1, 1]^d`` (``mean_`` its centre, ``std_`` its half-widths) in
@@ -363,10 +364,13 @@ class FourierSketcher(
             if bounds.dtype.kind not in "fiu":
                 raise TypeError(f"bounds must hold real numbers, got dtype {bounds.dtype}")
             bounds = bounds.astype(np.float64)
+            if bounds.shape == (2,):  # (lo, hi): the same interval for every feature
+                bounds = np.repeat(bounds[:, None], n_features, axis=1)
             if bounds.shape != (2, n_features):
                 raise ValueError(
-                    f"bounds must have shape (2, n_features) = (2, {n_features}) "
-                    f"([lower, upper]), got shape {bounds.shape}"
+                    f"bounds must have shape (2,) ((lo, hi) for every feature) or (2, "
+                    f"n_features) = (2, {n_features}) ([lower, upper]), got shape "
+                    f"{bounds.shape}"
                 )
             with np.errstate(over="ignore"):
                 width = bounds[1] - bounds[0]
