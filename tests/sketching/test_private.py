@@ -11,7 +11,7 @@ from skfrugal.cluster import CompressiveKMeans
 from skfrugal.datasets import make_gmm
 from skfrugal.decoding import decoder_inputs
 from skfrugal.metrics import sse_ratio
-from skfrugal.sketching import FourierSketcher, Sketch, _privacy
+from skfrugal.sketching import FourierSketcher, _privacy
 from skfrugal.sketching._privacy import (
     feature_sensitivity,
     gaussian_delta,
@@ -196,15 +196,11 @@ def test_stream_is_released_once(X):
 
 
 @pytest.mark.parametrize("privacy", [1.0, (0.5, 1e-6)])
-@pytest.mark.parametrize("route", ["npz", "dict"])
-def test_private_round_trip(X, tmp_path, privacy, route):
+@pytest.mark.parametrize("route", ["pickle", "npz", "dict"])
+def test_private_round_trip(X, round_trip, privacy, route):
     sk = _private(privacy, quantization="1bit").fit(X)
     released = sk.sketch(X)
-    if route == "npz":
-        released.save(tmp_path / "p.npz")
-        back = Sketch.load(tmp_path / "p.npz")
-    else:
-        back = Sketch.from_dict(released.to_dict())
+    back = round_trip(released, route)
     assert back == released and back.is_private
     op = back.operator
     assert op.operator_id_ == sk.operator_id_

@@ -7,7 +7,7 @@ from sklearn.cluster import KMeans
 from skfrugal.cluster import CompressiveKMeans
 from skfrugal.datasets import make_gmm
 from skfrugal.metrics import sse_ratio
-from skfrugal.sketching import FourierSketcher, Sketch, sketch_chunk
+from skfrugal.sketching import FourierSketcher, sketch_chunk
 from skfrugal.sketching._fused import TILE, half_turn_blocks, half_turn_phases, sincos_pi
 from skfrugal.sketching._quantized import (
     half_turn_dither,
@@ -142,16 +142,12 @@ def test_dither_is_operator_state():
     assert not hasattr(quant, "dither_") and quant.operator_id_ == plain.operator_id_
 
 
-@pytest.mark.parametrize("route", ["npz", "dict"])
-def test_quantized_round_trip(tmp_path, route):
+@pytest.mark.parametrize("route", ["pickle", "npz", "dict"])
+def test_quantized_round_trip(round_trip, route):
     X = np.random.default_rng(3).normal(size=(1000, 3))
     sk = FourierSketcher(sketch_size=30, quantization="1bit", random_state=0).fit(X)
     s = sk.sketch(X[:600])
-    if route == "npz":
-        s.save(tmp_path / "q.npz")
-        back = Sketch.load(tmp_path / "q.npz")
-    else:
-        back = Sketch.from_dict(s.to_dict())
+    back = round_trip(s, route)
     assert back == s
     op = back.operator
     assert op.quantization == "1bit" and op.operator_id_ == sk.operator_id_
