@@ -1,6 +1,7 @@
 """Private sketches: sensitivities, noise calibration, release semantics, state."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -9,7 +10,7 @@ from sklearn.cluster import KMeans
 
 from skfrugal.cluster import CompressiveKMeans
 from skfrugal.datasets import make_gmm
-from skfrugal.decoding import decoder_inputs
+from skfrugal.decoding import DecodingWarning, decoder_inputs, sketch_noise_level
 from skfrugal.metrics import sse_ratio
 from skfrugal.sketching import FourierSketcher, _privacy
 from skfrugal.sketching._privacy import (
@@ -240,6 +241,25 @@ def test_private_compressive_kmeans_matches_kmeans():
     est = CompressiveKMeans(3, random_state=0).fit_sketch(sk.sketch(X))
     ref = KMeans(3, n_init=10, random_state=0).fit(X)
     assert sse_ratio(X, est.cluster_centers_, ref.cluster_centers_) < 1.02
+
+
+def test_private_noise_calibrates_the_failure_signal(seeded_noise):
+    # at eps = 0.3, n = 5e4 the privacy noise is several times the sampling noise: a
+    # good fit leaves a residual far above the sampling level alone (where the
+    # DecodingWarning would fire), but about the noise level that counts the privacy
+    # noise (noise_level_), so the good fit is not flagged
+    X, *_ = make_gmm(50_000, 2, 3, random_state=0)
+    sk = FourierSketcher(sketch_size=60, privacy=0.3, bounds=(-12.0, 12.0), scale=1 / 144,
+                         random_state=0).fit(X)
+    released = sk.sketch(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DecodingWarning)
+        est = CompressiveKMeans(3, random_state=0).fit_sketch(released)
+    ref = KMeans(3, n_init=10, random_state=0).fit(X)
+    assert sse_ratio(X, est.cluster_centers_, ref.cluster_centers_) < 1.02
+    sampling_only = sketch_noise_level(released.mean, released.n_samples)
+    assert est.decoder_cost_ > 3 * sampling_only
+    assert 0.3 < est.decoder_cost_ / est.noise_level_ < 2.0
 
 
 @pytest.mark.parametrize("params, error, match", [
