@@ -80,7 +80,8 @@ def test_harmonic_distortion_matches_the_series_and_the_residual():
     true = sum(np.exp(-(h**2) * r2 * s2) / h**2 for h in range(3, 400, 2)).mean()
     estimate = harmonic_distortion(inputs.z, omega, n)
     assert abs(estimate / true - 1) < 0.25
-    assert inputs.noise_var == estimate
+    assert inputs.harmonic_var == estimate and inputs.noise_var == 0.0
+    assert inputs.restart_noise_level < inputs.noise_level
     # the residual of the true model (the first harmonic) is of that level; it varies
     # with the dither (the harmonics interfere: 0.71 to 1.01 times their mean power over
     # 5 dithers at this size)
