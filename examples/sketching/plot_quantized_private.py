@@ -60,5 +60,5 @@ for k, (name, found) in enumerate(models.items()):
 ax.scatter(reference[:, 0], reference[:, 1], marker="+", s=120, c="k",
            label="KMeans(n_init=10)")
 ax.set(xlim=box, ylim=box, aspect="equal", title="Centres decoded from each sketch")
-ax.legend(loc="lower right")
+ax.legend(loc="upper left")
 plt.show()
