@@ -203,6 +203,8 @@ def main():
                           f"(ours {r['ll']:.3f}, EM {r['ll_em']:.3f})  time/EM {r['t_em']:6.2f} "
                           f"({r['t_ours']:.2f} s)  converged {r['converged']}  "
                           f"cost {r['cost']:.2e}  warned {len(r['warnings'])}", flush=True)
+            if args.json:  # every K written as it ends: an interrupted run keeps its cases
+                Path(args.json).write_text(json.dumps(results, indent=1, default=float))
     summarise(results)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1, default=float))
