@@ -9,12 +9,32 @@ lifecycle (``fit``, ``partial_fit``, ``fit_sketch``) is
 :class:`~skfrugal.sketching._compressive.CompressiveMixin`'s.
 """
 
+import os
+import sys
 import warnings
 
+import sklearn
 from sklearn.exceptions import ConvergenceWarning
 
+import skfrugal
 from skfrugal.sketching._compressive import CompressiveMixin
 from skfrugal.sketching._sketcher import FourierSketcher
+
+_LIBRARY_DIRS = tuple(os.path.dirname(m.__file__) + os.sep for m in (skfrugal, sklearn))
+
+
+def _caller_stacklevel():
+    """``stacklevel`` that points a warning at the first frame outside skfrugal and sklearn.
+
+    The fit routes (``fit``, ``partial_fit``, ``fit_sketch``, through scikit-learn's
+    ``_fit_context``) reach the warning at different depths; the user's line is the
+    one to show.
+    """
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_LIBRARY_DIRS):
+        frame, level = frame.f_back, level + 1
+    return level
+
 
 #: A decoded model whose relative sketch residual exceeds this multiple of the sketch's
 #: noise level does not explain the sketch. A model of the data's distribution leaves
@@ -31,8 +51,10 @@ class DecodingWarning(ConvergenceWarning):
     relative residual ``‖z - sketch(model)‖² / ‖z‖²`` of the decoded model is well
     above the sketch's sampling noise level (the model does not explain the sketch),
     or the sketch has too few entries for its residual to tell (a model with about as
-    many parameters as the sketch has numbers fits any sketch). The message gives the
-    figures and what to try; the estimator's ``converged_`` is False.
+    many parameters as the sketch has numbers fits any sketch), or the sketch does not
+    resolve part of the model (mixture variances at the decoder's lower bound, far
+    below the kernel's resolution). The message gives the figures and what to try;
+    the estimator's ``converged_`` is False.
     """
 
 
@@ -102,7 +124,8 @@ class CompressiveFourierMixin(CompressiveMixin):
         m, d = self.sketcher_.frequencies_.shape[1], self.sketcher_.frequencies_.shape[0]
         reliable = self._reliable_sketch_size(d)
         explains = bool(self._decoding_explains_sketch())
-        self.converged_ = explains and m >= reliable
+        unresolved = self._unresolved_by_sketch() if m >= reliable else None
+        self.converged_ = explains and m >= reliable and unresolved is None
         if self.converged_:
             return
         ratio = self.decoder_cost_ / max(self.noise_level_, 1e-300)
@@ -117,6 +140,13 @@ class CompressiveFourierMixin(CompressiveMixin):
                 f"{self._atoms_name}={self._n_atoms} Gaussian clusters do not describe "
                 f"these data (try another number); {refine}"
             )
+            if unresolved is not None:
+                message += f". Besides, {unresolved}"
+        elif unresolved is not None:
+            message = (
+                f"the decoded model fits the sketch ({figures}) but {unresolved}; "
+                f"{refine}"
+            )
         else:
             message = (
                 f"the sketch has {m} entries, fewer than the {reliable} a model of "
@@ -125,7 +155,11 @@ class CompressiveFourierMixin(CompressiveMixin):
                 f"fit cannot be checked. Use sketch_size >= {reliable} (the default is "
                 f"{self._default_sketch_size(d)}); {refine}"
             )
-        warnings.warn(message, DecodingWarning, stacklevel=4)
+        warnings.warn(message, DecodingWarning, stacklevel=_caller_stacklevel())
+
+    def _unresolved_by_sketch(self):
+        """What of the decoded model the sketch cannot pin down, as a phrase, or None."""
+        return None
 
     def _more_inits(self):
         return 10 if self.n_init == "auto" else max(10, 2 * int(self.n_init))
@@ -142,7 +176,7 @@ class CompressiveFourierMixin(CompressiveMixin):
                 f"the {self._refinement_name} on the data did not converge within "
                 f"max_iter={self.max_iter} passes (tol={self.tol}): increase max_iter",
                 ConvergenceWarning,
-                stacklevel=4,
+                stacklevel=_caller_stacklevel(),
             )
 
     def _without_data(self):

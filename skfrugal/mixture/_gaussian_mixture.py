@@ -302,9 +302,21 @@ class CompressiveGaussianMixture(CompressiveFourierMixin, DensityMixin, BaseEsti
         self.noise_level_ = 0.0 if result is None else float(result.info["noise_level"])
         self.n_decodings_ = 0 if result is None else int(result.info["n_decodings"])
         self._candidates = [] if result is None else result.info["candidates"]
+        self._n_at_floor = 0 if result is None else int(np.count_nonzero(
+            result.variances <= (1.0 + 1e-6) * result.info["variance_floor"]))
         self.n_iter_ = 0 if result is None else int(result.n_iter)
         if hasattr(self, "lower_bound_"):
             del self.lower_bound_
+
+    def _unresolved_by_sketch(self):
+        if self._n_at_floor == 0:
+            return None
+        return (
+            f"{self._n_at_floor} of its {self.means_.size} variances sit at the "
+            "decoder's lower bound (1e-3 times the kernel's scale): the sketch does not "
+            "resolve them, and the mixture's log-likelihood depends on them, so it may be "
+            "far from the data's"
+        )
 
     def _set_mixture(self, weights, means, covariances):
         order = np.argsort(-weights, kind="stable")

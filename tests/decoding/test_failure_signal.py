@@ -89,6 +89,7 @@ def test_a_forged_sketch_warns_with_its_figures(Est, sketch):
     assert ratio == pytest.approx(cost / level, rel=2e-2)
     assert ratio > 50  # far from a model of the data (about 1)
     assert not est.converged_
+    assert warning.filename == __file__  # the warning points at the user's line
 
 
 @pytest.mark.parametrize("Est", ESTIMATORS)
@@ -133,5 +134,27 @@ def test_refinement_on_the_data_reports_its_own_convergence(Est, data):
     # one pass is not enough to converge: a ConvergenceWarning naming max_iter
     est, caught = _fit(lambda: Est(K, max_iter=1, random_state=0).fit(X))
     (warning,) = _only(caught, ConvergenceWarning)
-    assert "max_iter=1" in str(warning.message)
+    assert "max_iter=1" in str(warning.message) and warning.filename == __file__
     assert not est.converged_ and est.n_iter_ == 1
+
+
+def test_mixture_variances_the_sketch_cannot_resolve():
+    # raw breast-cancer features (spreads 0.003 to 570): the mixture decoded from the
+    # sketch alone fits the sketch but puts variances at the decoder's lower bound,
+    # and its likelihood is far below EM's; fit(X) refines it to EM's level
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.mixture import GaussianMixture
+
+    X = load_breast_cancer().data
+    em = GaussianMixture(2, covariance_type="diag", random_state=0).fit(X)
+    est, caught = _fit(lambda: CompressiveGaussianMixture(2, max_iter=0,
+                                                          random_state=0).fit(X))
+    (warning,) = _only(caught, DecodingWarning)
+    assert "variances sit at the decoder's lower bound" in str(warning.message)
+    n_floor = int(re.search(r"(\d+) of its 60 variances", str(warning.message)).group(1))
+    assert n_floor >= 1
+    assert not est.converged_
+    assert est.score(X) < em.score(X) - 10.0  # the warning was deserved
+    refined, caught = _fit(lambda: CompressiveGaussianMixture(2, random_state=0).fit(X))
+    assert not _only(caught, ConvergenceWarning) and refined.converged_
+    assert refined.score(X) > em.score(X) - 0.05
