@@ -11,9 +11,18 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skfrugal.decoding._estimator import CompressiveFourierMixin
-from skfrugal.decoding._refine import em_refine, kmeans_refine, partition_moments
+from skfrugal.decoding._refine import (
+    em_refine,
+    kmeans_refine,
+    kmeanspp_refine,
+    lloyd_refine,
+    partition_moments,
+)
 from skfrugal.mixture._decode import DECODERS, decode_gmm
 from skfrugal.sketching._frequencies import FREQUENCY_LAWS
+
+
+N_KMEANSPP_STARTS = 3
 
 
 def _log_gaussian_prob(X, means, variances, batch_size=65536):
@@ -348,10 +357,18 @@ class CompressiveGaussianMixture(CompressiveFourierMixin, DensityMixin, BaseEsti
             full = variances if variances.ndim == 2 else np.repeat(variances[:, None], d, 1)
             starts.append((weights, means, full + self.reg_covar))
         rng = check_random_state(self.random_state)
-        for means, _, _ in self._candidates[:2]:
-            centers = kmeans_refine(X, means, random_state=rng, max_iter=self.max_iter,
-                                    tol=1e-4, data_var=self.sketch_.data_var)[0]
-            starts.append(partition_moments(X, centers, self.reg_covar))
+        data_var = self.sketch_.data_var
+        partitions = [  # different partitions start EM in different optima
+            kmeans_refine(X, self._candidates[0][0], random_state=rng,
+                          max_iter=self.max_iter, tol=1e-4, data_var=data_var)[0],
+            lloyd_refine(X, self._candidates[0][0], max_iter=self.max_iter, tol=1e-4,
+                         data_var=data_var)[0],
+            *(kmeanspp_refine(X, self.n_components, random_state=rng,
+                              max_iter=self.max_iter, tol=1e-4, data_var=data_var)[0]
+              for _ in range(N_KMEANSPP_STARTS)),
+        ]
+        starts.extend(partition_moments(X, centers, self.reg_covar)
+                      for centers in partitions)
         best = None
         for weights, means, variances in starts:
             if self.covariance_type == "spherical":
