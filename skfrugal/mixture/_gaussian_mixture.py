@@ -21,7 +21,6 @@ from skfrugal.decoding._refine import (
 from skfrugal.mixture._decode import DECODERS, decode_gmm
 from skfrugal.sketching._frequencies import FREQUENCY_LAWS
 
-
 N_KMEANSPP_STARTS = 3
 
 

@@ -158,3 +158,22 @@ def test_mixture_variances_the_sketch_cannot_resolve():
     refined, caught = _fit(lambda: CompressiveGaussianMixture(2, random_state=0).fit(X))
     assert not _only(caught, ConvergenceWarning) and refined.converged_
     assert refined.score(X) > em.score(X) - 0.05
+
+
+@pytest.mark.parametrize("decoder", ["sketch_and_shift", "cl_ompr"])
+def test_decoded_centres_stay_in_the_robust_range(decoder):
+    # 0.3% of far outliers stretch the bounding box 100 times: decoders keep every
+    # centre within the 0.1%-99.9% quantiles of each feature
+    rng = np.random.default_rng(3)
+    centers = np.array([[0.0, 0.0, 0.0], [6.0, 0.0, 0.0], [0.0, 6.0, 0.0]])
+    X = centers[rng.integers(3, size=4000)] + rng.normal(size=(4000, 3))
+    X[rng.choice(4000, 12, replace=False)] = rng.uniform(-600, 600, size=(12, 3))
+    lo, hi = np.quantile(X, [0.001, 0.999], axis=0)
+    km = CompressiveKMeans(3, decoder=decoder, max_iter=0, random_state=0)
+    gmm = CompressiveGaussianMixture(3, decoder=decoder, max_iter=0, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DecodingWarning)  # the outliers are no cluster
+        found = [km.fit(X).cluster_centers_, gmm.fit(X).means_]
+    slack = 1e-9 * (hi - lo)
+    for c in found:
+        assert np.all((c >= lo - slack) & (c <= hi + slack)), c
