@@ -20,6 +20,18 @@ Tables:
    (``SpectralEmbedding(n_components=10, random_state=0)``): per seed and decoder,
    adjusted Rand index against the classes, against KMeans(n_init=10) on the same
    features, SSE and fit time relative to KMeans (``--digits-seeds N``).
+4. 1-bit quantized sketches (``FourierSketcher(quantization="1bit")``) on the setup of
+   table 1 (n = 1e5, ``--seeds`` seeds), at m = 2, 4, 10 and 20 K d, beside the
+   unquantized sketch of the same frequencies: SSE relative to KMeans(n_init=10),
+   seeds within 5 % and 2 %, DecodingWarnings.
+5. private sketches (``FourierSketcher(privacy=...)``) on the same mixture at n = 1e5
+   and 1e6 (``--private-seeds`` seeds), m = 10 K d, ε = 0.1, 1, 10 (Laplace) and
+   (ε, 1e-6) (Gaussian): public box [-12, 12]^d, scale estimated with
+   ``estimate_scale`` on 10 000 public samples (an independent draw of the same
+   mixture), decoded with ``CompressiveKMeans.fit_sketch``; SSE relative to
+   KMeans(n_init=10) on the private data, the noise level of the released sketch
+   (sampling and privacy noise, relative to its power) and the relative error of the
+   released count. The "exact" row is the same operator without privacy.
 
 BLAS and OpenMP are pinned to one thread before NumPy is imported.
 """
@@ -43,7 +55,9 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from skfrugal.cluster import CompressiveKMeans  # noqa: E402
 from skfrugal.datasets import make_gmm  # noqa: E402
+from skfrugal.decoding import DecodingWarning, decoder_inputs  # noqa: E402
 from skfrugal.metrics import centroid_error, sse_ratio  # noqa: E402
+from skfrugal.sketching import FourierSketcher, estimate_scale  # noqa: E402
 from skfrugal.utils import warm_up  # noqa: E402
 
 K = D = 10
@@ -268,6 +282,97 @@ def digits(seeds):
           "features; fit time includes sketching and decoding (numba warmed up).")
 
 
+def _decode_counting_warnings(sketch, seed):
+    """CompressiveKMeans(K).fit_sketch(sketch); returns the centres and whether it warned."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est = CompressiveKMeans(K, random_state=seed).fit_sketch(sketch)
+    warned = any(issubclass(w.category, DecodingWarning) for w in caught)
+    return est.cluster_centers_, warned
+
+
+def quantized(seeds, n, factors=(2, 4, 10, 20)):
+    print(f"\n## 4. 1-bit quantized sketches: K=d={K}, n={n:.0e}, {len(seeds)} seeds "
+          "(SSE ratio to KMeans(n_init=10); the same frequencies without and with "
+          "quantization)\n")
+    rows = {}
+    for seed in seeds:
+        X, *_ = make_gmm(n, D, K, random_state=seed)
+        ref = KMeans(K, n_init=10, random_state=seed).fit(X).cluster_centers_
+        for factor in factors:
+            m = factor * K * D
+            for quantization in (None, "1bit"):
+                sketcher = FourierSketcher(m, scale_n_clusters=K, quantization=quantization,
+                                           random_state=seed).fit(X)
+                centres, warned = _decode_counting_warnings(sketcher.sketch(X), seed)
+                rows.setdefault((factor, quantization), []).append(
+                    (sse_ratio(X, centres, ref), warned))
+    header = (f"| {'m':>9} | {'features':<11} | {'within 5%':>9} | {'within 2%':>9} | "
+              f"{'median SSE ratio':>16} | {'worst SSE ratio':>15} | {'warnings':>8} |")
+    print(header)
+    print("|" + "|".join("-" * len(c) for c in header.split("|")[1:-1]) + "|")
+    for (factor, quantization), vals in rows.items():
+        ratio = np.array([v[0] for v in vals])
+        warned = sum(v[1] for v in vals)
+        print(f"| {f'{factor}Kd={factor * K * D}':>9} | {quantization or 'exponential':<11} | "
+              f"{f'{(ratio <= 1.05).sum()}/{len(ratio)}':>9} | "
+              f"{f'{(ratio <= 1.02).sum()}/{len(ratio)}':>9} | {np.median(ratio):>16.4f} | "
+              f"{ratio.max():>15.4f} | {warned:>8} |")
+    print("\nwarnings: decodings that raised DecodingWarning (residual above 5 times the "
+          "noise level, which for a quantized sketch includes its higher harmonics).")
+
+
+PRIVATE_BOX = 12.0
+
+
+def _public_scale(centers, seed):
+    """The scale estimated on 10 000 public samples of the mixture, in box units."""
+    rng = np.random.default_rng(seed + 10_000)
+    public = centers[rng.integers(K, size=10_000)] + rng.standard_normal((10_000, D))
+    public = np.clip(public, -PRIVATE_BOX, PRIVATE_BOX) / PRIVATE_BOX
+    return estimate_scale(public, n_clusters=K, random_state=seed)
+
+
+def private(seeds, sizes):
+    m = 10 * K * D
+    box = np.array([[-PRIVATE_BOX] * D, [PRIVATE_BOX] * D])
+    print(f"\n## 5. Private sketches: K=d={K}, m={m}, box [-{PRIVATE_BOX:g}, "
+          f"{PRIVATE_BOX:g}]^{D}, {len(seeds)} seeds (SSE ratio to KMeans(n_init=10))\n")
+    settings = [("exact", None, None), ("ε=0.1", 0.1, None), ("ε=1", 1.0, None),
+                ("ε=10", 10.0, None), ("(ε,δ)=(0.1,1e-6)", (0.1, 1e-6), None),
+                ("(ε,δ)=(1,1e-6)", (1.0, 1e-6), None), ("ε=1, 1bit", 1.0, "1bit")]
+    rows = {}
+    for n in sizes:
+        for seed in seeds:
+            X, _, centers, _, _ = make_gmm(n, D, K, random_state=seed)
+            ref = KMeans(K, n_init=10, random_state=seed).fit(X).cluster_centers_
+            scale = _public_scale(centers, seed)
+            for name, privacy, quantization in settings:
+                sketcher = FourierSketcher(m, bounds=box, scale=scale, privacy=privacy,
+                                           quantization=quantization,
+                                           random_state=seed).fit(X)
+                sketch = sketcher.sketch(X)
+                centres, warned = _decode_counting_warnings(sketch, seed)
+                rows.setdefault((n, name), []).append((
+                    sse_ratio(X, centres, ref), decoder_inputs(sketch).noise_level,
+                    abs(sketch.n_samples / n - 1), warned))
+    header = (f"| {'n':>5} | {'privacy':<18} | {'within 5%':>9} | {'median SSE ratio':>16} | "
+              f"{'worst SSE ratio':>15} | {'noise level':>11} | {'count error':>11} | "
+              f"{'warnings':>8} |")
+    print(header)
+    print("|" + "|".join("-" * len(c) for c in header.split("|")[1:-1]) + "|")
+    for (n, name), vals in rows.items():
+        vals = np.array(vals, dtype=float)
+        ratio = vals[:, 0]
+        print(f"| {n:>5.0e} | {name:<18} | {f'{(ratio <= 1.05).sum()}/{len(ratio)}':>9} | "
+              f"{np.median(ratio):>16.4f} | {ratio.max():>15.4f} | "
+              f"{np.median(vals[:, 1]):>11.2e} | {np.median(vals[:, 2]):>11.1e} | "
+              f"{int(vals[:, 3].sum()):>8} |")
+    print("\nnoise level: median relative squared noise of the released sketch (sampling, "
+          "privacy noise and, for 1bit, higher harmonics; see DecoderInputs.noise_level); "
+          "count error: median |released count / n - 1|.")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3 seeds, n=1e5 only")
@@ -277,9 +382,14 @@ def main():
                              "(default 1e5,1e6; 1e5 with --quick; --huge adds 1e7)")
     parser.add_argument("--no-pycle", action="store_true", help="skip pycle")
     parser.add_argument("--tables", default="1,2,3",
-                        help="comma-separated tables to print (default: 1,2,3)")
+                        help="comma-separated tables to print (default: 1,2,3; 4: "
+                             "quantized, 5: private)")
     parser.add_argument("--seeds", type=int, default=None,
                         help="number of seeds of table 1 (default 10, 3 with --quick)")
+    parser.add_argument("--private-seeds", type=int, default=None,
+                        help="number of seeds of table 5 (default 5, 2 with --quick)")
+    parser.add_argument("--private-sizes", default=None,
+                        help="comma-separated sizes of table 5 (default 1e5,1e6)")
     parser.add_argument("--digits-seeds", type=int, default=None,
                         help="number of seeds of table 3 (default 5, 2 with --quick)")
     args = parser.parse_args()
@@ -303,6 +413,12 @@ def main():
         speed(sizes, not args.no_pycle)
     if 3 in tables:
         digits(range(args.digits_seeds or (2 if args.quick else 5)))
+    if 4 in tables:
+        quantized(seeds, 10**5)
+    if 5 in tables:
+        private_sizes = ([int(float(v)) for v in args.private_sizes.split(",")]
+                         if args.private_sizes else [10**5] if args.quick else [10**5, 10**6])
+        private(range(args.private_seeds or (2 if args.quick else 5)), private_sizes)
 
 
 if __name__ == "__main__":

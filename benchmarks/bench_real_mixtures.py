@@ -27,6 +27,7 @@ first. Usage::
     python benchmarks/bench_real_mixtures.py                      # 9 tables, K 2 5 10 20, 3 seeds
     python benchmarks/bench_real_mixtures.py --datasets sachs shuttle --K 5 --seeds 1
     python benchmarks/bench_real_mixtures.py --only kmeans --json /tmp/real.json
+    python benchmarks/bench_real_mixtures.py --summarise /tmp/a.json /tmp/b.json
 
 A data set whose package is missing is skipped with the command that installs it.
 """
@@ -172,7 +173,17 @@ def main():
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--only", choices=["kmeans", "gmm"], default=None)
     parser.add_argument("--json", help="also write every case to this file")
+    parser.add_argument("--summarise", nargs="+", metavar="JSON",
+                        help="print the summary of runs saved with --json (a case of a "
+                        "later file replaces the same case of an earlier one), run nothing")
     args = parser.parse_args()
+    if args.summarise:
+        cases = {}
+        for path in args.summarise:
+            for r in json.loads(Path(path).read_text()):
+                cases[r["kind"], r["data"], r["K"], r["seed"]] = r
+        summarise(list(cases.values()))
+        return
 
     start = time.perf_counter()
     warm_up()
@@ -203,6 +214,8 @@ def main():
                           f"(ours {r['ll']:.3f}, EM {r['ll_em']:.3f})  time/EM {r['t_em']:6.2f} "
                           f"({r['t_ours']:.2f} s)  converged {r['converged']}  "
                           f"cost {r['cost']:.2e}  warned {len(r['warnings'])}", flush=True)
+            if args.json:  # every K written as it ends: an interrupted run keeps its cases
+                Path(args.json).write_text(json.dumps(results, indent=1, default=float))
     summarise(results)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1, default=float))

@@ -126,6 +126,7 @@ def throughput_table(sizes, m, repeats, pycle_max_n):
     X_fit = mixture(20000, 0, d=d)
     ours32 = FourierSketcher(sketch_size=m, random_state=0).fit(X_fit)
     ours64 = FourierSketcher(sketch_size=m, dtype="float64", random_state=0).fit(X_fit)
+    ours1b = FourierSketcher(sketch_size=m, quantization="1bit", random_state=0).fit(X_fit)
     omega = ours32.frequencies_ / ours32.std_[:, None]
     w3 = half_turn_blocks(omega)
     for n in sizes:
@@ -145,6 +146,9 @@ def throughput_table(sizes, m, repeats, pycle_max_n):
             ("numpy complex128", lambda: numpy_complex128(Xc, omega)),  # noqa: B023
         ]
         rows = [(name, *measure(fn, repeats)) for name, fn in runs]
+        # other features (signs of the dithered phases): no error column
+        rows.append(("skfrugal float32, 1-bit quantized",
+                     *measure(lambda: ours1b.sketch(X).mean, repeats)[:3], None))  # noqa: B023
         if pycle_sk is not None and n <= pycle_max_n:
             fmap = pycle_sk.SimpleFeatureMap("complexExponential", omega)
             tp, cp, pp, sp = measure(lambda: pycle_sk.computeSketch(Xc, fmap), 1)  # noqa: B023
@@ -152,10 +156,10 @@ def throughput_table(sizes, m, repeats, pycle_max_n):
         reference = rows[4][4]
         c32 = rows[0][2]
         for name, t, c, p, s in rows:
-            err = np.max(np.abs(np.asarray(s) - reference))
+            err = "-" if s is None else f"{np.max(np.abs(np.asarray(s) - reference)):.1e}"
             print(f"| {n:>9,} | {name:<34} | {t:>7.3f} | {c:>7.3f} | {n * m / t / 1e9:>13.3f} | "
                   f"{n * m / c / 1e9:>12.3f} | {p / 2**20:>8.1f} | {c / c32:>9.2f}x | "
-                  f"{err:>9.1e} |", flush=True)
+                  f"{err:>9} |", flush=True)
     print(load())
 
 

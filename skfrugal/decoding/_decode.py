@@ -75,7 +75,8 @@ def decode(
         Number of decodings from different random draws; the one with the smallest
         relative sketch residual is kept. ``"auto"``: up to ``AUTO_MAX_INIT`` (4),
         stopping once the residual is within ``AUTO_NOISE_FACTOR`` (2) times the
-        sketch's noise level (:attr:`DecoderInputs.noise_level`), or once a decoding
+        sketch's noise level (:attr:`DecoderInputs.restart_noise_level`: sampling and
+        privacy noise, not a quantized sketch's harmonics), or once a decoding
         lowers the best residual by less than ``AUTO_MIN_GAIN`` (10%): restarts then
         no longer pay (the misfit is the model's, e.g. clusters that are not Gaussian,
         not the search's). A deterministic decoder runs once.
@@ -99,7 +100,7 @@ def decode(
         n_runs, target = 1, -np.inf
     elif n_init == "auto":
         n_runs = AUTO_MAX_INIT
-        target = AUTO_NOISE_FACTOR * inputs.noise_level
+        target = AUTO_NOISE_FACTOR * inputs.restart_noise_level
     else:
         n_runs, target = int(n_init), -np.inf
     best = None

@@ -9,12 +9,32 @@ lifecycle (``fit``, ``partial_fit``, ``fit_sketch``) is
 :class:`~skfrugal.sketching._compressive.CompressiveMixin`'s.
 """
 
+import os
+import sys
 import warnings
 
+import sklearn
 from sklearn.exceptions import ConvergenceWarning
 
+import skfrugal
 from skfrugal.sketching._compressive import CompressiveMixin
 from skfrugal.sketching._sketcher import FourierSketcher
+
+_LIBRARY_DIRS = tuple(os.path.dirname(m.__file__) + os.sep for m in (skfrugal, sklearn))
+
+
+def _caller_stacklevel():
+    """``stacklevel`` that points a warning at the first frame outside skfrugal and sklearn.
+
+    The fit routes (``fit``, ``partial_fit``, ``fit_sketch``, through scikit-learn's
+    ``_fit_context``) reach the warning at different depths; the user's line is the
+    one to show.
+    """
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_LIBRARY_DIRS):
+        frame, level = frame.f_back, level + 1
+    return level
+
 
 #: A decoded model whose relative sketch residual exceeds this multiple of the sketch's
 #: noise level does not explain the sketch. A model of the data's distribution leaves
@@ -26,10 +46,15 @@ FAIL_FACTOR = 5.0
 class DecodingWarning(ConvergenceWarning):
     """The model decoded from a sketch does not explain the sketch.
 
-    Raised when the relative residual ``‖z - sketch(model)‖² / ‖z‖²`` of the decoded
-    model is well above the sketch's sampling noise level, and no pass over the data
-    refined the model afterwards (``fit_sketch``, ``partial_fit``, Dask input, or
-    ``max_iter=0``). The message gives both figures and what to try.
+    Raised when no pass over the data refined the model after decoding
+    (``fit_sketch``, ``partial_fit``, Dask input, or ``max_iter=0``) and either the
+    relative residual ``‖z - sketch(model)‖² / ‖z‖²`` of the decoded model is well
+    above the sketch's sampling noise level (the model does not explain the sketch),
+    or the sketch has too few entries for its residual to tell (a model with about as
+    many parameters as the sketch has numbers fits any sketch), or the sketch does not
+    resolve part of the model (mixture variances at the decoder's lower bound, far
+    below the kernel's resolution). The message gives the figures and what to try;
+    the estimator's ``converged_`` is False.
     """
 
 
@@ -38,7 +63,9 @@ class CompressiveFourierMixin(CompressiveMixin):
 
     Subclasses define ``_n_atoms`` and ``_atoms_name`` (the number of clusters or
     components and the name of its parameter), ``_default_sketch_size(n_features)``,
-    ``_check_sketch_size(m, n_features)`` (raise or warn), ``_decode(sketch,
+    ``_reliable_sketch_size(n_features)`` (the sketch size below which a decoded
+    model cannot be checked against the sketch), ``_check_sketch_size(m, n_features)``
+    (raise or warn), ``_decode(sketch,
     random_state, warm_start)`` (which sets ``decoder_cost_`` and ``noise_level_``)
     and ``_refine(X)`` (passes over the data; returns ``(n_iter, converged)``).
     """
@@ -86,22 +113,53 @@ class CompressiveFourierMixin(CompressiveMixin):
         return self.decoder_cost_ <= FAIL_FACTOR * self.noise_level_
 
     def _after_decode(self):
-        """Set ``converged_`` for a model decoded from the sketch alone; warn if it fails."""
-        self.converged_ = bool(self._decoding_explains_sketch())
+        """Set ``converged_`` for a model decoded from the sketch alone; warn if it fails.
+
+        The decoded model passes when its sketch residual is within ``FAIL_FACTOR``
+        times the sketch's noise level, and the sketch has enough entries for that test
+        to mean something: below ``_reliable_sketch_size`` a model has about as many
+        parameters as the sketch has numbers, fits it whatever the data, and its small
+        residual proves nothing.
+        """
+        m, d = self.sketcher_.frequencies_.shape[1], self.sketcher_.frequencies_.shape[0]
+        reliable = self._reliable_sketch_size(d)
+        explains = bool(self._decoding_explains_sketch())
+        unresolved = self._unresolved_by_sketch() if m >= reliable else None
+        self.converged_ = explains and m >= reliable and unresolved is None
         if self.converged_:
             return
         ratio = self.decoder_cost_ / max(self.noise_level_, 1e-300)
-        warnings.warn(
-            f"the decoded model does not explain the sketch: its relative residual "
-            f"{self.decoder_cost_:.3g} is {ratio:.0f} times the sketch's noise level "
-            f"{self.noise_level_:.2g} (a model of the data leaves about 1 times it). "
-            f"Either the decoder missed or merged clusters (try n_init={self._more_inits()} "
-            f"or a larger sketch_size), or {self._atoms_name}={self._n_atoms} Gaussian "
-            "clusters do not describe these data (try another number); with the data at "
-            f"hand, fit(X) with max_iter > 0 refines the model on it",
-            DecodingWarning,
-            stacklevel=4,
-        )
+        figures = (f"relative residual {self.decoder_cost_:.3g}, {ratio:.3g} times the "
+                   f"sketch's noise level {self.noise_level_:.3g}")
+        refine = "with the data at hand, fit(X) with max_iter > 0 refines the model on it"
+        if not explains:
+            message = (
+                f"the decoded model does not explain the sketch ({figures}; a model of "
+                "the data leaves about 1 times it). Either the decoder missed or merged "
+                f"clusters (try n_init={self._more_inits()} or a larger sketch_size), or "
+                f"{self._atoms_name}={self._n_atoms} Gaussian clusters do not describe "
+                f"these data (try another number); {refine}"
+            )
+            if unresolved is not None:
+                message += f". Besides, {unresolved}"
+        elif unresolved is not None:
+            message = (
+                f"the decoded model fits the sketch ({figures}) but {unresolved}; "
+                f"{refine}"
+            )
+        else:
+            message = (
+                f"the sketch has {m} entries, fewer than the {reliable} a model of "
+                f"{self._atoms_name}={self._n_atoms} in {d} features needs: the "
+                f"decoded model fits it ({figures}) but so would other models, so the "
+                f"fit cannot be checked. Use sketch_size >= {reliable} (the default is "
+                f"{self._default_sketch_size(d)}); {refine}"
+            )
+        warnings.warn(message, DecodingWarning, stacklevel=_caller_stacklevel())
+
+    def _unresolved_by_sketch(self):
+        """What of the decoded model the sketch cannot pin down, as a phrase, or None."""
+        return None
 
     def _more_inits(self):
         return 10 if self.n_init == "auto" else max(10, 2 * int(self.n_init))
@@ -118,7 +176,7 @@ class CompressiveFourierMixin(CompressiveMixin):
                 f"the {self._refinement_name} on the data did not converge within "
                 f"max_iter={self.max_iter} passes (tol={self.tol}): increase max_iter",
                 ConvergenceWarning,
-                stacklevel=4,
+                stacklevel=_caller_stacklevel(),
             )
 
     def _without_data(self):

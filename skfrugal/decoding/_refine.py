@@ -223,6 +223,41 @@ def kmeans_refine(X, centers, *, random_state, max_iter=300, tol=1e-4, data_var=
     return lloyd_refine(X, centers, max_iter=max_iter, tol=tol, data_var=data_var)
 
 
+def kmeanspp_refine(X, n_clusters, *, random_state, max_iter=300, tol=1e-4,
+                    data_var=None, n_draws=20_000):
+    """k-means++ seeds drawn from rows of X, then Lloyd passes on X.
+
+    The start scikit-learn's ``GaussianMixture`` gives EM (one k-means from k-means++
+    seeds), made to read the data batch by batch: the seeds are drawn among
+    ``n_draws`` rows taken uniformly at random (a memmap reads only those).
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        Data, sliceable by rows.
+    n_clusters : int
+        Number of centroids.
+    random_state : numpy.random.RandomState
+        Source of the rows and of the seeds.
+    max_iter, tol, data_var
+        As :func:`lloyd_refine`.
+    n_draws : int, default=20000
+        Rows among which the seeds are drawn.
+
+    Returns
+    -------
+    centers, sse, n_iter, converged
+        As :func:`lloyd_refine`.
+    """
+    from sklearn.cluster import kmeans_plusplus
+
+    n = X.shape[0]
+    rows = np.sort(random_state.choice(n, size=min(n, n_draws), replace=False))
+    sample = np.asarray(X[rows], dtype=np.float64)
+    seeds, _ = kmeans_plusplus(sample, n_clusters, random_state=random_state)
+    return lloyd_refine(X, seeds, max_iter=max_iter, tol=tol, data_var=data_var)
+
+
 def partition_moments(X, centers, reg_covar=0.0):
     """Weights, means and diagonal variances of the partition of X by nearest centre.
 

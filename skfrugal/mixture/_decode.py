@@ -67,7 +67,9 @@ def decode_gmm(sketch, n_components, covariance_type="diag", decoder="sketch_and
     result : DecodeResult or None
         The best raw decoding (standardised units, varying features); its
         ``info["candidates"]`` holds ``(means, variances, weights)`` of every decoding in
-        the data's units, best first. ``None`` when every sample is the same point.
+        the data's units, best first, and ``info["variance_floor"]`` the lower bound of
+        the variances (standardised units). ``None`` when every sample is the same
+        point.
     """
     K = int(n_components)
     d = sketch.data_mean.shape[0]
@@ -77,9 +79,10 @@ def decode_gmm(sketch, n_components, covariance_type="diag", decoder="sketch_and
         means = np.tile(sketch.data_mean, (K, 1))
         variances = np.zeros((K, d)) if covariance_type == "diag" else np.zeros(K)
         return means, variances, np.full(K, 1.0 / K), None
+    bounds = gmm_variance_bounds(inputs, covariance_type)
     best = decode(inputs, K, decoder=DECODERS[decoder], covariance=covariance_type,
-                  variance_bounds=gmm_variance_bounds(inputs, covariance_type),
-                  n_init=n_init, random_state=random_state)
+                  variance_bounds=bounds, n_init=n_init, random_state=random_state)
+    best.info["variance_floor"] = bounds[0]
     best.info["candidates"] = [
         (inputs.to_data_units(r.centers), inputs.variances_to_data_units(r.variances),
          r.weights) for r in best.info["decodings"]]

@@ -13,6 +13,14 @@ batch size or the chunking. In float64 the projection is the numba loop of
 are the same whatever batch it falls in, and sketches of different chunkings agree to
 float64 rounding. Measured figures are in ``benchmarks/bench_sketch.py``.
 
+With a ``dither`` (1-bit quantized features, ``FourierSketcher(quantization="1bit")``)
+each feature is ``[sign cos(Ωᵀx̃ + ξ), -sign sin(Ωᵀx̃ + ξ)]`` instead: in float32 the
+kernel of :mod:`skfrugal.sketching._quantized` (signs read from the same half-turn
+phases, exact integer sums: bit-identical whatever the batching or ``n_jobs``), in
+float64 NumPy's ``cos``, ``sin`` and a sign test. With ``clip`` (a public box,
+``FourierSketcher(bounds=...)``) every sample is clipped into the box before it is
+centred.
+
 These functions are module-level and take plain arrays so that Dask (or Ray, or Spark)
 workers can import and call them on their own chunks.
 """
@@ -25,6 +33,7 @@ import numpy as np
 from ._batch_moments import MOMENT_ROWS, RunningMoments, centre_blocks
 from ._fused import SCALE, feature_sums, half_turn_blocks, half_turn_phases, sincos_pi
 from ._projection import project_rows
+from ._quantized import half_turn_dither, quantized_feature_sums, quantized_signs, signs64
 
 
 def auto_batch_size(n_frequencies, dtype=np.float64):
@@ -67,9 +76,11 @@ class _FusedSums:
     bit whatever the number of threads.
     """
 
-    def __init__(self, weights, n_jobs, batch_size, n_features):
+    def __init__(self, weights, n_jobs, batch_size, n_features, dither=None):
         self.m = weights.shape[1]
         self.w3 = half_turn_blocks(weights)
+        # 1-bit quantized features: the dither in half-turns, sums of ±1 (unscaled)
+        self.delta = None if dither is None else half_turn_dither(dither, self.w3)
         width = self.w3.shape[2]
         self.n_jobs = n_jobs
         self.acc = np.zeros((n_jobs, 2, self.m), dtype=np.int64)
@@ -81,7 +92,12 @@ class _FusedSums:
         x32 = self.x32[:raw.shape[0]]
         if not centre_blocks(raw, centre, x32, first, last, MOMENT_ROWS, stats):
             return False
-        if self.m:
+        if self.m and self.delta is not None:
+            stop = min(raw.shape[0], last * MOMENT_ROWS)
+            quantized_feature_sums(x32, self.w3, self.delta, self.m, first * MOMENT_ROWS,
+                                   stop, self.acc[k, 0], self.acc[k, 1], self.phases[k],
+                                   self.counts[k])
+        elif self.m:
             stop = min(raw.shape[0], last * MOMENT_ROWS)
             feature_sums(x32, self.w3, self.m, first * MOMENT_ROWS, stop, self.acc[k, 0],
                          self.acc[k, 1], self.phases[k], self.counts[k])
@@ -103,43 +119,56 @@ class _FusedSums:
     def feature_sum(self):
         """``Σ_i exp(-i ωᵀ x̃_i)`` (complex128) from the integer sums."""
         total = self.acc.sum(axis=0)  # int64, exact
-        return (total[0] - 1j * total[1]) / SCALE
+        scale = 1.0 if self.delta is not None else SCALE
+        return (total[0] - 1j * total[1]) / scale
 
 
-def _float64_feature_sums(xc, w, cos_sum, sin_sum, work):
+def _float64_feature_sums(xc, w, cos_sum, sin_sum, work, dither=None):
     """Add ``Σ_i cos`` and ``Σ_i sin`` of the phases ``xc @ w`` (float64: the numba
-    projection, then NumPy's ``cos`` and ``sin``; ``work`` holds two buffers)."""
+    projection, then NumPy's ``cos`` and ``sin``; ``work`` holds two buffers), or of
+    their signs after adding the ``dither``."""
     b = xc.shape[0]
     phases, trig = work
     p, t = phases[:b], trig[:b]
     _project(xc, w, p)
+    if dither is not None:
+        sin_sign, cos_sign = signs64(p, dither)
+        cos_sum += cos_sign.sum(axis=0)
+        sin_sum += sin_sign.sum(axis=0)
+        return
     np.cos(p, out=t)
     cos_sum += t.sum(axis=0, dtype=np.float64)
     np.sin(p, out=t)
     sin_sum += t.sum(axis=0, dtype=np.float64)
 
 
-def _centred_batch(X, start, stop, mean):
-    """Rows ``start:stop`` of X minus ``mean``, in float64 (float32 for float32 data).
+def _centred_batch(X, start, stop, mean, clip=None):
+    """Rows ``start:stop`` of X (clipped into the box ``clip``) minus ``mean``, in
+    float64 (float32 for float32 data).
 
     Centring comes before the (possibly float32) projection so that data far from the
     origin keeps its precision.
     """
-    batch = np.asarray(X[start:stop])
-    if batch.dtype.kind not in "fiub":
-        raise TypeError(f"X must hold real numbers, got dtype {batch.dtype}")
-    work = np.float32 if batch.dtype == np.float32 else np.float64
-    return batch.astype(work, copy=False) - mean.astype(work, copy=False)
+    batch = _raw_batch(X, start, stop, clip)
+    return batch - mean.astype(batch.dtype, copy=False)
 
 
-def _raw_batch(X, start, stop):
+def _raw_batch(X, start, stop, clip=None):
     """Rows ``start:stop`` of X as a C-contiguous float64 array (float32 for float32
-    data), and the dtype centring is done in."""
+    data), clipped into the box ``clip`` after a check that they are finite (infinity
+    is refused, not clipped)."""
     batch = np.asarray(X[start:stop])
     if batch.dtype.kind not in "fiub":
         raise TypeError(f"X must hold real numbers, got dtype {batch.dtype}")
     work = np.float32 if batch.dtype == np.float32 else np.float64
-    return np.ascontiguousarray(batch, dtype=work)
+    batch = np.ascontiguousarray(batch, dtype=work)
+    if clip is not None:
+        bmin, bmax = batch.min(initial=0.0), batch.max(initial=0.0)  # NaN, inf propagate
+        if not (np.isfinite(bmin) and np.isfinite(bmax)):
+            raise ValueError(f"X contains NaN or infinity (in rows {start} to {stop - 1} "
+                             "of the chunk)")
+        batch = np.clip(batch, clip[0].astype(work), clip[1].astype(work))
+    return batch
 
 
 def _project(xc, w, out):
@@ -148,7 +177,8 @@ def _project(xc, w, out):
     return out
 
 
-def sketch_chunk(X, weights, mean, dtype=np.float32, batch_size=None, n_jobs=1):
+def sketch_chunk(X, weights, mean, dtype=np.float32, batch_size=None, n_jobs=1,
+                 dither=None, clip=None):
     """Sum the Fourier features and the moments of one chunk of samples.
 
     Parameters
@@ -169,6 +199,12 @@ def sketch_chunk(X, weights, mean, dtype=np.float32, batch_size=None, n_jobs=1):
     n_jobs : int, default=1
         Threads sharing each batch (float32 only); ``-1``: all CPUs. The result is
         the same bit for bit whatever ``n_jobs`` and ``batch_size``.
+    dither : ndarray of shape (n_frequencies,), default=None
+        With a dither ``ξ`` (radians), the features are 1-bit quantized: ``sign cos(φ +
+        ξ) - i sign sin(φ + ξ)`` of the phases ``φ``; the sums are exact integers in
+        float32 and float64 alike.
+    clip : ndarray of shape (2, n_features), default=None
+        A box ``[lower, upper]`` into which every sample is clipped first.
 
     Returns
     -------
@@ -190,18 +226,22 @@ def sketch_chunk(X, weights, mean, dtype=np.float32, batch_size=None, n_jobs=1):
     batch_size = max(1, min(batch_size, n))
     fused = None
     if dtype == np.float32:
-        fused = _FusedSums(weights, check_n_jobs(n_jobs), batch_size, d)
+        fused = _FusedSums(weights, check_n_jobs(n_jobs), batch_size, d, dither)
     else:
         w = np.ascontiguousarray(weights, dtype=dtype)
         cos_sum = np.zeros(m)
         sin_sum = np.zeros(m)
         xc64 = np.empty((batch_size, d))
         work = (np.empty((batch_size, m), dtype=dtype), np.empty((batch_size, m), dtype=dtype))
+    if dither is not None:
+        dither = np.asarray(dither, dtype=np.float64)
+    if clip is not None:
+        clip = np.asarray(clip, dtype=np.float64)
     moments = RunningMoments(d)
     centres = {}
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
-        raw = _raw_batch(X, start, stop)
+        raw = _raw_batch(X, start, stop, clip)
         if raw.dtype not in centres:
             centres[raw.dtype] = np.ascontiguousarray(mean, dtype=raw.dtype)
         b = stop - start
@@ -213,13 +253,14 @@ def sketch_chunk(X, weights, mean, dtype=np.float32, batch_size=None, n_jobs=1):
             finite = centre_blocks(raw, centres[raw.dtype], xc, 0, stats.shape[0],
                                    MOMENT_ROWS, stats)
             if finite:
-                _float64_feature_sums(xc, w, cos_sum, sin_sum, work)
+                _float64_feature_sums(xc, w, cos_sum, sin_sum, work, dither)
         moments.merge(stats, b, finite, start)
     feature_sum = cos_sum - 1j * sin_sum if fused is None else fused.feature_sum()
     return (feature_sum, n, *moments.stats(shift=mean))
 
 
-def fourier_features(X, weights, mean, dtype=np.float32, out_dtype=np.float64, batch_size=None):
+def fourier_features(X, weights, mean, dtype=np.float32, out_dtype=np.float64, batch_size=None,
+                     dither=None, clip=None):
     """Return the per-sample features ``[cos(Ωᵀx̃), -sin(Ωᵀx̃)] / sqrt(m)``.
 
     With this normalisation the inner product of two samples' features approximates
@@ -240,6 +281,11 @@ def fourier_features(X, weights, mean, dtype=np.float32, out_dtype=np.float64, b
         Dtype of the output.
     batch_size : int, default=None
         Rows per batch.
+    dither : ndarray of shape (n_frequencies,), default=None
+        With a dither, the features are 1-bit quantized (``±1 / sqrt(m)``): those the
+        sketch sums.
+    clip : ndarray of shape (2, n_features), default=None
+        A box into which every sample is clipped first.
 
     Returns
     -------
@@ -250,6 +296,7 @@ def fourier_features(X, weights, mean, dtype=np.float32, out_dtype=np.float64, b
     dtype = np.dtype(dtype)
     if dtype == np.float32:
         w3 = half_turn_blocks(weights)
+        delta = None if dither is None else half_turn_dither(dither, w3)
     else:
         w = np.ascontiguousarray(weights, dtype=dtype)
     batch_size = auto_batch_size(m) if batch_size is None else int(batch_size)
@@ -257,15 +304,21 @@ def fourier_features(X, weights, mean, dtype=np.float32, out_dtype=np.float64, b
     norm = 1.0 / np.sqrt(m)
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
-        xc = _centred_batch(X, start, stop, mean)
-        if dtype == np.float32:  # the sketch's own phases and sine-cosine
+        xc = _centred_batch(X, start, stop, mean, clip)
+        if dtype == np.float32:  # the sketch's own phases and sine-cosine (or signs)
             p = np.empty((stop - start, m), dtype=np.float32)
             half_turn_phases(np.ascontiguousarray(xc, dtype=np.float32), w3, m, p)
             sin_p, cos_p = np.empty_like(p), np.empty_like(p)
-            sincos_pi(p.ravel(), sin_p.ravel(), cos_p.ravel())
+            if delta is None:
+                sincos_pi(p.ravel(), sin_p.ravel(), cos_p.ravel())
+            else:
+                quantized_signs(p, delta, sin_p, cos_p)
         else:
             p = _project(xc, w, np.empty((stop - start, m), dtype))
-            sin_p, cos_p = np.sin(p), np.cos(p)
+            if dither is None:
+                sin_p, cos_p = np.sin(p), np.cos(p)
+            else:
+                sin_p, cos_p = signs64(p, np.asarray(dither, dtype=np.float64))
         out[start:stop, :m] = cos_p.astype(out_dtype) * norm
         out[start:stop, m:] = sin_p.astype(out_dtype) * -norm
     return out

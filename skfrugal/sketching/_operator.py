@@ -6,11 +6,18 @@ covariance sketch of :mod:`skfrugal.covariance`) provide:
 
 - ``_fit_operator(X, random_state)``: estimate and store the operator's fitted arrays;
 - ``_state_attributes``: names of the fitted attributes that define the operator
-  (they are hashed into ``operator_id_`` and travel with saved sketches);
+  (they are hashed into ``operator_id_`` and travel with saved sketches), and
+  ``_optional_state_attributes``: names of those that only some operators have (a
+  dither, public bounds, privacy parameters), hashed and saved when present;
 - ``_chunk_function``: a module-level function ``f(X_chunk, **kwargs)`` returning
   ``(feature_sum, n_samples, data_min, data_max, data_mean, data_m2)``, and
   ``_chunk_kwargs()`` giving its keyword arguments;
-- ``_feature_shape()`` and ``_complex_features``.
+- ``_feature_shape()`` and ``_complex_features``;
+
+and may override ``_release(sketch)``, which turns the exact sketch of the data into
+the sketch :meth:`~SketchOperatorMixin.sketch` returns (a private operator adds its
+noise there), and ``_running_sketch_name``, the attribute in which
+:meth:`~SketchOperatorMixin.partial_fit` accumulates the stream (``"sketch_"``).
 """
 
 import hashlib
@@ -36,12 +43,24 @@ class SketchOperatorMixin:
 
     _complex_features = True
     _state_attributes = ()
+    _optional_state_attributes = ()
+    _running_sketch_name = "sketch_"
+
+    def _state_names(self):
+        """The state attributes of this operator: the fixed ones, then the optional
+        ones it has."""
+        return tuple(self._state_attributes) + tuple(
+            name for name in self._optional_state_attributes if hasattr(self, name))
+
+    def _release(self, sketch):
+        """The sketch :meth:`sketch` returns for the exact sketch of the data."""
+        return sketch
 
     # -- identity and serialisation -------------------------------------------------
     def _compute_operator_id(self):
         digest = hashlib.blake2b(digest_size=12)
         digest.update(type(self).__name__.encode())
-        for name in self._state_attributes:
+        for name in self._state_names():
             value = np.ascontiguousarray(np.asarray(getattr(self, name)))
             digest.update(name.encode())
             digest.update(str(value.dtype).encode() + str(value.shape).encode())
@@ -49,7 +68,7 @@ class SketchOperatorMixin:
         return digest.hexdigest()
 
     def _to_state(self):
-        state = {name: np.asarray(getattr(self, name)) for name in self._state_attributes}
+        state = {name: np.asarray(getattr(self, name)) for name in self._state_names()}
         state["n_features_in_"] = self.n_features_in_
         for key, value in self._simple_params().items():
             if value is None:  # an object array (cannot load without pickle): default
@@ -73,7 +92,8 @@ class SketchOperatorMixin:
         }
         params = {k: v for k, v in params.items() if k in cls().get_params(deep=False)}
         op = cls(**params)
-        for name in cls._state_attributes:
+        optional = [name for name in cls._optional_state_attributes if name in state]
+        for name in (*cls._state_attributes, *optional):
             value = state[name]
             value = np.asarray(value)
             setattr(op, name, value.item() if value.ndim == 0 else value)
@@ -135,6 +155,10 @@ class SketchOperatorMixin:
             The sketch of ``X``; it carries this operator.
         """
         check_is_fitted(self)
+        return self._release(self._exact_sketch(X))
+
+    def _exact_sketch(self, X):
+        """The exact sketch of ``X`` (what :meth:`sketch` returns before ``_release``)."""
         X = self._check_stream(X)
         kwargs = self._chunk_kwargs()
         if is_dask_array(X):
@@ -171,7 +195,9 @@ class SketchOperatorMixin:
         The first call on an unfitted operator fits it on this chunk (scale, frequencies,
         standardisation): make the first chunk representative, or call :meth:`fit` on
         a sample first. Every later call only adds the chunk's sketch, so memory does
-        not grow with the number of samples seen.
+        not grow with the number of samples seen. A private
+        :class:`~skfrugal.sketching.FourierSketcher` keeps the exact sums to itself
+        instead of ``sketch_``, until its ``release()``.
 
         Parameters
         ----------
@@ -194,12 +220,14 @@ class SketchOperatorMixin:
             )
             self.operator_id_ = self._compute_operator_id()
         start = time.perf_counter()
-        chunk_sketch = self.sketch(X)
-        previous = getattr(self, "sketch_", None)
-        self.sketch_ = chunk_sketch if previous is None else previous + chunk_sketch
+        chunk_sketch = self._exact_sketch(X)
+        name = self._running_sketch_name
+        previous = getattr(self, name, None)
+        running = chunk_sketch if previous is None else previous + chunk_sketch
+        setattr(self, name, running)
         if getattr(self, "verbose", 0):
             rate = chunk_sketch.n_samples / max(time.perf_counter() - start, 1e-9)
             print(f"[{type(self).__name__}] partial_fit: {chunk_sketch.n_samples:,} rows at "
-                  f"{rate:,.0f} rows/s; {self.sketch_.n_samples:,} rows in the sketch",
+                  f"{rate:,.0f} rows/s; {running.n_samples:,} rows in the sketch",
                   flush=True)
         return self

@@ -63,6 +63,12 @@ class Sketch:
     operator : object, default=None
         The fitted operator itself, so that a decoder can evaluate it. It travels with
         the sketch through pickling and :meth:`to_dict`/:meth:`save`.
+    noise_var : float, default=0.0
+        Variance ``E|w_j|²`` of the privacy noise in each entry of ``feature_sum`` (0:
+        exact sums). A private release (``FourierSketcher(privacy=...)``) sets it; the
+        noise variances of merged sketches add.
+    count_noise_var : float, default=0.0
+        Variance of the privacy noise in ``n_samples`` (0: the exact count).
 
     Attributes
     ----------
@@ -75,6 +81,11 @@ class Sketch:
         Dimension of the sketched data.
     nbytes : int
         Memory taken by the sketch's arrays.
+    is_private : bool
+        Whether the sketch is a private release (``noise_var > 0``): noisy sum of
+        features and count, noisy ``data_mean`` and ``data_m2`` (from noisy moment
+        sums), and NaN in place of ``data_min`` and ``data_max``, which a private
+        sketch does not release.
 
     See Also
     --------
@@ -104,6 +115,9 @@ class Sketch:
         data_m2,
         operator_id,
         operator=None,
+        *,
+        noise_var=0.0,
+        count_noise_var=0.0,
     ):
         self.feature_sum = np.asarray(feature_sum)
         self.n_samples = int(n_samples)
@@ -113,8 +127,15 @@ class Sketch:
         self.data_m2 = np.asarray(data_m2, dtype=np.float64)
         self.operator_id = str(operator_id)
         self.operator = operator
+        self.noise_var = float(noise_var)
+        self.count_noise_var = float(count_noise_var)
         if self.n_samples < 0:
             raise ValueError(f"n_samples must be >= 0, got {self.n_samples}")
+        if not (self.noise_var >= 0 and self.count_noise_var >= 0):
+            raise ValueError(
+                "noise_var and count_noise_var must be >= 0, got "
+                f"{self.noise_var} and {self.count_noise_var}"
+            )
         shapes = {a.shape for a in (self.data_min, self.data_max, self.data_mean, self.data_m2)}
         if len(shapes) != 1 or self.data_min.ndim != 1:
             raise ValueError(
@@ -125,6 +146,10 @@ class Sketch:
     @property
     def n_features(self):
         return self.data_min.shape[0]
+
+    @property
+    def is_private(self):
+        return self.noise_var > 0 or self.count_noise_var > 0
 
     @property
     def stats(self):
@@ -209,6 +234,8 @@ class Sketch:
             *merge_chunk_stats(self.stats, other.stats),
             self.operator_id,
             self.operator if self.operator is not None else other.operator,
+            noise_var=self.noise_var + other.noise_var,
+            count_noise_var=self.count_noise_var + other.count_noise_var,
         )
 
     __radd__ = __add__
@@ -220,18 +247,21 @@ class Sketch:
             self.operator_id == other.operator_id
             and self.n_samples == other.n_samples
             and np.array_equal(self.feature_sum, other.feature_sum)
-            and np.array_equal(self.data_min, other.data_min)
-            and np.array_equal(self.data_max, other.data_max)
-            and np.array_equal(self.data_mean, other.data_mean)
-            and np.array_equal(self.data_m2, other.data_m2)
+            and np.array_equal(self.data_min, other.data_min, equal_nan=True)
+            and np.array_equal(self.data_max, other.data_max, equal_nan=True)
+            and np.array_equal(self.data_mean, other.data_mean, equal_nan=True)
+            and np.array_equal(self.data_m2, other.data_m2, equal_nan=True)
+            and self.noise_var == other.noise_var
+            and self.count_noise_var == other.count_noise_var
         )
 
     __hash__ = None
 
     def __repr__(self):
+        private = ", private" if self.is_private else ""
         return (
             f"Sketch(n_samples={self.n_samples}, n_features={self.n_features}, "
-            f"shape={self.feature_sum.shape}, operator_id={self.operator_id!r})"
+            f"shape={self.feature_sum.shape}, operator_id={self.operator_id!r}{private})"
         )
 
     def to_dict(self):
@@ -254,6 +284,8 @@ class Sketch:
             "data_mean": self.data_mean,
             "data_m2": self.data_m2,
             "operator_id": self.operator_id,
+            "noise_var": self.noise_var,
+            "count_noise_var": self.count_noise_var,
         }
         if self.operator is not None:
             op = self.operator
@@ -302,6 +334,8 @@ class Sketch:
             state["data_m2"],
             state["operator_id"],
             operator,
+            noise_var=state.get("noise_var", 0.0),
+            count_noise_var=state.get("count_noise_var", 0.0),
         )
 
     def save(self, file):

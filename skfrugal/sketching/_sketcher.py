@@ -17,7 +17,9 @@ from skfrugal.sketching._dask import is_dask_array
 from skfrugal.sketching._features import check_n_jobs, fourier_features, sketch_chunk
 from skfrugal.sketching._frequencies import FREQUENCY_LAWS, draw_frequencies
 from skfrugal.sketching._operator import SketchOperatorMixin
+from skfrugal.sketching._privacy import check_privacy, privatize
 from skfrugal.sketching._scale import estimate_scale
+from skfrugal.sketching._sketch import Sketch
 
 # rows of the subsample on which scale="auto" is estimated
 _SCALE_SAMPLES = 10000
@@ -36,7 +38,7 @@ def robust_range(sample):
 
 
 def fourier_sketch_chunk(X, frequencies, mean, std, dtype="float32", batch_size=None,
-                         n_jobs=1):
+                         n_jobs=1, dither=None, bounds=None):
     """Sketch statistics of one chunk under a Fourier operator (runs on Dask workers).
 
     Parameters
@@ -53,6 +55,10 @@ def fourier_sketch_chunk(X, frequencies, mean, std, dtype="float32", batch_size=
         Rows per batch.
     n_jobs : int, default=1
         Threads (float32 only; the same result whatever ``n_jobs``).
+    dither : ndarray of shape (sketch_size,), default=None
+        Dither of 1-bit quantized features (``None``: complex exponentials).
+    bounds : ndarray of shape (2, n_features), default=None
+        A box into which the samples are clipped before they are sketched.
 
     Returns
     -------
@@ -61,7 +67,7 @@ def fourier_sketch_chunk(X, frequencies, mean, std, dtype="float32", batch_size=
         :func:`sketch_chunk`.
     """
     return sketch_chunk(X, frequencies / std[:, None], mean, np.dtype(dtype), batch_size,
-                        n_jobs=n_jobs)
+                        n_jobs=n_jobs, dither=dither, clip=bounds)
 
 
 class FourierSketcher(
@@ -118,9 +124,38 @@ class FourierSketcher(
     verbose : int, default=0
         If positive, :meth:`sketch` and :meth:`partial_fit` report the rows sketched
         and the rows per second as they stream through NumPy arrays and memmaps.
+    quantization : {None, "1bit"}, default=None
+        ``"1bit"``: 1-bit universal quantization of dithered features (Schellekens and
+        Jacques 2018): each sample contributes ``sign cos(ω_jᵀx̃ + ξ_j) - i sign
+        sin(ω_jᵀx̃ + ξ_j)`` with a dither ``ξ_j`` drawn uniformly in ``[0, 2π)`` with
+        the frequencies (``dither_``). Two bits per frequency and sample, sums exact
+        in float64 (integers), and the sketch pass about 20% faster in float32. The
+        decoders read the first harmonic of the quantizer,
+        ``(4/π) e^{-iξ_j} exp(-i ω_jᵀx̃)``, through
+        :func:`~skfrugal.decoding.decoder_inputs`; the higher harmonics act as extra
+        noise, so a quantized sketch needs a larger ``sketch_size`` for the same
+        accuracy (see the user guide for measured figures). Works with both dtypes.
+    privacy : None, float or (float, float), default=None
+        Differential privacy of the released sketches (Chatalic et al. 2022):
+        ``epsilon`` for ε-DP (Laplace noise) or ``(epsilon, delta)`` for (ε, δ)-DP
+        (Gaussian noise), neighbouring data sets differing by one added or removed
+        sample. Noise calibrated to the sensitivity of the features is added once per
+        release to the sum of features and to the count (see Notes). A private
+        operator needs public ``bounds`` and a numeric ``scale``: it is fitted without
+        reading the data's values, and its sketches carry no exact statistic.
+    bounds : array-like of shape (2, n_features) or (2,), default=None
+        A public box ``[lower, upper]`` the data lie in (``(lo, hi)``: the same
+        interval for every feature), from domain knowledge (not
+        from the data, for a private operator). Samples outside are clipped into it
+        (silently: a warning would reveal data); with ``standardize=True`` the box is
+        mapped to ``[-1, 1]^d`` (``mean_`` its centre, ``std_`` its half-widths) in
+        place of the data's mean and standard deviation; decoders use it as the
+        bounds of private sketches. Required with ``privacy``.
     random_state : int, RandomState instance or None, default=None
-        Seed of the frequencies and of the scale estimation. The same seed on the same
-        fit data gives the same operator (the same ``operator_id_``) on any machine.
+        Seed of the frequencies, the dither and the scale estimation. The same seed on
+        the same fit data gives the same operator (the same ``operator_id_``) on any
+        machine. It never seeds the privacy noise, which is drawn from the operating
+        system's entropy at every release.
 
     Attributes
     ----------
@@ -135,12 +170,22 @@ class FourierSketcher(
     robust_range_ : ndarray of shape (2, `n_features_in_`)
         Per-feature 0.1% and 99.9% quantiles of the fit data (of at most 100 000
         evenly spaced rows; of a random subsample of 20 000 rows for Dask input), the
-        range decoders keep centres in.
+        range decoders keep centres in (of the data clipped into ``bounds``; for a
+        private operator, the public box itself).
+    dither_ : ndarray of shape (sketch_size,)
+        The dither ``ξ`` in ``[0, 2π)`` (only with ``quantization="1bit"``).
+    bounds_ : ndarray of shape (2, `n_features_in_`)
+        The public box (only with ``bounds``).
+    privacy_ : ndarray of shape (2,)
+        ``[epsilon, delta]`` of each release (``delta = 0`` for ε-DP; only with
+        ``privacy``).
     operator_id_ : str
         Identifier of the operator (a hash of the arrays above); sketches merge only
         when their operators' identifiers agree.
     sketch_ : Sketch
-        The running sketch of all data passed to :meth:`partial_fit`.
+        The running sketch of all data passed to :meth:`partial_fit` (not set by a
+        private operator, which keeps the stream's exact sums to itself until
+        :meth:`release`).
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -159,7 +204,32 @@ class FourierSketcher(
     ``[cos(Ωᵀx̃), -sin(Ωᵀx̃)]``. :meth:`transform` divides it by ``sqrt(m)`` so that
     inner products of features approximate the kernel; the sketch is the plain mean,
     ``sketch(X).mean == sqrt(m) * (T[:, :m] + 1j * T[:, m:]).mean(axis=0)`` with
-    ``T = transform(X)``.
+    ``T = transform(X)`` (for quantized features too, ``±1/sqrt(m)``).
+
+    Privacy accounting (``privacy`` set). Adding or removing one sample changes the
+    sum of the features by at most ``√2 m`` in L1 norm and exactly ``√m`` in L2 norm
+    over its ``2m`` real parts (``2m`` and ``√(2m)`` for 1-bit features), and the
+    count by 1, whatever the sample. Each release adds Laplace noise of scale
+    ``Δ₁/ε₁`` (ε-DP) or Gaussian noise of the smallest standard deviation the exact
+    condition of Balle and Wang (2018) allows for ``(ε₁, δ)`` to each real part of the
+    sum, and Laplace noise of scale ``1/ε₂`` to the count, with ``ε₂ = ε/(2m + 1)``
+    and ``ε₁ = ε - ε₂``. The operator itself is data-independent (frequencies, dither,
+    public box, given scale), so each release is ε-DP or (ε, δ)-DP for the data it
+    sketches:
+
+    - :meth:`sketch` releases: every call adds fresh noise and spends the budget
+      again on the data it reads (sketching the same data twice costs 2ε);
+    - :meth:`partial_fit` accumulates the exact sums of a stream inside the operator
+      (nothing is released) and :meth:`release` releases them once, then forgets
+      them: every sample is released once, whatever the number of chunks;
+    - ``a + b`` of two releases adds their noises (``noise_var`` adds up). For
+      releases of disjoint data (chunks, machines) the merge stays ε-DP (parallel
+      composition); of overlapping data the budgets add.
+
+    Decoding a released sketch any number of times costs no more privacy
+    (post-processing). The noise variance travels with the sketch
+    (``Sketch.noise_var``) and raises the noise level the decoders' restart rule
+    compares the fit with.
 
     References
     ----------
@@ -167,6 +237,13 @@ class FourierSketcher(
        learning of mixture models", Information and Inference, 2018.
     .. [2] R. Gribonval et al., "Sketching data sets for large-scale learning", IEEE
        Signal Processing Magazine, 2021.
+    .. [3] V. Schellekens, L. Jacques, "Quantized compressive k-means", IEEE Signal
+       Processing Letters, 2018.
+    .. [4] A. Chatalic, V. Schellekens, F. Houssiau, Y.-A. de Montjoye, L. Jacques,
+       R. Gribonval, "Compressive learning with privacy guarantees", Information and
+       Inference, 2022.
+    .. [5] B. Balle, Y.-X. Wang, "Improving the Gaussian mechanism for differential
+       privacy: analytical calibration and optimal denoising", ICML 2018.
 
     Examples
     --------
@@ -182,6 +259,14 @@ class FourierSketcher(
     >>> halves = sketcher.sketch(X[:5000]) + sketcher.sketch(X[5000:])
     >>> bool(np.allclose(halves.mean, sketch.mean))
     True
+
+    A private sketch (ε = 1) of data known to lie in ``[-6, 6]³``:
+
+    >>> private = FourierSketcher(sketch_size=100, privacy=1.0, bounds=[[-6] * 3, [6] * 3],
+    ...                           scale=0.02, random_state=0).fit(X)
+    >>> released = private.sketch(X)
+    >>> released.is_private, bool(np.isnan(released.data_min).all())  # min, max hidden
+    (True, True)
     """
 
     _parameter_constraints: dict = {
@@ -194,10 +279,14 @@ class FourierSketcher(
         "dtype": [StrOptions({"float32", "float64"})],
         "n_jobs": [None, Integral],
         "verbose": ["verbose"],
+        "quantization": [None, StrOptions({"1bit"})],
+        "privacy": [None, Interval(Real, 0, None, closed="neither"), tuple, list],
+        "bounds": [None, "array-like"],
         "random_state": ["random_state"],
     }
 
     _state_attributes = ("frequencies_", "mean_", "std_", "scale_", "robust_range_")
+    _optional_state_attributes = ("dither_", "bounds_", "privacy_")
     _chunk_function = staticmethod(fourier_sketch_chunk)
 
     def __init__(
@@ -212,6 +301,9 @@ class FourierSketcher(
         dtype="float32",
         n_jobs=None,
         verbose=0,
+        quantization=None,
+        privacy=None,
+        bounds=None,
         random_state=None,
     ):
         self.sketch_size = sketch_size
@@ -223,6 +315,9 @@ class FourierSketcher(
         self.dtype = dtype
         self.n_jobs = n_jobs
         self.verbose = verbose
+        self.quantization = quantization
+        self.privacy = privacy
+        self.bounds = bounds
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -250,8 +345,9 @@ class FourierSketcher(
             X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=1)
         self._fit_operator(X, check_random_state(self.random_state))
         self.operator_id_ = self._compute_operator_id()
-        if hasattr(self, "sketch_"):
-            del self.sketch_
+        for name in ("sketch_", "_unreleased_sketch"):
+            if hasattr(self, name):
+                delattr(self, name)
         return self
 
     def _set_n_features(self, n_features):
@@ -259,9 +355,73 @@ class FourierSketcher(
         if hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
 
+    def _check_public_parameters(self, n_features):
+        """Validated ``(privacy, bounds)`` (``None`` each when unset)."""
+        privacy = None if self.privacy is None else check_privacy(self.privacy)
+        bounds = None
+        if self.bounds is not None:
+            bounds = np.asarray(self.bounds)
+            if bounds.dtype.kind not in "fiu":
+                raise TypeError(f"bounds must hold real numbers, got dtype {bounds.dtype}")
+            bounds = bounds.astype(np.float64)
+            if bounds.shape == (2,):  # (lo, hi): the same interval for every feature
+                bounds = np.repeat(bounds[:, None], n_features, axis=1)
+            if bounds.shape != (2, n_features):
+                raise ValueError(
+                    f"bounds must have shape (2,) ((lo, hi) for every feature) or (2, "
+                    f"n_features) = (2, {n_features}) ([lower, upper]), got shape "
+                    f"{bounds.shape}"
+                )
+            with np.errstate(over="ignore"):
+                width = bounds[1] - bounds[0]
+            if not (np.all(np.isfinite(bounds)) and np.all(np.isfinite(width))):
+                raise ValueError("bounds must be finite (and their widths too)")
+            if not np.all(width > 0):
+                raise ValueError(
+                    "bounds must have lower < upper in every feature, got lower >= upper "
+                    f"in feature(s) {np.flatnonzero(width <= 0).tolist()}"
+                )
+        if privacy is not None:
+            if bounds is None:
+                raise ValueError(
+                    "privacy needs public bounds=[lower, upper] of the data (from domain "
+                    "knowledge): the data's own mean, spread and range would leak"
+                )
+            if self.scale == "auto":
+                raise ValueError(
+                    "privacy needs a numeric scale (the squared kernel bandwidth, in "
+                    "units of the box mapped to [-1, 1]): scale='auto' would estimate it "
+                    "from the data; estimate it on public data with estimate_scale"
+                )
+        return privacy, bounds
+
     def _fit_operator(self, X, rng):
         n, d = X.shape
-        if is_dask_array(X):
+        privacy, bounds = self._check_public_parameters(d)
+        for name in self._optional_state_attributes:
+            if hasattr(self, name):
+                delattr(self, name)
+        if bounds is not None:
+            # public box: no statistic of the data is read
+            self.bounds_ = bounds
+            if self.standardize:
+                self.mean_ = (bounds[0] + bounds[1]) / 2.0
+                self.std_ = (bounds[1] - bounds[0]) / 2.0
+            else:
+                self.mean_, self.std_ = np.zeros(d), np.ones(d)
+            if privacy is not None:  # not even the range of the data is read
+                self.robust_range_ = bounds.copy()
+                sample = None
+            elif is_dask_array(X):
+                n_sub = min(n, 20000)
+                rows = np.sort(rng.choice(n, n_sub, replace=False))
+                sample = np.asarray(X[rows].compute(), dtype=np.float64)
+                self.robust_range_ = robust_range(np.clip(sample, bounds[0], bounds[1]))
+            else:
+                sample = X
+                strided = X[::max(1, -(-n // _BOUNDS_SAMPLES))]
+                self.robust_range_ = robust_range(np.clip(strided, bounds[0], bounds[1]))
+        elif is_dask_array(X):
             import dask
 
             mean, std = dask.compute(X.mean(axis=0), X.std(axis=0))
@@ -276,10 +436,10 @@ class FourierSketcher(
             sample = X
             # deterministic stride: the random stream of the frequencies is unchanged
             self.robust_range_ = robust_range(X[::max(1, -(-n // _BOUNDS_SAMPLES))])
-        if self.standardize:
+        if bounds is None and self.standardize:
             std = np.where(std > 1e-12 * np.maximum(1.0, np.abs(mean)), std, 1.0)
             self.mean_, self.std_ = np.asarray(mean, dtype=np.float64), np.asarray(std)
-        else:
+        elif bounds is None:
             self.mean_, self.std_ = np.zeros(d), np.ones(d)
         if self.scale == "auto":
             if sample.shape[0] > _SCALE_SAMPLES:
@@ -287,7 +447,10 @@ class FourierSketcher(
                 # standardised (the same random stream as estimating on all of X)
                 rows = rng.choice(sample.shape[0], _SCALE_SAMPLES, replace=False)
                 sample = sample[np.sort(rows)]
-            standardized = (np.asarray(sample, dtype=np.float64) - self.mean_) / self.std_
+            sample = np.asarray(sample, dtype=np.float64)
+            if bounds is not None:
+                sample = np.clip(sample, bounds[0], bounds[1])
+            standardized = (sample - self.mean_) / self.std_
             if sample.shape[0] < 2 or not np.any(standardized.var(axis=0) > 0):
                 self.scale_ = 1.0  # nothing to estimate from: one point or constant data
             else:
@@ -300,6 +463,91 @@ class FourierSketcher(
         self.frequencies_ = draw_frequencies(
             self.sketch_size, d, self.frequency_law, self.scale_, rng
         )
+        if self.quantization == "1bit":
+            self.dither_ = rng.uniform(0.0, 2.0 * np.pi, size=self.sketch_size)
+        if privacy is not None:
+            self.privacy_ = np.array(privacy, dtype=np.float64)
+
+    @classmethod
+    def _from_state(cls, state):
+        op = super()._from_state(state)
+        # the parameters that are not plain numbers or strings, from the fitted state
+        if hasattr(op, "bounds_"):
+            op.bounds = op.bounds_.copy()
+        if hasattr(op, "privacy_"):
+            epsilon, delta = (float(v) for v in op.privacy_)
+            op.privacy = epsilon if delta == 0.0 else (epsilon, delta)
+        return op
+
+    # -- private release -------------------------------------------------------------
+    @property
+    def _is_private(self):
+        return hasattr(self, "privacy_")
+
+    @property
+    def _running_sketch_name(self):
+        return "_unreleased_sketch" if self._is_private else "sketch_"
+
+    def _public_copy(self):
+        """The operator rebuilt from its state alone (no stream, no data)."""
+        return type(self)._from_state(self._to_state())
+
+    def _release(self, sketch):
+        if not self._is_private:
+            return sketch
+        epsilon, delta = (float(v) for v in self.privacy_)
+        # moment sums in the box's coordinates u = (x - c) / h, in [-1, 1]^d
+        centre = (self.bounds_[0] + self.bounds_[1]) / 2.0
+        half = (self.bounds_[1] - self.bounds_[0]) / 2.0
+        n = sketch.n_samples
+        mean_u = (sketch.data_mean - centre) / half
+        moments = np.array([n * mean_u, sketch.data_m2 / half**2 + n * mean_u**2])
+        noisy_sum, noisy_n, noisy_moments, cal = privatize(
+            sketch.feature_sum, n, moments, epsilon, delta,
+            quantization="1bit" if hasattr(self, "dither_") else None,
+        )
+        mean_u = noisy_moments[0] / noisy_n
+        m2_u = noisy_moments[1] - noisy_n * mean_u**2
+        hidden = np.full(sketch.n_features, np.nan)
+        return Sketch(noisy_sum, noisy_n, hidden, hidden, centre + half * mean_u,
+                      half**2 * m2_u, self.operator_id_, self._public_copy(),
+                      noise_var=cal["feature_noise_var"],
+                      count_noise_var=cal["count_noise_var"])
+
+    def release(self):
+        """Release the private sketch of the data streamed since the last release.
+
+        :meth:`partial_fit` on a private operator adds each chunk's exact sums to an
+        accumulator kept inside the operator (nothing is released). This method adds
+        the privacy noise once, returns the private :class:`Sketch`, and empties the
+        accumulator: every streamed sample is released once, so the releases of a
+        stream are each ε-DP (or (ε, δ)-DP) and, covering disjoint data, so is their
+        merge.
+
+        Returns
+        -------
+        sketch : Sketch
+            The private sketch (noisy sum and count, no per-feature statistics); its
+            ``operator`` is a copy of this operator without the stream.
+
+        Raises
+        ------
+        ValueError
+            If the operator is not private, or nothing was streamed since the last
+            release.
+        """
+        check_is_fitted(self)
+        if not self._is_private:
+            raise ValueError(
+                "release() is for private operators (privacy=...); the running sketch of "
+                "this operator is sketch_"
+            )
+        running = getattr(self, "_unreleased_sketch", None)
+        if running is None:
+            raise ValueError("nothing to release: no data was streamed with partial_fit "
+                             "since the last release")
+        del self._unreleased_sketch
+        return self._release(running)
 
     def _batch_size(self):
         return None if self.batch_size == "auto" else int(self.batch_size)
@@ -312,6 +560,8 @@ class FourierSketcher(
             dtype=self.dtype,
             batch_size=self._batch_size(),
             n_jobs=check_n_jobs(self.n_jobs),
+            dither=getattr(self, "dither_", None),
+            bounds=getattr(self, "bounds_", None),
         )
 
     def _feature_shape(self):
@@ -330,7 +580,9 @@ class FourierSketcher(
         features : ndarray of shape (n_samples, 2 * sketch_size)
             ``[cos(Ωᵀx̃), -sin(Ωᵀx̃)] / sqrt(sketch_size)``, of the dtype of X
             (float32 or float64). Inner products approximate the kernel
-            ``E_ω cos(ωᵀ(x̃ - ỹ))``.
+            ``E_ω cos(ωᵀ(x̃ - ỹ))``. With ``quantization="1bit"``, the quantized
+            features ``[sign cos(Ωᵀx̃ + ξ), -sign sin(Ωᵀx̃ + ξ)] / sqrt(sketch_size)``
+            that the sketch sums; with ``bounds``, of the samples clipped into the box.
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
@@ -341,6 +593,8 @@ class FourierSketcher(
             dtype=np.dtype(self.dtype),
             out_dtype=X.dtype,
             batch_size=self._batch_size(),
+            dither=getattr(self, "dither_", None),
+            clip=getattr(self, "bounds_", None),
         )
 
     @property

@@ -13,6 +13,7 @@ def warm_up():
         sincos_pi,
     )
     from skfrugal.sketching._projection import project_rows
+    from skfrugal.sketching._quantized import quantized_feature_sums, quantized_signs
 
     for dtype in (np.float32, np.float64):
         x = np.ones((5, 2), dtype=dtype)
@@ -23,6 +24,11 @@ def warm_up():
     feature_sums(x, w3, 3, 0, 5, acc[0], acc[1], np.empty((4, 3), dtype=np.float32),
                  np.empty((2, 3), dtype=np.int32))
     half_turn_phases(x, w3, 3, np.empty((5, 3), dtype=np.float32))
+    delta = np.zeros(w3.shape[0] * w3.shape[2], dtype=np.float32)
+    quantized_feature_sums(x, w3, delta, 3, 0, 5, acc[0], acc[1],
+                           np.empty((4, 3), dtype=np.float32), np.empty((2, 3), dtype=np.int32))
+    t = np.ones((2, 3), dtype=np.float32)
+    quantized_signs(t, delta, t.copy(), t.copy())
     v = np.ones(3, dtype=np.float32)
     sincos_pi(v, v.copy(), v.copy())
     stats = np.empty((1, 4, 2))

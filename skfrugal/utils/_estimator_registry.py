@@ -16,6 +16,10 @@ def _sketcher_instances():
     return [
         FourierSketcher(sketch_size=20, random_state=0),
         FourierSketcher(sketch_size=20, frequency_law="gaussian", scale=1.0, random_state=0),
+        FourierSketcher(sketch_size=20, quantization="1bit", random_state=0),
+        # private: a public box (the same interval for any number of features), a fixed scale
+        FourierSketcher(sketch_size=20, privacy=1.0, bounds=(-100.0, 100.0), scale=1.0,
+                        random_state=0),
     ]
 
 

@@ -12,6 +12,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from skfrugal.datasets import make_gmm
+from skfrugal.decoding import DecodingWarning
 from skfrugal.metrics import (
     gmm_log_likelihood,
     matched_centroid_distances,
@@ -211,9 +212,11 @@ def test_fit_sketch_rejects_wrong_sketches():
         gmm.fit_sketch(sketch)
     with pytest.raises(ValueError, match="different|operator"):
         sketcher.sketch(X) + other.sketch(X)
-    with pytest.warns(UserWarning, match="below the number of parameters"):
-        CompressiveGaussianMixture(4, random_state=0).fit_sketch(
+    with pytest.warns(UserWarning, match="below the number of parameters"), \
+            pytest.warns(DecodingWarning, match="20 entries, fewer than the 28"):
+        small = CompressiveGaussianMixture(4, random_state=0).fit_sketch(
             FourierSketcher(20, random_state=0).fit(X).sketch(X))
+    assert not small.converged_
 
 
 def test_refit_is_identical(mixture):

@@ -1,4 +1,3 @@
-import pickle
 
 import numpy as np
 import pytest
@@ -45,16 +44,10 @@ def test_merge_refuses_other_operators_and_objects(sketcher_and_data):
 
 
 @pytest.mark.parametrize("route", ["pickle", "npz", "dict"])
-def test_roundtrip_keeps_sketch_and_operator(sketcher_and_data, tmp_path, route):
+def test_roundtrip_keeps_sketch_and_operator(sketcher_and_data, round_trip, route):
     sketcher, X = sketcher_and_data
     s = sketcher.sketch(X[:1000])
-    if route == "pickle":
-        back = pickle.loads(pickle.dumps(s))
-    elif route == "npz":
-        s.save(tmp_path / "s.npz")
-        back = Sketch.load(tmp_path / "s.npz")
-    else:
-        back = Sketch.from_dict(s.to_dict())
+    back = round_trip(s, route)
     assert back == s
     # the operator travelled: it sketches the rest, and the halves merge
     rest = back.operator.sketch(X[1000:])
