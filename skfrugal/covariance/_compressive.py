@@ -6,12 +6,13 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import _fit_context
-from sklearn.covariance import EmpiricalCovariance, empirical_covariance, log_likelihood
+from sklearn.covariance import empirical_covariance, log_likelihood
 from sklearn.model_selection import check_cv
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from skfrugal.covariance._base import BaseCovariance
 from skfrugal.covariance._decoder import decode_precision, moment_estimate, rank_one_forward
 from skfrugal.covariance._sketcher import CovarianceSketcher, centred_sketch
 from skfrugal.sketching import Sketch
@@ -93,7 +94,7 @@ def _check_sketch(sketch, expected_features=None):
         raise ValueError("the sketch contains NaN or infinity")
 
 
-class CompressiveGraphicalLasso(EmpiricalCovariance):
+class CompressiveGraphicalLasso(BaseCovariance):
     """Sparse precision matrix (a Gaussian graph) decoded from a compressed sketch.
 
     The data are reduced, in one pass, to ``m`` random rank-one projections of their
