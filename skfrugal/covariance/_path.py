@@ -407,8 +407,9 @@ class GraphicalLassoCV(_BaseGraphicalLasso):
         self.cv_results_ = {"alphas": np.array(grid)}
         for k in range(grid_scores.shape[1]):
             self.cv_results_[f"split{k}_test_score"] = grid_scores[:, k]
-        self.cv_results_["mean_test_score"] = np.mean(grid_scores, axis=1)
-        self.cv_results_["std_test_score"] = np.std(grid_scores, axis=1)
+        with np.errstate(invalid="ignore"):  # -inf scores of failed fits: nan std
+            self.cv_results_["mean_test_score"] = np.mean(grid_scores, axis=1)
+            self.cv_results_["std_test_score"] = np.std(grid_scores, axis=1)
         self.alpha_ = float(grid[best_index])
         self._store(self._fit_at(S, self.alpha_))
         return self
@@ -422,7 +423,8 @@ def _select(path):
     best_index = 0
     last_finite_idx = 0
     for index, (_, scores) in enumerate(path):
-        this_score = np.mean(scores)
+        with np.errstate(invalid="ignore"):
+            this_score = np.mean(scores)
         if this_score >= 0.1 / np.finfo(np.float64).eps:
             this_score = np.nan
         if np.isfinite(this_score):

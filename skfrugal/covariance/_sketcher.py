@@ -10,10 +10,10 @@ from sklearn.base import (
     _fit_context,
 )
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from skfrugal.sketching import SketchOperatorMixin
+from skfrugal.sketching import Sketch, SketchOperatorMixin
 from skfrugal.sketching._dask import is_dask_array
 
 
@@ -31,6 +31,15 @@ def _use_batch_covariance(d, m, batch_size):
     return d * d + 2.0 * m * d * d / batch_size < 0.5 * m * d
 
 
+@validate_params(
+    {
+        "X": ["array-like"],
+        "projections": ["array-like"],
+        "center": ["array-like"],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def covariance_sketch_chunk(X, projections, center, batch_size=None):
     """Sum the squared projections and the moments of one chunk (runs on Dask workers).
 
@@ -65,12 +74,21 @@ def covariance_sketch_chunk(X, projections, center, batch_size=None):
     Raises
     ------
     ValueError
-        If the chunk holds NaN or infinity.
+        If the chunk holds NaN or infinity, or the shapes do not match.
     """
+    if len(np.shape(X)) != 2:
+        raise ValueError(f"X must be 2-d (samples x features), got shape {np.shape(X)}")
     n, d = X.shape
     A = np.ascontiguousarray(projections, dtype=np.float64)
-    m = A.shape[1]
     center = np.asarray(center, dtype=np.float64)
+    if A.ndim != 2 or A.shape[0] != d or center.shape != (d,):
+        raise ValueError(
+            f"projections must have shape ({d}, sketch_size) and center ({d},) for X "
+            f"with {d} features, got {A.shape} and {center.shape}"
+        )
+    if not (np.isfinite(A).all() and np.isfinite(center).all()):
+        raise ValueError("projections and center must be finite")
+    m = A.shape[1]
     if batch_size is None:
         batch_size = int(np.clip(2**19 // max(d, 1), 64, 65536))  # ~4 MB of rows
         if not _use_batch_covariance(d, m, batch_size):
@@ -112,6 +130,10 @@ def covariance_sketch_chunk(X, projections, center, batch_size=None):
             data_m2)
 
 
+@validate_params(
+    {"sketch": [Sketch], "assume_centered": ["boolean"]},
+    prefer_skip_nested_validation=True,
+)
 def centred_sketch(sketch, assume_centered=False):
     """Exactly centred rank-one measurements ``y_j = a_jᵀ Ĉ a_j`` of a covariance sketch.
 
@@ -135,6 +157,13 @@ def centred_sketch(sketch, assume_centered=False):
         ``μ``.
     """
     op = sketch.operator
+    if not isinstance(op, CovarianceSketcher):
+        raise ValueError(
+            "sketch must be made by a CovarianceSketcher, got a sketch of operator "
+            f"{type(op).__name__}"
+        )
+    if sketch.n_samples < 1:
+        raise ValueError("the sketch holds no sample")
     n = sketch.n_samples
     A = op.projections_
     center = op.center_
