@@ -367,16 +367,46 @@ def glasso_bcd(S, A, W, B, Theta, max_sweeps, tol, inner_tol, gaps, loose=True):
     return max_sweeps, MAX_SWEEPS
 
 
+@njit(cache=True, nogil=True)
 def _box_start(S, A):
     """``t`` of the start ``W0 = (1 - t) S + t diag(S)``: the largest ``t <= 0.05`` with
     ``t |S_ij| <= A_ij`` wherever ``A_ij > 0`` (entries with a zero penalty have a box
-    of width zero, which no such start can respect)."""
-    off = np.abs(S)
-    np.fill_diagonal(off, 0.0)
-    ok = (off > 0) & (A > 0)
-    if not ok.any():
-        return 0.05
-    return float(min(0.05, (A[ok] / off[ok]).min()))
+    of width zero, which no such start can respect). No temporary arrays."""
+    p = S.shape[0]
+    t = 0.05
+    for i in range(p):
+        for j in range(p):
+            s = abs(S[i, j])
+            if i != j and s > 0.0 and A[i, j] > 0.0 and A[i, j] < t * s:
+                t = A[i, j] / s
+    return t
+
+
+def _start(S, A, X0):
+    """The first iterate ``(W, B)``: from the warm start ``X0`` when it is positive
+    definite and its covariance, clipped into the dual box, is too; else the box
+    start."""
+    diag = np.diag(S).copy()
+    if X0 is not None:
+        X0 = np.asarray(X0, dtype=np.float64)
+        c, ok = cholesky(X0)
+        if ok:
+            W = inverse_from_cholesky(c)
+            W -= S
+            np.clip(W, -A, A, out=W)
+            W += S
+            np.fill_diagonal(W, diag)
+            if cholesky(W)[1]:
+                B = -X0 / np.diag(X0)[:, None]
+                np.fill_diagonal(B, 0.0)
+                B[np.isinf(A)] = 0.0
+                return W, np.ascontiguousarray(B)
+    # starts inside the dual box |W_ij - S_ij| <= A_ij (module docstring);
+    # scikit-learn's start, 0.95 S off the diagonal, leaves it when |S_ij| > 20 alpha
+    # and broke down on 9 of 90 ill-conditioned problems
+    W = (1.0 - _box_start(S, A)) * S
+    np.fill_diagonal(W, diag)
+    return W, np.zeros_like(W)
 
 
 def bcd_block(S, A, X0, max_iter, tol, inner_tol=1e-8):
@@ -399,44 +429,22 @@ def bcd_block(S, A, X0, max_iter, tol, inner_tol=1e-8):
     p = S.shape[0]
     S = np.ascontiguousarray(S, dtype=np.float64)
     A = np.ascontiguousarray(A, dtype=np.float64)
-    diag = np.diag(S).copy()
-    # starts inside the dual box |W_ij - S_ij| <= A_ij (module docstring);
-    # scikit-learn's start, 0.95 S off the diagonal, leaves it when |S_ij| > 20 alpha
-    # and broke down on 9 of 90 ill-conditioned problems
-    W = None
-    if X0 is not None:
-        X0 = np.asarray(X0, dtype=np.float64)
-        c, ok = cholesky(X0)
-        if ok:
-            W = inverse_from_cholesky(c)
-            W = S + np.clip(W - S, -A, A)
-            np.fill_diagonal(W, diag)
-            if cholesky(W)[1]:
-                B = -X0 / np.diag(X0)[:, None]
-                np.fill_diagonal(B, 0.0)
-                B[np.isinf(A)] = 0.0
-                B = np.ascontiguousarray(B)
-            else:
-                W = None
-    if W is None:
-        t = _box_start(S, A)
-        W = (1.0 - t) * S
-        np.fill_diagonal(W, diag)
-        B = np.zeros((p, p))
+    W, B = _start(S, A, X0)
     Theta = np.zeros((p, p))
     gaps = np.empty(max_iter)
-    W_start, B_start = W.copy(), B.copy()
     n_sweeps, status = glasso_bcd(S, A, W, B, Theta, max_iter, tol, inner_tol, gaps, True)
     n_loose = 0
     if status == BREAKDOWN:
         # loose first sweeps left the cone (breast_cancer standardised, cond 1e5,
         # alpha <= 1e-3 broke down on the first sweep): again with exact column solves
-        W, B = W_start, B_start
+        del W, B
+        W, B = _start(S, A, X0)
         n_loose = n_sweeps
         n_sweeps, status = glasso_bcd(S, A, W, B, Theta, max_iter, tol, inner_tol, gaps,
                                       False)
         if status == BREAKDOWN:
             return None, None, n_loose + n_sweeps, np.inf, False
+    del W, B  # before the factorisations: peak memory
     c, ok = cholesky(Theta)
     if not ok:
         return None, None, n_loose + n_sweeps, np.inf, False

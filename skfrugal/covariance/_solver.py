@@ -184,22 +184,25 @@ def solve_graphical_lasso(S, alpha, *, precision_init=None, max_iter=100, tol=1e
     """
     S = np.asarray(S, dtype=np.float64)
     p = S.shape[0]
-    A = as_penalty_matrix(alpha, p)
-    A_off = A.copy()
-    np.fill_diagonal(A_off, 0.0)
-    Sd = S + np.diag(np.diag(A))  # the diagonal penalty shifts S
-    diag = np.diag(Sd).copy()
+    scalar = np.ndim(alpha) == 0
+    d_pen = np.zeros(p) if scalar else np.diag(alpha)
+    diag = np.diag(S) + d_pen  # a diagonal penalty shifts S
     if np.any(diag <= 0) or not np.all(np.isfinite(diag)):
         raise ValueError("S must have a positive finite diagonal (no constant feature)")
-    c = 2.0 ** np.round(np.log2(diag.max()))  # exact rescaling
-    Ss = np.ascontiguousarray(Sd / c)
-    As = A_off / c
+    # solved in units where max diag(S) ~ 1 (a power of two: exact), with the
+    # off-diagonal penalty As; a few p x p arrays only (p = 2000: 32 MB each)
+    c = 2.0 ** np.round(np.log2(diag.max()))
+    Ss = S / c
+    Ss.flat[:: p + 1] += d_pen / c
+    As = as_penalty_matrix(alpha, p)
+    np.fill_diagonal(As, 0.0)
+    As /= c
     diag = diag / c
-    infinite = np.isinf(As)
+    gap_alpha = float(alpha) / c if scalar else As  # the diagonal part is in Ss
     X0_all = None
     if precision_init is not None:
         X0_all = np.array(precision_init, dtype=np.float64) * c
-        X0_all[infinite] = 0.0
+        X0_all[np.isinf(As)] = 0.0
     if not np.any(As):  # no off-diagonal penalty: Θ = (S + diag(A))^{-1}
         ch, ok = cholesky(Ss)
         if not ok:
@@ -208,9 +211,11 @@ def solve_graphical_lasso(S, alpha, *, precision_init=None, max_iter=100, tol=1e
                 "covariance, which is singular here (fewer samples than features, or "
                 "collinear features): use alpha > 0"
             )
-        precision = inverse_from_cholesky(ch) / c
-        gap = duality_gap(S / c, precision * c, A / c)
-        return Sd.copy(), precision, 0, gap, True
+        precision = inverse_from_cholesky(ch)
+        gap = duality_gap(Ss, precision, 0.0)
+        precision /= c
+        Ss *= c
+        return Ss, precision, 0, gap, True
     labels = np.empty(p, dtype=np.int64)
     n_comp = _threshold_components(Ss, As, labels)
     n_iter_max = 0
@@ -241,8 +246,7 @@ def solve_graphical_lasso(S, alpha, *, precision_init=None, max_iter=100, tol=1e
         covariance[block] = Wb
         n_iter_max = max(n_iter_max, it)
         converged &= conv
-    # scale-free; a scalar alpha keeps the cheaper scalar penalty sum
-    gap = duality_gap(S / c, precision, (alpha if np.ndim(alpha) == 0 else A) / c)
+    gap = duality_gap(Ss, precision, gap_alpha)  # scale-free
     precision /= c
     covariance *= c
     return covariance, precision, n_iter_max, gap, converged and abs(gap) <= tol * 1.01

@@ -31,9 +31,11 @@ def check_covariance(S, name="emp_cov"):
     """
     S = check_square_matrix(S, name)
     scale = np.abs(S).max()
-    asym = np.abs(S - S.T).max()
+    work = np.subtract(S, S.T)  # one p x p temporary for the checks
+    np.abs(work, out=work)
+    asym = work.max()
     if asym > _SYMMETRY_RTOL * scale:
-        i, j = np.unravel_index(np.argmax(np.abs(S - S.T)), S.shape)
+        i, j = np.unravel_index(np.argmax(work), S.shape)
         raise ValueError(
             f"{name} must be symmetric: entries ({i}, {j}) and ({j}, {i}) differ by "
             f"{asym:.3g} (largest entry {scale:.3g})"
@@ -41,11 +43,12 @@ def check_covariance(S, name="emp_cov"):
     check_variances(S, name)
     diag = np.diag(S)
     _check_range(np.log10(diag.min()), np.log10(diag.max()), name)
-    S = 0.5 * (S + S.T)
+    if asym > 0:
+        S = 0.5 * (S + S.T)
     c = 2.0 ** np.round(np.log2(diag.max()))  # exact rescaling
-    shifted = S / c
-    shifted.flat[:: S.shape[0] + 1] += _PSD_RTOL
-    if not cholesky(shifted)[1]:
+    np.divide(S, c, out=work)
+    work.flat[:: S.shape[0] + 1] += _PSD_RTOL
+    if not cholesky(work, overwrite=True)[1]:
         low = float(np.linalg.eigvalsh(S)[0])
         raise ValueError(
             f"{name} is not positive semi-definite (smallest eigenvalue {low:.3g}, "

@@ -5,7 +5,7 @@ import numpy as np
 
 def warm_up():
     """Call every kernel of the subpackage once on tiny inputs."""
-    from skfrugal.covariance._bcd import glasso_bcd
+    from skfrugal.covariance._bcd import _box_start, glasso_bcd
     from skfrugal.covariance._linalg import fill_upper
     from skfrugal.covariance._quic import (
         _free_set,
@@ -28,6 +28,7 @@ def warm_up():
                       np.zeros((p, p)), np.zeros((p, p)))
     _model_decrease(S, W, X, np.zeros((p, p)), A)
     _trial_point(X, W, 0.5, S, A, np.empty((p, p)))
+    _box_start(S, A)
     fill_upper(np.eye(p))
     fill_upper(np.asfortranarray(np.eye(p)))
     _threshold_components(S, A, np.empty(p, dtype=np.int64))
