@@ -366,15 +366,20 @@ def _best_cv_score(model):
 SCALE_METHODS = ("ours", "sklearn", "skggm", "gglasso")
 
 
-def _scale_cases(ps):
+SCALE_DATA = ("sparse", "nci60", "khan")
+
+
+def _scale_cases(ps, data=SCALE_DATA):
     """(family, p, n, X) for the scale table: a generated sparse graph (n = 1000) and
     the most variable genes of NCI60 (n = 64) and Khan (n = 83), standardised."""
+    tables = {"nci60": ("NCI60 genes", covariance_nci60),
+              "khan": ("Khan genes", covariance_khan)}
     for p in ps:
-        prec = make_sparse_precision(p, n_edges=int(1.44 * p), random_state=0)
-        yield "sparse graph", p, _standardise(sample_gaussian_graph(1000, prec,
-                                                                    random_state=1))
-        for family, loader in (("NCI60 genes", covariance_nci60),
-                               ("Khan genes", covariance_khan)):
+        if "sparse" in data:
+            prec = make_sparse_precision(p, n_edges=int(1.44 * p), random_state=0)
+            yield "sparse graph", p, _standardise(sample_gaussian_graph(1000, prec,
+                                                                        random_state=1))
+        for family, loader in (tables[name] for name in data if name in tables):
             try:
                 yield family, p, _standardise(loader(p)[0])
             except MissingDataset as exc:
@@ -382,7 +387,7 @@ def _scale_cases(ps):
 
 
 def scale_table(ps=(1000, 2000), methods=SCALE_METHODS, timeout=600.0, tol=1e-4,
-                alpha_sparse=0.15, alpha_fraction=0.6):
+                alpha_sparse=0.15, alpha_fraction=0.6, data=SCALE_DATA):
     print(f"\n## Scale: p = {', '.join(map(str, ps))} (one fit per cell, each in a fresh "
           f"process, one thread; stopped after {timeout:.0f} s)")
     print(f"alpha: {alpha_sparse} on the generated graph (standardised, 1.44 p edges, "
@@ -396,7 +401,7 @@ def scale_table(ps=(1000, 2000), methods=SCALE_METHODS, timeout=600.0, tol=1e-4,
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     growth = {}
     tmp = Path(tempfile.mkdtemp())
-    for family, p, X in _scale_cases(ps):
+    for family, p, X in _scale_cases(ps, data):
         S = empirical_covariance(X)
         off = np.abs(S - np.diag(np.diag(S))).max()
         alpha = alpha_sparse if family == "sparse graph" else alpha_fraction * off
@@ -516,6 +521,8 @@ def main():
                         help="dimensions of the scale table")
     parser.add_argument("--scale-methods", nargs="+", default=list(SCALE_METHODS),
                         help="methods of the scale table")
+    parser.add_argument("--scale-data", nargs="+", default=list(SCALE_DATA),
+                        choices=SCALE_DATA, help="data of the scale table")
     parser.add_argument("--timeout", type=float, default=600.0,
                         help="seconds after which a fit of the scale table is stopped")
     parser.add_argument("--cv-data", nargs="+", default=list(CV_DATASETS),
@@ -560,7 +567,8 @@ def main():
         if "cv" in tables:
             cv_table(tuple(args.cv_data))
         if "scale" in tables:
-            scale_table(tuple(args.scale_p), tuple(args.scale_methods), args.timeout)
+            scale_table(tuple(args.scale_p), tuple(args.scale_methods), args.timeout,
+                        data=tuple(args.scale_data))
         if "recovery" in tables:
             recovery_table(ps, ns, range(args.first_seed, args.first_seed + seeds),
                            with_cv=not args.no_cv, cv_ratios=tuple(args.cv_ratios),
