@@ -93,7 +93,8 @@ def _covariance_sketcher_instances():
 def _graphical_lasso_instances():
     from skfrugal.covariance import GraphicalLasso
 
-    return [GraphicalLasso(alpha=0.05), GraphicalLasso(alpha=0.05, solver="quic"),
+    return [GraphicalLasso(), GraphicalLasso(alpha=0.05),
+            GraphicalLasso(alpha=0.05, solver="quic"),
             GraphicalLasso(alpha=0.05, solver="admm"),
             GraphicalLasso(alpha=0.05, penalty="mcp")]
 
@@ -101,13 +102,14 @@ def _graphical_lasso_instances():
 def _graphical_lasso_cv_instances():
     from skfrugal.covariance import GraphicalLassoCV
 
-    return [GraphicalLassoCV(alphas=3, n_refinements=2, cv=3)]
+    return [GraphicalLassoCV(), GraphicalLassoCV(alphas=3, n_refinements=2, cv=3,
+                                                 penalty="mcp")]
 
 
 def _graphical_lasso_ebic_instances():
     from skfrugal.covariance import GraphicalLassoEBIC
 
-    return [GraphicalLassoEBIC(alphas=4), GraphicalLassoEBIC(alphas=4, penalty="scad")]
+    return [GraphicalLassoEBIC(), GraphicalLassoEBIC(alphas=4, penalty="scad")]
 
 
 def _compressive_glasso_instances():
