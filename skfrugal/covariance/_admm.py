@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from skfrugal.covariance._exceptions import NotPositiveDefiniteError
 from skfrugal.covariance._linalg import cholesky, inverse_from_cholesky
 from skfrugal.covariance._objective import duality_gap
 
@@ -59,12 +60,12 @@ def admm_block(S, A, X0, max_iter, tol):
             U *= 2.0
     P, c, gap = best
     if P is None and T is None:
-        raise FloatingPointError("ADMM diverged (non-finite iterates)")
+        raise NotPositiveDefiniteError("ADMM diverged (non-finite iterates)")
     if P is None:  # Z never positive definite: return the (dense, PD) Θ iterate
         P = T / dd
         P = 0.5 * (P + P.T)
         c, ok = cholesky(P)
         if not ok:
-            raise FloatingPointError("ADMM did not produce a positive-definite matrix")
+            raise NotPositiveDefiniteError("ADMM did not produce a positive-definite matrix")
         gap = duality_gap(S, P, A)
     return P, inverse_from_cholesky(c), n_iter, gap, abs(gap) <= tol

@@ -20,7 +20,11 @@ from skfrugal.covariance._decoder import (
     moment_estimate,
     rank_one_forward,
 )
-from skfrugal.covariance._sketcher import CovarianceSketcher, centred_sketch
+from skfrugal.covariance._sketcher import (
+    CovarianceSketcher,
+    centred_sketch,
+    check_covariance_sketch,
+)
 from skfrugal.sketching import Sketch
 
 
@@ -67,37 +71,12 @@ def _check_compression(m, p):
 
 
 def _check_sketch(sketch, expected_features=None):
-    if not isinstance(sketch, Sketch):
-        raise TypeError(f"sketch must be a skfrugal.sketching.Sketch, got {type(sketch).__name__}")
-    op = sketch.operator
-    if not isinstance(op, CovarianceSketcher):
+    op = check_covariance_sketch(sketch, n_features=expected_features, min_samples=2)
+    if sketch.n_features < 2:
         raise ValueError(
-            "sketch must be made by a CovarianceSketcher, got a sketch of operator "
-            f"{type(op).__name__}"
-        )
-    if op.operator_id_ != sketch.operator_id:
-        raise ValueError(
-            f"the sketch's operator_id {sketch.operator_id!r} does not match its operator "
-            f"({op.operator_id_!r})"
-        )
-    p = sketch.n_features
-    if op.projections_.shape[0] != p:
-        raise ValueError(
-            f"the sketch has {p} features but its operator projects {op.projections_.shape[0]}"
-        )
-    if expected_features is not None and p != expected_features:
-        raise ValueError(
-            f"the sketch has {p} features, but the estimator is expecting "
-            f"{expected_features} features"
-        )
-    if p < 2:
-        raise ValueError(f"a graphical model needs at least 2 features, the sketch has {p}")
-    if sketch.n_samples < 2:
-        raise ValueError(
-            f"the sketch holds n_samples={sketch.n_samples}; at least 2 are required"
-        )
-    if not np.all(np.isfinite(sketch.feature_sum)):
-        raise ValueError("the sketch contains NaN or infinity")
+            f"a graphical model needs at least 2 features, the sketch has "
+            f"{sketch.n_features}")
+    return op
 
 
 def _warn_fit(fit_residual, tol, max_iter):
@@ -380,6 +359,7 @@ class CompressiveGraphicalLasso(BaseCovariance):
             ``-||A(covariance_) - y||² / ||y||²`` (higher is better).
         """
         check_is_fitted(self)
+        _check_sketch(sketch, self.n_features_in_)
         if sketch.operator_id != self.sketch_.operator_id:
             raise ValueError(
                 f"the sketch was made by operator {sketch.operator_id!r}, not by the "

@@ -15,6 +15,7 @@ from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import validate_data
 
+from skfrugal.covariance._exceptions import NotPositiveDefiniteError
 from skfrugal.covariance._graphical_lasso import (
     PENALTY_CONSTRAINTS,
     SOLVER_CONSTRAINTS,
@@ -61,7 +62,7 @@ def path_fits(S, alphas, *, precision_init=None, penalty="l1", gamma=3.0, a=3.7,
                 S, float(alpha), penalty, gamma, a, precision_init=init,
                 max_iter=max_iter, tol=tol, solver=solver, warn=False)
             if not np.all(np.isfinite(prec)) or not cholesky(prec)[1]:
-                raise FloatingPointError("the solution is not positive definite")
+                raise NotPositiveDefiniteError("the solution is not positive definite")
         except FloatingPointError as exc:
             fits.append((None, None, 0, np.nan, False, str(exc), None))
             continue
@@ -155,7 +156,7 @@ def graphical_lasso_path(X, alphas, cov_init=None, X_test=None, *, penalty="l1",
     >>> covs, precs, scores = graphical_lasso_path(X[:300], [0.3, 0.1, 0.03],
     ...                                            X_test=X[300:])
     >>> [int((abs(P) > 0).sum() - 8) // 2 for P in precs]  # edges: more as alpha falls
-    [3, 6, 11]
+    [6, 7, 12]
     >>> bool(scores[1] > scores[0])
     True
     """

@@ -13,7 +13,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from skfrugal.sketching import Sketch, SketchOperatorMixin
+from skfrugal.sketching import Sketch, SketchOperatorMixin, check_sketch
 from skfrugal.sketching._dask import is_dask_array
 
 
@@ -130,6 +130,34 @@ def covariance_sketch_chunk(X, projections, center, batch_size=None):
             data_m2)
 
 
+def check_covariance_sketch(sketch, n_features=None, min_samples=1):
+    """Check a sketch of a :class:`CovarianceSketcher` before decoding it.
+
+    :func:`skfrugal.sketching.check_sketch` (a Sketch of a fitted
+    ``CovarianceSketcher``, matching identifier and shapes), then the fields the
+    covariance decoder reads: finite sums, means and projections, non-negative sums
+    of squared deviations, a whole number of samples, ``data_min <= data_max``.
+    Returns the operator.
+    """
+    op = check_sketch(sketch, CovarianceSketcher, n_features=n_features,
+                      min_samples=min_samples)
+    n = sketch.n_samples
+    if isinstance(n, bool) or not float(n).is_integer():
+        raise ValueError(f"the sketch's n_samples must be a whole number, got {n!r}")
+    for name in ("feature_sum", "data_mean", "data_m2", "data_min", "data_max"):
+        if not np.all(np.isfinite(getattr(sketch, name))):
+            raise ValueError(f"the sketch's {name} contains NaN or infinity")
+    if np.any(sketch.data_m2 < 0) or np.any(sketch.feature_sum < 0):
+        raise ValueError("the sketch holds negative sums of squares: it was altered")
+    if n > 0 and np.any(sketch.data_min > sketch.data_max):
+        raise ValueError("the sketch's data_min exceeds its data_max: it was altered")
+    for name in ("projections_", "center_"):
+        if not np.all(np.isfinite(getattr(op, name))):
+            raise ValueError(f"the sketch's operator has non-finite {name}: it was "
+                             "altered after fitting")
+    return op
+
+
 @validate_params(
     {"sketch": [Sketch], "assume_centered": ["boolean"]},
     prefer_skip_nested_validation=True,
@@ -156,14 +184,7 @@ def centred_sketch(sketch, assume_centered=False):
     location : ndarray of shape (n_features,)
         ``μ``.
     """
-    op = sketch.operator
-    if not isinstance(op, CovarianceSketcher):
-        raise ValueError(
-            "sketch must be made by a CovarianceSketcher, got a sketch of operator "
-            f"{type(op).__name__}"
-        )
-    if sketch.n_samples < 1:
-        raise ValueError("the sketch holds no sample")
+    op = check_covariance_sketch(sketch)
     n = sketch.n_samples
     A = op.projections_
     center = op.center_
@@ -333,7 +354,12 @@ class CovarianceSketcher(
         y : ndarray of shape (sketch_size,)
         """
         check_is_fitted(self)
-        sketch = self.sketch_ if sketch is None else sketch
+        if sketch is None:
+            if not hasattr(self, "sketch_"):
+                raise ValueError("no sketch is stored (fit does not keep one; "
+                                 "partial_fit does): pass a sketch")
+            sketch = self.sketch_
+        check_covariance_sketch(sketch, min_samples=0)
         if sketch.operator_id != self.operator_id_:
             raise ValueError(
                 f"the sketch was made by operator {sketch.operator_id!r}, not by this "

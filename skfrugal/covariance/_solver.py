@@ -38,20 +38,12 @@ from sklearn.exceptions import ConvergenceWarning
 
 from skfrugal.covariance._admm import admm_block
 from skfrugal.covariance._bcd import bcd_block
+from skfrugal.covariance._exceptions import NotPositiveDefiniteError, SingularCovarianceError
 from skfrugal.covariance._linalg import cholesky, inverse_from_cholesky
 from skfrugal.covariance._objective import duality_gap
 from skfrugal.covariance._quic import quic_block
 
 SOLVERS = ("auto", "bcd", "quic", "admm")
-
-
-class SingularCovarianceError(ValueError, FloatingPointError):
-    """No off-diagonal penalty and a singular covariance: the problem has no solution.
-
-    A ``ValueError`` for the user (the input cannot be fitted at this ``alpha``), and a
-    ``FloatingPointError`` like every other failed fit, so that paths and
-    cross-validation record it as a failed point instead of stopping.
-    """
 
 
 @njit(cache=True, nogil=True)
@@ -102,7 +94,7 @@ def _solve_block(S, A, X0, max_iter, tol, solver="auto"):
         X, W, n_bcd, gap, converged = bcd_block(S, A, X0, max_iter, tol)
         if solver == "bcd":
             if X is None:
-                raise FloatingPointError(
+                raise NotPositiveDefiniteError(
                     "block coordinate descent broke down (a non-positive-definite "
                     "iterate): the problem is too ill-conditioned for solver='bcd'; "
                     "use solver='auto'"
@@ -255,7 +247,7 @@ def solve_graphical_lasso(S, alpha, *, precision_init=None, max_iter=100, tol=1e
 def check_graphical_lasso_result(precision, max_iter, gap, tol, converged, warn=True):
     """Raise when Θ is not SPD; warn when the gap did not reach ``tol``."""
     if not np.all(np.isfinite(precision)) or not cholesky(precision)[1]:
-        raise FloatingPointError(
+        raise NotPositiveDefiniteError(
             "The graphical-lasso solver returned a matrix that is not positive "
             "definite; the problem is too ill-conditioned at this alpha"
         )

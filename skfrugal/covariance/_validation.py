@@ -150,3 +150,50 @@ def empirical_covariance_checked(X, assume_centered=False):
                      np.log10(positive.max()) + 2 * e * np.log10(2.0),
                      "the covariance of X")
     return np.ldexp(location, e), np.ldexp(S, 2 * e)
+
+
+# |values| of projections, measurements and variances above this give squares or
+# products beyond float64 in the rank-one measurements (a_jᵀ Σ a_j sums p² products)
+_MEASUREMENT_MAX = 1e100
+
+
+def _finite_real(M, name, ndim):
+    """``M`` as a finite real float64 array of ``ndim`` dimensions, not empty and of
+    magnitude at most ``1e100``; a clear TypeError/ValueError otherwise."""
+    if np.iscomplexobj(M):
+        raise TypeError(f"{name} must be real, got a complex array")
+    M = check_array(M, dtype=np.float64, ensure_2d=ndim == 2, input_name=name,
+                    ensure_min_samples=1, ensure_min_features=1, copy=False)
+    if M.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-dimensional, got shape {M.shape}")
+    top = np.abs(M).max()
+    if top > _MEASUREMENT_MAX:
+        raise ValueError(
+            f"{name} has entries of magnitude {top:.3g}: products of rank-one "
+            f"measurements overflow float64 beyond {_MEASUREMENT_MAX:g}; rescale")
+    return M
+
+
+def check_rank_one(A, **arrays):
+    """Validate projections ``A`` of shape ``(p, m)`` and the arrays that go with
+    them: ``y``/``r`` of shape ``(m,)``, ``diagonal`` of shape ``(p,)`` (positive),
+    ``Sigma`` of shape ``(p, p)``. Returns the checked arrays, ``A`` first."""
+    A = _finite_real(A, "A (the projections)", 2)
+    p, m = A.shape
+    shapes = {"y": (m,), "r": (m,), "diagonal": (p,), "Sigma": (p, p)}
+    out = [A]
+    for name, value in arrays.items():
+        if value is None:
+            out.append(None)
+            continue
+        M = _finite_real(value, name, len(shapes[name]))
+        if M.shape != shapes[name]:
+            raise ValueError(
+                f"{name} must have shape {shapes[name]} for projections A of shape "
+                f"{A.shape} (p features, m measurements), got {M.shape}")
+        if name == "diagonal" and not np.all(M > 0):
+            bad = int(np.flatnonzero(~(M > 0))[0])
+            raise ValueError(f"diagonal (the variances) must be positive; entry {bad} "
+                             f"is {M[bad]}")
+        out.append(M)
+    return out
