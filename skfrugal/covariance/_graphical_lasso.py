@@ -203,7 +203,7 @@ class _BaseGraphicalLasso(BaseCovariance):
 
     def _location_and_covariance(self, X):
         """Validate the input of ``fit``; return ``(location, S)``."""
-        X = validate_data(self, X, ensure_min_features=2, ensure_min_samples=2)
+        X = validate_data(self, X, ensure_min_features=2, ensure_min_samples=2, order="C")
         if getattr(self, "covariance", None) == "precomputed":
             S = check_covariance(X, "the precomputed covariance X")
             return np.zeros(S.shape[0]), S

@@ -345,7 +345,7 @@ class GraphicalLassoCV(_BaseGraphicalLasso):
         self : GraphicalLassoCV
             The fitted estimator.
         """
-        X = validate_data(self, X, ensure_min_features=2, ensure_min_samples=2)
+        X = validate_data(self, X, ensure_min_features=2, ensure_min_samples=2, order="C")
         self.location_, S = empirical_covariance_checked(X, self.assume_centered)
         check_variances(S, "the empirical covariance of X")
         folds = list(check_cv(self.cv, y, classifier=False).split(X, y))
@@ -389,6 +389,11 @@ class GraphicalLassoCV(_BaseGraphicalLasso):
                 for al in [al for al in start if al != alpha_1]:
                     del start[al]
             if isinstance(self.alphas, Integral):
+                # stop when the refined interval collapsed, or lies below 1e-12
+                # alpha_max (fits there are the inverse of S to 1e-12): bounded
+                # whatever n_refinements
+                if not alpha_1 > alpha_0 * (1.0 + 1e-10) or alpha_1 < 1e-12 * top:
+                    break
                 alphas = np.logspace(np.log10(alpha_1), np.log10(alpha_0),
                                      self.alphas + 2)[1:-1]
         _warn_path(failed, unconverged, n_fits, self.tol, where="cross-validation path")

@@ -31,6 +31,26 @@ def _use_batch_covariance(d, m, batch_size):
     return d * d + 2.0 * m * d * d / batch_size < 0.5 * m * d
 
 
+# deviations from the reference point beyond this overflow the squared projections
+# and the covariance (about 1e200 and more) in float64
+_SPREAD_MAX = 1e100
+
+
+def _check_spread(spread):
+    if spread > _SPREAD_MAX:
+        raise ValueError(
+            f"X deviates from the operator's center by up to {spread:.3g}: the squared "
+            f"projections (and the covariance) overflow float64 beyond {_SPREAD_MAX:g}; "
+            "rescale X (the covariance scales with its square, alpha with it)")
+
+
+def _real_array(a, name):
+    a = np.asarray(a)
+    if a.dtype.kind not in "fiub":
+        raise TypeError(f"{name} must hold real numbers, got dtype {a.dtype}")
+    return np.ascontiguousarray(a, dtype=np.float64)
+
+
 @validate_params(
     {
         "X": ["array-like"],
@@ -76,11 +96,15 @@ def covariance_sketch_chunk(X, projections, center, batch_size=None):
     ValueError
         If the chunk holds NaN or infinity, or the shapes do not match.
     """
+    if not (hasattr(X, "shape") and hasattr(X, "dtype")):
+        X = np.asarray(X)  # lists; memmaps and datasets are read batch by batch
+    if np.dtype(X.dtype).kind not in "fiub":
+        raise TypeError(f"X must hold real numbers, got dtype {X.dtype}")
     if len(np.shape(X)) != 2:
         raise ValueError(f"X must be 2-d (samples x features), got shape {np.shape(X)}")
     n, d = X.shape
-    A = np.ascontiguousarray(projections, dtype=np.float64)
-    center = np.asarray(center, dtype=np.float64)
+    A = _real_array(projections, "projections")
+    center = _real_array(center, "center")
     if A.ndim != 2 or A.shape[0] != d or center.shape != (d,):
         raise ValueError(
             f"projections must have shape ({d}, sketch_size) and center ({d},) for X "
@@ -110,6 +134,7 @@ def covariance_sketch_chunk(X, projections, center, batch_size=None):
             raise ValueError(
                 f"X contains NaN or infinity (in rows {start} to {stop - 1} of the chunk)"
             )
+        _check_spread(max(-bmin.min(), bmax.max()))
         if _use_batch_covariance(d, m, stop - start):
             M = xc.T @ xc
             feature_sum += np.einsum("ij,ij->j", A, M @ A)
@@ -382,7 +407,9 @@ class CovarianceSketcher(
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        proj = (X.astype(np.float64) - self.center_) @ self.projections_
+        Xc = X.astype(np.float64) - self.center_
+        _check_spread(np.abs(Xc).max(initial=0.0))
+        proj = Xc @ self.projections_
         return (proj**2).astype(X.dtype, copy=False)
 
     @property
