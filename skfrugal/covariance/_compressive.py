@@ -10,7 +10,7 @@ from sklearn.covariance import empirical_covariance, log_likelihood
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import check_cv
 from sklearn.utils._available_if import available_if
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skfrugal.covariance._base import BaseCovariance
@@ -32,6 +32,13 @@ class CompressionWarning(UserWarning):
     """The requested sketch is not smaller than the covariance it summarises."""
 
 
+@validate_params(
+    {
+        "n_features": [Interval(Integral, 1, None, closed="left")],
+        "n_edges": [Interval(Integral, 0, None, closed="left"), None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def auto_sketch_size(n_features, n_edges=None):
     """Default sketch size ``ceil((p + 2k) ln p)`` of the recovery guarantee.
 

@@ -151,6 +151,10 @@ def covariance_sketch_chunk(X, projections, center, batch_size=None):
         count = total
         np.minimum(data_min, bmin, out=data_min)
         np.maximum(data_max, bmax, out=data_max)
+    if not (np.isfinite(feature_sum).all() and np.isfinite(data_m2).all()):
+        raise ValueError(
+            "the squared projections of X overflow float64 (|a_jᵀ(x - c)| beyond "
+            "1e154): rescale X or the projections")
     return (feature_sum, n, data_min + center, data_max + center, data_mean + center,
             data_m2)
 

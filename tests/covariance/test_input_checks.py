@@ -18,10 +18,15 @@ from skfrugal.covariance import (
     GraphicalLassoCV,
     GraphicalLassoEBIC,
     centred_sketch,
+    covariance_from_sketch,
     covariance_sketch_chunk,
+    decode_precision,
     graphical_lasso,
     graphical_lasso_path,
+    rank_one_adjoint,
+    rank_one_forward,
 )
+from skfrugal.covariance._exceptions import NotPositiveDefiniteError
 from skfrugal.datasets import make_sparse_precision, sample_gaussian_graph
 
 ESTIMATORS = [GraphicalLasso(), GraphicalLassoCV(), GraphicalLassoEBIC(),
@@ -194,3 +199,154 @@ def test_precomputed_covariance():
         GraphicalLasso(covariance="precomputed").fit(X)
     with pytest.raises(ValueError, match="covariance"):
         GraphicalLasso(covariance="raw").fit(X)
+
+
+def test_rank_one_functions_match_their_definition_and_refuse_bad_input():
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((5, 12))
+    B = rng.standard_normal((5, 5))
+    Sigma = B @ B.T
+    r = rng.standard_normal(12)
+    # brute force: y_j = a_jᵀ Σ a_j, A*(r) = Σ_j r_j a_j a_jᵀ, and the adjoint identity
+    y = rank_one_forward(A, Sigma)
+    np.testing.assert_allclose(y, [A[:, j] @ Sigma @ A[:, j] for j in range(12)])
+    adj = rank_one_adjoint(A, r)
+    np.testing.assert_allclose(adj, sum(r[j] * np.outer(A[:, j], A[:, j]) for j in range(12)))
+    assert np.sum(Sigma * adj) == pytest.approx(y @ r, rel=1e-12)
+    for args, error, match in [
+        ((A.astype(complex), Sigma), TypeError, "real"),
+        ((np.where(A > 1, np.nan, A), Sigma), ValueError, "NaN"),
+        ((A, Sigma[:4, :4]), ValueError, r"shape \(5, 5\)"),
+        ((A * 1e200, Sigma), ValueError, "magnitude"),
+        ((A[:, :0], Sigma), ValueError, "0 feature"),
+    ]:
+        with pytest.raises(error, match=match):
+            rank_one_forward(*args)
+    with pytest.raises(ValueError, match=r"shape \(12,\)"):
+        rank_one_adjoint(A, r[:5])
+
+
+def test_decoder_functions_refuse_bad_input():
+    X = _data(p=5, n=300)
+    op = CovarianceSketcher(sketch_size=15, random_state=0).fit(X)
+    y, diag, _ = centred_sketch(op.sketch(X))
+    A = op.projections_
+    good = decode_precision(y, A, diag, 0.05, n_samples=300)[1]
+    assert np.linalg.eigvalsh(good)[0] > 0
+    for kwargs, match in [({"alpha": np.nan}, "alpha"), ({"tol": 1e300}, "tol"),
+                          ({"max_iter": 0.5}, "max_iter"), ({"max_rounds": "a"}, "max_rounds"),
+                          ({"inner_max_iter": -1}, "inner_max_iter"),
+                          ({"n_samples": "a"}, "n_samples"),
+                          ({"precision_init": np.eye(4)}, r"shape \(5, 5\)"),
+                          ({"sketch_covariance": np.full((5, 5), np.nan)}, "NaN")]:
+        with pytest.raises((ValueError, TypeError), match=match):
+            decode_precision(y, A, diag, **{"alpha": 0.05, **kwargs})
+    for args, match in [((y[:-1], A, diag), r"y must have shape \(15,\)"),
+                        ((y, A, -diag), "positive"),
+                        ((y, A.astype(complex), diag), "real"),
+                        ((y * np.inf, A, diag), "infinity")]:
+        with pytest.raises((ValueError, TypeError), match=match):
+            decode_precision(*args, 0.05)
+        with pytest.raises((ValueError, TypeError), match=match):
+            covariance_from_sketch(*args)
+    with pytest.raises(ValueError, match="tol"):
+        covariance_from_sketch(y, A, diag, tol=2.0)
+    with pytest.raises(ValueError, match="rank"):
+        covariance_from_sketch(y, A, diag, rank=0)
+
+
+def test_breakdowns_are_value_errors():
+    # a fit without a positive-definite solution: a ValueError for the user and a
+    # FloatingPointError for the paths that record failed points
+    assert issubclass(NotPositiveDefiniteError, ValueError)
+    assert issubclass(NotPositiveDefiniteError, FloatingPointError)
+    S = empirical_covariance(_data()[:4])  # rank 3 < p = 6
+    with pytest.raises(ValueError, match="singular"):
+        graphical_lasso(S, 0.0)
+
+
+def _forged(sketch, **changes):
+    import copy
+
+    forged = copy.deepcopy(sketch)
+    for name, value in changes.items():
+        target = forged.operator if name.endswith("_") else forged
+        setattr(target, name, value)
+    return forged
+
+
+def test_forged_sketches_are_refused():
+    X = _data(p=5, n=300)
+    op = CovarianceSketcher(sketch_size=15, random_state=0).fit(X)
+    sketch = op.sketch(X)
+    model = CompressiveGraphicalLasso(alpha=0.05, sketch_size=15).fit_sketch(sketch)
+    m2 = sketch.data_m2.copy()
+    m2[0] = -1.0
+    cases = [
+        (_forged(sketch, center_=np.full(5, np.nan)), "non-finite center_"),
+        (_forged(sketch, projections_=np.where(op.projections_ > 0.3, np.nan,
+                                               op.projections_)), "non-finite projections_"),
+        (_forged(sketch, n_samples=2.5), "whole number"),
+        (_forged(sketch, data_m2=m2), "negative"),
+        (_forged(sketch, data_min=sketch.data_max + 1), "data_min exceeds"),
+        (_forged(sketch, feature_sum=sketch.feature_sum * np.nan), "NaN"),
+    ]
+    for forged, match in cases:
+        for call in (centred_sketch, model.fit_sketch, model.sketch_score, op.measurements):
+            with pytest.raises(ValueError, match=match):
+                call(forged)
+    for call in (model.sketch_score, op.measurements, model.fit_sketch):
+        with pytest.raises(TypeError, match="Sketch"):
+            call({"feature_sum": sketch.feature_sum})
+    with pytest.raises(ValueError, match="no sketch is stored"):
+        op.measurements()
+
+
+def test_sketching_beyond_float64_is_refused():
+    X = _data(p=5, n=300)
+    op = CovarianceSketcher(sketch_size=15, random_state=0).fit(X)
+    with pytest.raises(ValueError, match="deviates from the operator's center"):
+        op.sketch(X * 1e300)
+    with pytest.raises(ValueError, match="deviates from the operator's center"):
+        op.transform(X * 1e300)
+    with pytest.raises(ValueError, match="overflow float64"):
+        covariance_sketch_chunk(X * 1e90, op.projections_ * 1e90, op.center_ * 1e90)
+    with pytest.raises(TypeError, match="real"):
+        covariance_sketch_chunk(X, op.projections_.astype(complex), op.center_)
+    # lists are arrays
+    ref = covariance_sketch_chunk(X, op.projections_, op.center_)
+    np.testing.assert_allclose(covariance_sketch_chunk(X.tolist(), op.projections_,
+                                                       op.center_)[0], ref[0])
+
+
+def test_mahalanobis_and_error_norm_match_sklearn_and_refuse_overflow():
+    from sklearn.covariance import EmpiricalCovariance
+
+    X = _data()
+    model = GraphicalLasso(alpha=0.05).fit(X)
+    ref = EmpiricalCovariance().fit(X)
+    ref.location_, ref.covariance_, ref.precision_ = (model.location_, model.covariance_,
+                                                      model.precision_)
+    np.testing.assert_allclose(model.mahalanobis(X * 3), ref.mahalanobis(X * 3), rtol=1e-10)
+    C = empirical_covariance(X * 2)
+    for norm in ("frobenius", "spectral"):
+        for scaling in (True, False):
+            for squared in (True, False):
+                assert model.error_norm(C, norm, scaling, squared) == pytest.approx(
+                    ref.error_norm(C, norm, scaling, squared), rel=1e-12)
+    with pytest.raises(ValueError, match="Mahalanobis distances exceed"):
+        model.mahalanobis(X * 1e300)
+    with pytest.raises(ValueError, match="squared=False"):
+        model.error_norm(C * 1e300)
+    assert np.isfinite(model.error_norm(C * 1e300, squared=False))
+    with pytest.raises(ValueError, match="norm must be"):
+        model.error_norm(C, norm="nuclear")
+
+
+def test_cv_refinements_are_bounded():
+    # the refined interval collapses (or falls below 1e-12 alpha_max): any
+    # n_refinements ends
+    X = _data(p=6, n=300)
+    model = GraphicalLassoCV(n_refinements=10**9).fit(X)
+    assert len(model.cv_results_["alphas"]) < 400
+    assert model.alpha_ in model.cv_results_["alphas"]
