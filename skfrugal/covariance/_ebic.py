@@ -5,7 +5,6 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import _fit_context
-from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from skfrugal.covariance._graphical_lasso import (
@@ -14,7 +13,7 @@ from skfrugal.covariance._graphical_lasso import (
     _BaseGraphicalLasso,
 )
 from skfrugal.covariance._linalg import cholesky
-from skfrugal.covariance._path import _warn_path, alpha_max, path_fits
+from skfrugal.covariance._path import alpha_max, check_alphas, path_fits, warn_path_fits
 
 
 def _ebic(emp_cov, precision, n_samples, gamma=0.5):
@@ -191,16 +190,10 @@ class GraphicalLassoEBIC(_BaseGraphicalLasso):
         if isinstance(self.alphas, Integral):
             grid = alpha_max(S) * np.logspace(0, -2, self.alphas)
         else:
-            grid = check_array(self.alphas, dtype=np.float64, ensure_2d=False,
-                               input_name="alphas")
-            if grid.ndim != 1 or np.any(grid < 0):
-                raise ValueError(f"alphas must be non-negative numbers, got {self.alphas!r}")
-            grid = np.unique(grid)[::-1]
+            grid = check_alphas(self.alphas)
         fits = path_fits(S, grid, penalty=self.penalty, gamma=self.gamma, a=self.a,
                          solver=self.solver, tol=self.tol, max_iter=self.max_iter)
-        _warn_path([al for al, f in zip(grid, fits) if f[5] is not None],
-                   [al for al, f in zip(grid, fits) if f[5] is None and not f[4]],
-                   len(fits), self.tol, where="EBIC path")
+        warn_path_fits(grid, fits, self.tol, where="EBIC path")
         self.alphas_ = grid
         self.criterion_ = np.array([np.inf if f[1] is None else
                                     _ebic(S, f[1], n, self.ebic_gamma) for f in fits])

@@ -71,6 +71,22 @@ def path_fits(S, alphas, *, precision_init=None, penalty="l1", gamma=3.0, a=3.7,
     return fits
 
 
+def check_alphas(alphas, name="alphas"):
+    """An explicit grid of penalties as a decreasing array of distinct values ``>= 0``."""
+    grid = check_array(alphas, dtype=np.float64, ensure_2d=False, input_name=name)
+    if grid.ndim != 1 or np.any(grid < 0):
+        raise ValueError(f"{name} must be a 1-d array of non-negative numbers, got "
+                         f"{alphas!r}")
+    return np.unique(grid)[::-1]
+
+
+def warn_path_fits(alphas, fits, tol, where="path"):
+    """:func:`_warn_path` on the results of :func:`path_fits`."""
+    _warn_path([al for al, f in zip(alphas, fits) if f[5] is not None],
+               [al for al, f in zip(alphas, fits) if f[5] is None and not f[4]],
+               len(fits), tol, where)
+
+
 def _warn_path(failed, unconverged, n_fits, tol, where="path"):
     """One warning for the failed fits, one for those that did not reach ``tol``."""
     if failed:
@@ -166,7 +182,7 @@ def graphical_lasso_path(X, alphas, cov_init=None, X_test=None, *, penalty="l1",
     _, S = empirical_covariance_checked(X)
     check_variances(S, "the empirical covariance of X")
     alphas = check_array(alphas, dtype=np.float64, ensure_2d=False, input_name="alphas")
-    if alphas.ndim != 1 or np.any(alphas < 0):
+    if alphas.ndim != 1 or np.any(alphas < 0):  # kept in the given order
         raise ValueError(f"alphas must be a 1-d array of non-negative numbers, got {alphas}")
     init = None
     if cov_init is not None:
@@ -182,9 +198,7 @@ def graphical_lasso_path(X, alphas, cov_init=None, X_test=None, *, penalty="l1",
         S_test = empirical_covariance(X_test)
     fits = path_fits(S, alphas, precision_init=init, penalty=penalty, gamma=gamma, a=a,
                      solver=solver, tol=tol, max_iter=max_iter)
-    _warn_path([al for al, f in zip(alphas, fits) if f[5] is not None],
-               [al for al, f in zip(alphas, fits) if f[5] is None and not f[4]],
-               len(fits), tol)
+    warn_path_fits(alphas, fits, tol)
     nan = np.full((p, p), np.nan)
     covariances = [nan.copy() if f[0] is None else f[0] for f in fits]
     precisions = [nan.copy() if f[1] is None else f[1] for f in fits]
@@ -359,11 +373,7 @@ class GraphicalLassoCV(_BaseGraphicalLasso):
             top = alpha_max(S)
             alphas = np.logspace(np.log10(1e-2 * top), np.log10(top), self.alphas)[::-1]
         else:
-            alphas = check_array(self.alphas, dtype=np.float64, ensure_2d=False,
-                                 input_name="alphas")
-            if alphas.ndim != 1 or np.any(alphas < 0):
-                raise ValueError(f"alphas must be non-negative numbers, got {self.alphas!r}")
-            alphas = np.unique(alphas)[::-1]
+            alphas = check_alphas(self.alphas)
             n_refinements = 1
         path = []  # (alpha, fold scores), decreasing alpha
         starts = [{} for _ in folds]  # per fold: alpha -> precision, for warm starts
