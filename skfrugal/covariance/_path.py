@@ -364,8 +364,10 @@ class GraphicalLassoCV(_BaseGraphicalLasso):
         check_variances(S, "the empirical covariance of X")
         folds = list(check_cv(self.cv, y, classifier=False).split(X, y))
         fold_covs = []
-        for train, test in folds:
+        for k, (train, test) in enumerate(folds):
             S_train = empirical_covariance_checked(X[train], self.assume_centered)[1]
+            check_variances(S_train, f"the training covariance of cross-validation "
+                                     f"split {k}")
             S_test = empirical_covariance(X[test], assume_centered=self.assume_centered)
             fold_covs.append((S_train, S_test))
         if isinstance(self.alphas, Integral):

@@ -350,3 +350,15 @@ def test_cv_refinements_are_bounded():
     model = GraphicalLassoCV(n_refinements=10**9).fit(X)
     assert len(model.cv_results_["alphas"]) < 400
     assert model.alpha_ in model.cv_results_["alphas"]
+
+
+def test_cv_names_a_feature_constant_on_a_training_fold():
+    # digits' border pixels: non-zero on a few rows only, constant on some folds
+    from sklearn.model_selection import KFold
+
+    X = _data(p=5, n=90)
+    X[:, 3] = 0.0
+    X[-5:, 3] = 1.0
+    with pytest.raises(ValueError, match="cross-validation split 2 .* feature 3 has "
+                                         "variance 0"):
+        GraphicalLassoCV(cv=KFold(3)).fit(X)
