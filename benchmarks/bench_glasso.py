@@ -20,6 +20,12 @@ Prints three tables:
    objective on the full-data covariance, decoder CPU time, decoder rounds, and a
    summary of the cases meeting issue 18's targets (F1 >= 0.9 at p(p+1)/2, >= 0.7 at
    p(p+1)/4, decode <= 5 s at p = 200, m = p(p+1)/4).
+5. ``--tables cv``: GraphicalLassoCV against scikit-learn's on real tables (the same
+   folds and grid): time, chosen alpha, held-out likelihood, failed fits;
+6. ``--tables scale``: p = 1000 and 2000 (a generated sparse graph, and the NCI60 and
+   Khan gene-expression tables, n < p) against scikit-learn, GGLasso and skggm, each
+   fit in a fresh process (peak memory from /proc, a time limit ``--timeout``), and
+   the growth of time and memory with p.
 
 Run ``python benchmarks/bench_glasso.py`` (reduced default: p = 100, n = 1000, 2
 seeds, about 5-8 minutes on one core) or ``--full`` for p in {100, 200},
@@ -36,25 +42,36 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 import argparse
+import sys
+import tempfile
 import time
 import tracemalloc
 import warnings
+from pathlib import Path
 
 import numpy as np
 from sklearn.covariance import GraphicalLasso as SkGraphicalLasso
+from sklearn.covariance import GraphicalLassoCV as SkGraphicalLassoCV
 from sklearn.covariance import empirical_covariance
 from sklearn.datasets import make_sparse_spd_matrix
+from sklearn.model_selection import KFold
 from threadpoolctl import threadpool_limits
 
 from skfrugal.covariance import (
     CompressiveGraphicalLasso,
     CompressiveGraphicalLassoCV,
     CovarianceSketcher,
+    GraphicalLassoCV,
     graphical_lasso,
 )
 from skfrugal.covariance._objective import duality_gap
 from skfrugal.datasets import make_sparse_precision, sample_gaussian_graph
 from skfrugal.metrics import edge_f1_score, relative_frobenius_error
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _glasso_competitors import run_isolated
+from _real_data import MissingDataset, covariance_khan, covariance_nci60
+from _real_data import covariance_datasets as real_covariance_datasets
 
 RATIOS = (0.1, 0.25, 0.5, 1.0, 2.0)
 ALPHAS = (0.05, 0.1, 0.15, 0.2, 0.3)
@@ -280,6 +297,157 @@ def stream_table(ns, p=100, ratio=0.25, chunk=5000):
               f"{P * 8 / 1e3:.1f} |")
 
 
+def _standardise(X):
+    X = X[:, X.std(axis=0) > 0]
+    return (X - X.mean(axis=0)) / X.std(axis=0)
+
+
+def _cv_datasets(names):
+    """Standardised real tables (and one generated graph), name -> X."""
+    loaders = real_covariance_datasets()
+    out = {}
+    for name in names:
+        if name == "generated_p100":
+            prec = make_sparse_precision(100, n_edges=144, random_state=0)
+            out[name] = _standardise(sample_gaussian_graph(500, prec, random_state=1))
+            continue
+        try:
+            X = loaders[name]()[0]
+        except MissingDataset as exc:
+            print(f"  {name}: skipped ({exc})")
+            continue
+        # columns with fewer than 10 rows off their most frequent value (digits'
+        # border pixels) can be constant on a training fold: a held-out likelihood
+        # of -1e34 at every alpha, which decides nothing
+        rare = np.array([len(c) - np.unique(c, return_counts=True)[1].max() < 10
+                         for c in X.T])
+        if rare.any():
+            print(f"  {name}: {int(rare.sum())} quasi-constant columns dropped")
+        out[name] = _standardise(X[:, ~rare])
+    return out
+
+
+CV_DATASETS = ("sachs", "breast_cancer", "digits", "caravan", "yeast", "nci60_50",
+               "khan_100", "generated_p100")
+
+
+def cv_table(names=CV_DATASETS):
+    print("\n## GraphicalLassoCV vs scikit-learn's (defaults: alphas=4, n_refinements=4, "
+          "tol=1e-4; the same 5 shuffled folds, KFold(5, shuffle=True, random_state=0); "
+          "standardised features)")
+    print("CPU seconds; 'best score': mean held-out log-likelihood at the chosen alpha; "
+          "'-inf': alphas with a failed fold (scikit-learn's path fits get max_iter / 10 "
+          "= 10 iterations)")
+    print("| data | n | p | sklearn s | ours s | speed-up | sklearn alpha_ | ours alpha_ "
+          "| sklearn best score | ours best score | sklearn -inf | ours -inf |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for name, X in _cv_datasets(names).items():
+        cv = KFold(5, shuffle=True, random_state=0)  # tables sorted by class
+        t0 = time.process_time()
+        try:
+            ref = SkGraphicalLassoCV(cv=cv).fit(X)
+        except (FloatingPointError, ValueError) as exc:  # every alpha failed somewhere
+            ref = f"fails ({str(exc)[:30]})"
+        t_sk = time.process_time() - t0
+        t0 = time.process_time()
+        ours = GraphicalLassoCV(cv=cv).fit(X)
+        t_us = time.process_time() - t0
+        cols = [f"{t_sk:.2f}", f"{t_us:.2f}", f"{t_sk / t_us:.1f}x"]
+        b_us, inf_us = _best_cv_score(ours)
+        if isinstance(ref, str):
+            cols += [ref, f"{ours.alpha_:.3g}", "-", f"{b_us:.3f}", "-", str(inf_us)]
+        else:
+            b_sk, inf_sk = _best_cv_score(ref)
+            cols += [f"{ref.alpha_:.3g}", f"{ours.alpha_:.3g}", f"{b_sk:.3f}", f"{b_us:.3f}",
+                     str(inf_sk), str(inf_us)]
+        print(f"| {name} | {X.shape[0]} | {X.shape[1]} | " + " | ".join(cols) + " |",
+              flush=True)
+
+
+def _best_cv_score(model):
+    """Mean held-out score at the chosen alpha, and the number of alphas (0 excluded)
+    with a failed fold."""
+    scores = model.cv_results_["mean_test_score"]
+    at = model.cv_results_["alphas"] == model.alpha_
+    return scores[at][0], int(np.isneginf(scores[:-1]).sum())
+
+
+SCALE_METHODS = ("ours", "sklearn", "skggm", "gglasso")
+
+
+SCALE_DATA = ("sparse", "nci60", "khan")
+
+
+def _scale_cases(ps, data=SCALE_DATA):
+    """(family, p, n, X) for the scale table: a generated sparse graph (n = 1000) and
+    the most variable genes of NCI60 (n = 64) and Khan (n = 83), standardised."""
+    tables = {"nci60": ("NCI60 genes", covariance_nci60),
+              "khan": ("Khan genes", covariance_khan)}
+    for p in ps:
+        if "sparse" in data:
+            prec = make_sparse_precision(p, n_edges=int(1.44 * p), random_state=0)
+            yield "sparse graph", p, _standardise(sample_gaussian_graph(1000, prec,
+                                                                        random_state=1))
+        for family, loader in (tables[name] for name in data if name in tables):
+            try:
+                yield family, p, _standardise(loader(p)[0])
+            except MissingDataset as exc:
+                print(f"  {family}: skipped ({exc})")
+
+
+def scale_table(ps=(1000, 2000), methods=SCALE_METHODS, timeout=600.0, tol=1e-4,
+                alpha_sparse=0.15, alpha_fraction=0.6, data=SCALE_DATA):
+    print(f"\n## Scale: p = {', '.join(map(str, ps))} (one fit per cell, each in a fresh "
+          f"process, one thread; stopped after {timeout:.0f} s)")
+    print(f"alpha: {alpha_sparse} on the generated graph (standardised, 1.44 p edges, "
+          f"n = 1000), {alpha_fraction} x max|S_ij| on the gene tables; ours and "
+          f"scikit-learn to the duality gap tol={tol:g}, GGLasso (ADMM) and skggm (QUIC) "
+          "to their own default stopping rules; 'gap' is scikit-learn's duality gap of "
+          "the returned matrix, 'F1 vs ours' the agreement of the edge sets, 'peak MB' "
+          "the peak resident memory of the fit above the loaded covariance")
+    print("| data | p | n | alpha | method | CPU s | time / ours | peak MB | gap | edges "
+          "| F1 vs ours |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    growth = {}
+    tmp = Path(tempfile.mkdtemp())
+    for family, p, X in _scale_cases(ps, data):
+        S = empirical_covariance(X)
+        off = np.abs(S - np.diag(np.diag(S))).max()
+        alpha = alpha_sparse if family == "sparse graph" else alpha_fraction * off
+        path = tmp / f"S_{p}.npy"
+        np.save(path, S)
+        ours = None
+        for method in methods:
+            r = run_isolated(method, str(path), alpha, tol, timeout)
+            if method == "ours":
+                ours = r
+            if r["status"] != "ok" or "seconds" not in r:
+                print(f"| {family} | {p} | {X.shape[0]} | {alpha:.3g} | {method} | "
+                      f"{r['status']} | | | | | |", flush=True)
+                continue
+            growth.setdefault((family, method), {})[p] = (r["seconds"], r["peak_mb"])
+            ratio = f"{r['seconds'] / ours['seconds']:.0f}x" if ours and "seconds" in ours \
+                else "-"
+            f1 = edge_f1_score(ours["precision"], r["precision"], threshold=1e-8) \
+                if ours and ours.get("precision") is not None else np.nan
+            print(f"| {family} | {p} | {X.shape[0]} | {alpha:.3g} | {method} | "
+                  f"{r['seconds']:.2f} | {ratio} | {r['peak_mb']:.0f} | {r['gap']:.1e} | "
+                  f"{r['edges']} | {f1:.3f} |", flush=True)
+        path.unlink()
+    if len(ps) >= 2:
+        p0, p1 = ps[0], ps[-1]
+        print(f"\nGrowth from p = {p0} to p = {p1} (exponent k of p^k: log(ratio) / "
+              f"log({p1 / p0:g}))")
+        print("| data | method | time ratio | time exponent | memory ratio | memory exponent |")
+        print("|---|---|---|---|---|---|")
+        for (family, method), cells in growth.items():
+            if p0 in cells and p1 in cells:
+                (t0, m0), (t1, m1) = cells[p0], cells[p1]
+                k = np.log(p1 / p0)
+                print(f"| {family} | {method} | {t1 / t0:.1f} | {np.log(t1 / t0) / k:.2f} | "
+                      f"{m1 / m0:.1f} | {np.log(m1 / m0) / k:.2f} |")
+
+
 REAL_FRACTIONS = (0.1, 0.3, 0.5, 0.7)
 REAL_RATIOS = (1.0, 0.5)
 REAL_TARGETS = {1.0: 0.9, 0.5: 0.7}
@@ -292,13 +460,7 @@ def _glasso_objective(S, theta, alpha):
 
 
 def real_table(names, scalings=("standardised", "raw")):
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from _real_data import MissingDataset, covariance_datasets
-
-    loaders = covariance_datasets()
+    loaders = real_covariance_datasets()
     rows = []
     print("\nTable 4: real tables, compressive vs full-data graphical lasso at the same alpha")
     print(f"{'data':14s} {'scaling':12s} {'p':>4s} {'n':>5s} {'m/(p(p+1)/2)':>12s} "
@@ -363,7 +525,17 @@ def main():
     parser.add_argument("--n", type=int, nargs="+", default=None,
                         help="sample sizes of the recovery table")
     parser.add_argument("--tables", default="speed,stream,recovery",
-                        help="comma-separated subset of speed,stream,recovery,real")
+                        help="comma-separated subset of speed,stream,recovery,real,cv,scale")
+    parser.add_argument("--scale-p", type=int, nargs="+", default=[1000, 2000],
+                        help="dimensions of the scale table")
+    parser.add_argument("--scale-methods", nargs="+", default=list(SCALE_METHODS),
+                        help="methods of the scale table")
+    parser.add_argument("--scale-data", nargs="+", default=list(SCALE_DATA),
+                        choices=SCALE_DATA, help="data of the scale table")
+    parser.add_argument("--timeout", type=float, default=600.0,
+                        help="seconds after which a fit of the scale table is stopped")
+    parser.add_argument("--cv-data", nargs="+", default=list(CV_DATASETS),
+                        help="data sets of the cv table")
     parser.add_argument("--datasets", nargs="+",
                         default=["nci60_50", "nci60_100", "nci60_200", "khan_100", "khan_200",
                                  "yeast", "digits", "caravan", "sachs", "breast_cancer"],
@@ -401,6 +573,11 @@ def main():
             speed_table(args.repeats, args.full, args.large)
         if "stream" in tables:
             stream_table((10_000, 100_000, 400_000))
+        if "cv" in tables:
+            cv_table(tuple(args.cv_data))
+        if "scale" in tables:
+            scale_table(tuple(args.scale_p), tuple(args.scale_methods), args.timeout,
+                        data=tuple(args.scale_data))
         if "recovery" in tables:
             recovery_table(ps, ns, range(args.first_seed, args.first_seed + seeds),
                            with_cv=not args.no_cv, cv_ratios=tuple(args.cv_ratios),

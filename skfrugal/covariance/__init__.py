@@ -3,8 +3,9 @@
 :class:`CovarianceSketcher` reduces data, in one mergeable pass, to random rank-one
 projections of their covariance; :class:`CompressiveGraphicalLasso` (and its CV
 variant) decodes a sparse precision matrix from such a sketch; :class:`GraphicalLasso`
-is the full-data baseline with a fast and robust solver (compiled block coordinate
-descent, with Newton and ADMM fallbacks).
+is the full-data estimator with a fast and robust solver (compiled block coordinate
+descent, with Newton and ADMM fallbacks), per-entry and non-convex penalties, and
+:class:`GraphicalLassoCV` / :class:`GraphicalLassoEBIC` choose its penalty.
 """
 
 from skfrugal.covariance._compressive import (
@@ -19,7 +20,9 @@ from skfrugal.covariance._decoder import (
     rank_one_adjoint,
     rank_one_forward,
 )
+from skfrugal.covariance._ebic import GraphicalLassoEBIC
 from skfrugal.covariance._graphical_lasso import GraphicalLasso, graphical_lasso
+from skfrugal.covariance._path import GraphicalLassoCV, graphical_lasso_path
 from skfrugal.covariance._sketcher import (
     CovarianceSketcher,
     centred_sketch,
@@ -32,12 +35,15 @@ __all__ = [
     "CompressiveGraphicalLassoCV",
     "CovarianceSketcher",
     "GraphicalLasso",
+    "GraphicalLassoCV",
+    "GraphicalLassoEBIC",
     "auto_sketch_size",
     "centred_sketch",
     "covariance_from_sketch",
     "covariance_sketch_chunk",
     "decode_precision",
     "graphical_lasso",
+    "graphical_lasso_path",
     "rank_one_adjoint",
     "rank_one_forward",
 ]

@@ -2,15 +2,16 @@
 
 import numpy as np
 
+from skfrugal.covariance._exceptions import NotPositiveDefiniteError
 from skfrugal.covariance._linalg import cholesky, inverse_from_cholesky
 from skfrugal.covariance._objective import duality_gap
 
 
-def admm_block(S, alpha, X0, max_iter, tol):
+def admm_block(S, A, X0, max_iter, tol):
     """ADMM on the standardised block (robust when QUIC's inner problem is too ill-posed).
 
     The problem is rewritten in correlation units, ``Θ' = D Θ D`` with
-    ``D = diag(sqrt(S_ii))``, where the penalty becomes ``alpha / (d_i d_j)``; this
+    ``D = diag(sqrt(S_ii))``, where the penalty becomes ``A_ij / (d_i d_j)``; this
     makes the ADMM penalty parameter ``rho`` scale-free. ``rho`` is adapted by residual
     balancing (Boyd et al. 2011, §3.4.1). Returns (Θ, W, n_iter, gap, converged).
     """
@@ -18,8 +19,8 @@ def admm_block(S, alpha, X0, max_iter, tol):
     d = np.sqrt(np.diag(S))
     dd = np.outer(d, d)
     R = S / dd
-    A = alpha / dd
-    np.fill_diagonal(A, 0.0)
+    An = A / dd
+    np.fill_diagonal(An, 0.0)
     Z = np.asarray(X0, dtype=np.float64) * dd
     rho = 1.0
     c, ok = cholesky(Z)
@@ -38,13 +39,13 @@ def admm_block(S, alpha, X0, max_iter, tol):
         T = (Q * theta) @ Q.T
         V = T + U
         Z_old = Z
-        Z = np.sign(V) * np.maximum(np.abs(V) - A / rho, 0.0)
+        Z = np.sign(V) * np.maximum(np.abs(V) - An / rho, 0.0)
         U = V - Z
         if n_iter % 5 == 0 or n_iter == max_iter:
             P = Z / dd
             c, ok = cholesky(P)
             if ok:
-                gap = duality_gap(S, P, alpha)
+                gap = duality_gap(S, P, A)
                 if abs(gap) < abs(best[2]):
                     best = (P, c, gap)
                 if abs(gap) <= tol:
@@ -59,12 +60,12 @@ def admm_block(S, alpha, X0, max_iter, tol):
             U *= 2.0
     P, c, gap = best
     if P is None and T is None:
-        raise FloatingPointError("ADMM diverged (non-finite iterates)")
+        raise NotPositiveDefiniteError("ADMM diverged (non-finite iterates)")
     if P is None:  # Z never positive definite: return the (dense, PD) Θ iterate
         P = T / dd
         P = 0.5 * (P + P.T)
         c, ok = cholesky(P)
         if not ok:
-            raise FloatingPointError("ADMM did not produce a positive-definite matrix")
-        gap = duality_gap(S, P, alpha)
+            raise NotPositiveDefiniteError("ADMM did not produce a positive-definite matrix")
+        gap = duality_gap(S, P, A)
     return P, inverse_from_cholesky(c), n_iter, gap, abs(gap) <= tol

@@ -6,20 +6,25 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import _fit_context
-from sklearn.covariance import EmpiricalCovariance, empirical_covariance, log_likelihood
+from sklearn.covariance import empirical_covariance, log_likelihood
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import check_cv
 from sklearn.utils._available_if import available_if
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from skfrugal.covariance._base import BaseCovariance
 from skfrugal.covariance._decoder import (
     covariance_from_sketch,
     decode_precision,
     moment_estimate,
     rank_one_forward,
 )
-from skfrugal.covariance._sketcher import CovarianceSketcher, centred_sketch
+from skfrugal.covariance._sketcher import (
+    CovarianceSketcher,
+    centred_sketch,
+    check_covariance_sketch,
+)
 from skfrugal.sketching import Sketch
 from skfrugal.sketching._compressive import CompressiveMixin
 
@@ -28,6 +33,13 @@ class CompressionWarning(UserWarning):
     """The requested sketch is not smaller than the covariance it summarises."""
 
 
+@validate_params(
+    {
+        "n_features": [Interval(Integral, 1, None, closed="left")],
+        "n_edges": [Interval(Integral, 0, None, closed="left"), None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def auto_sketch_size(n_features, n_edges=None):
     """Default sketch size ``ceil((p + 2k) ln p)`` of the recovery guarantee.
 
@@ -67,37 +79,12 @@ def _check_compression(m, p):
 
 
 def _check_sketch(sketch, expected_features=None):
-    if not isinstance(sketch, Sketch):
-        raise TypeError(f"sketch must be a skfrugal.sketching.Sketch, got {type(sketch).__name__}")
-    op = sketch.operator
-    if not isinstance(op, CovarianceSketcher):
+    op = check_covariance_sketch(sketch, n_features=expected_features, min_samples=2)
+    if sketch.n_features < 2:
         raise ValueError(
-            "sketch must be made by a CovarianceSketcher, got a sketch of operator "
-            f"{type(op).__name__}"
-        )
-    if op.operator_id_ != sketch.operator_id:
-        raise ValueError(
-            f"the sketch's operator_id {sketch.operator_id!r} does not match its operator "
-            f"({op.operator_id_!r})"
-        )
-    p = sketch.n_features
-    if op.projections_.shape[0] != p:
-        raise ValueError(
-            f"the sketch has {p} features but its operator projects {op.projections_.shape[0]}"
-        )
-    if expected_features is not None and p != expected_features:
-        raise ValueError(
-            f"the sketch has {p} features, but the estimator is expecting "
-            f"{expected_features} features"
-        )
-    if p < 2:
-        raise ValueError(f"a graphical model needs at least 2 features, the sketch has {p}")
-    if sketch.n_samples < 2:
-        raise ValueError(
-            f"the sketch holds n_samples={sketch.n_samples}; at least 2 are required"
-        )
-    if not np.all(np.isfinite(sketch.feature_sum)):
-        raise ValueError("the sketch contains NaN or infinity")
+            f"a graphical model needs at least 2 features, the sketch has "
+            f"{sketch.n_features}")
+    return op
 
 
 def _warn_fit(fit_residual, tol, max_iter):
@@ -115,7 +102,7 @@ def _warn_fit(fit_residual, tol, max_iter):
         )
 
 
-class CompressiveGraphicalLasso(CompressiveMixin, EmpiricalCovariance):
+class CompressiveGraphicalLasso(CompressiveMixin, BaseCovariance):
     """Sparse precision matrix (a Gaussian graph) decoded from a compressed sketch.
 
     The data are reduced, in one pass, to ``m`` random rank-one projections of their
@@ -331,6 +318,7 @@ class CompressiveGraphicalLasso(CompressiveMixin, EmpiricalCovariance):
             ``-||A(covariance_) - y||² / ||y||²`` (higher is better).
         """
         check_is_fitted(self)
+        _check_sketch(sketch, self.n_features_in_)
         if sketch.operator_id != self.sketch_.operator_id:
             raise ValueError(
                 f"the sketch was made by operator {sketch.operator_id!r}, not by the "

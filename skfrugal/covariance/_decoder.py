@@ -40,21 +40,82 @@ rank-aware fit uses structure the plain least-squares step ignores and converges
 tens of L-BFGS iterations.
 """
 
+from numbers import Integral, Real
+
 import numpy as np
 from scipy.optimize import minimize
+from sklearn.utils._param_validation import Interval, validate_params
 
+from skfrugal.covariance._exceptions import NotPositiveDefiniteError
 from skfrugal.covariance._linalg import cholesky
 from skfrugal.covariance._solver import solve_graphical_lasso
+from skfrugal.covariance._validation import check_rank_one, check_square_matrix
 
 
-def rank_one_forward(A, Sigma):
-    """``A(Σ)_j = a_jᵀ Σ a_j`` for the columns ``a_j`` of ``A``."""
+def _forward(A, Sigma):
     return np.einsum("ij,ij->j", A, Sigma @ A)
 
 
+@validate_params({"A": ["array-like"], "Sigma": ["array-like"]},
+                 prefer_skip_nested_validation=True)
+def rank_one_forward(A, Sigma):
+    """``A(Σ)_j = a_jᵀ Σ a_j`` for the columns ``a_j`` of ``A``.
+
+    Parameters
+    ----------
+    A : array-like of shape (n_features, m)
+        Projections (finite, real).
+    Sigma : array-like of shape (n_features, n_features)
+        The matrix measured.
+
+    Returns
+    -------
+    y : ndarray of shape (m,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skfrugal.covariance import rank_one_forward
+    >>> rank_one_forward(np.array([[1.0, 0.0], [1.0, 1.0]]), np.eye(2))
+    array([2., 1.])
+    """
+    A, Sigma = check_rank_one(A, Sigma=Sigma)
+    return _forward(A, Sigma)
+
+
+@validate_params({"A": ["array-like"], "r": ["array-like"]},
+                 prefer_skip_nested_validation=True)
 def rank_one_adjoint(A, r):
-    """``A*(r) = Σ_j r_j a_j a_jᵀ = A diag(r) Aᵀ``."""
+    """``A*(r) = Σ_j r_j a_j a_jᵀ = A diag(r) Aᵀ``.
+
+    Parameters
+    ----------
+    A : array-like of shape (n_features, m)
+        Projections (finite, real).
+    r : array-like of shape (m,)
+        One weight per projection.
+
+    Returns
+    -------
+    M : ndarray of shape (n_features, n_features)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skfrugal.covariance import rank_one_adjoint
+    >>> rank_one_adjoint(np.array([[1.0, 0.0], [1.0, 1.0]]), np.array([1.0, 2.0]))
+    array([[1., 1.],
+           [1., 3.]])
+    """
+    A, r = check_rank_one(A, r=r)
     return (A * r) @ A.T
+
+
+def _check_pp(M, name, p):
+    M = check_square_matrix(M, name)
+    if M.shape != (p, p):
+        raise ValueError(f"{name} must have shape {(p, p)}, got {M.shape}")
+    return M
 
 
 def moment_estimate(y, A, diagonal):
@@ -65,8 +126,8 @@ def moment_estimate(y, A, diagonal):
     of the decoder and the source of the default ``alpha`` grid of the CV estimator.
     """
     m = A.shape[1]
-    r = y - rank_one_forward(A, np.diag(diagonal))
-    S = 0.5 * m * rank_one_adjoint(A, r)
+    r = y - _forward(A, np.diag(diagonal))
+    S = 0.5 * m * (A * r) @ A.T
     np.fill_diagonal(S, diagonal)
     return S
 
@@ -118,6 +179,18 @@ def _clip_spectrum(S, floor, diagonal):
     return S
 
 
+@validate_params(
+    {
+        "y": ["array-like"],
+        "A": ["array-like"],
+        "diagonal": ["array-like"],
+        "rank": [Interval(Integral, 1, None, closed="left"), None],
+        "init": ["array-like", None],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, 1, closed="neither")],
+    },
+    prefer_skip_nested_validation=True,
+)
 def covariance_from_sketch(y, A, diagonal, *, rank=None, init=None, max_iter=200,
                            tol=1e-6):
     """A positive semi-definite covariance that reproduces rank-one measurements.
@@ -169,10 +242,11 @@ def covariance_from_sketch(y, A, diagonal, *, rank=None, init=None, max_iter=200
     >>> bool(np.allclose(est, C, atol=1e-5))
     True
     """
-    y = np.asarray(y, dtype=np.float64)
-    A = np.asarray(A, dtype=np.float64)
-    diagonal = np.asarray(diagonal, dtype=np.float64)
+    A, y, diagonal = check_rank_one(A, y=y, diagonal=diagonal)
     p = A.shape[0]
+    if init is not None:
+        init = _check_pp(init, "init", p)
+    tol = min(float(tol), 1.0)  # a relative residual: above 1 means no fit at all
     rank = p if rank is None else int(min(max(rank, 1), p))
     norm_y = max(float(y @ y), 1e-300)
     sd = np.sqrt(diagonal)
@@ -202,13 +276,31 @@ def covariance_from_sketch(y, A, diagonal, *, rank=None, init=None, max_iter=200
     )
     N = result.x.reshape(p, rank)
     if not np.all(np.isfinite(N)):
-        raise FloatingPointError("the sketch fit diverged (non-finite factor)")
+        raise NotPositiveDefiniteError("the sketch fit diverged (non-finite factor)")
     V = sd[:, None] * (N / np.maximum(np.linalg.norm(N, axis=1), 1e-300)[:, None])
     C = V @ V.T
-    residual = float(np.linalg.norm(rank_one_forward(A, C) - y) / np.sqrt(norm_y))
+    residual = float(np.linalg.norm(_forward(A, C) - y) / np.sqrt(norm_y))
     return C, residual, int(result.nit)
 
 
+@validate_params(
+    {
+        "y": ["array-like"],
+        "A": ["array-like"],
+        "diagonal": ["array-like"],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "n_samples": [Interval(Integral, 1, None, closed="left"), None],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, 1, closed="neither")],
+        "max_rounds": [Interval(Integral, 0, None, closed="left")],
+        "inner_max_iter": [Interval(Integral, 1, None, closed="left")],
+        "inner_tol": [Interval(Real, 0, None, closed="neither")],
+        "precision_init": ["array-like", None],
+        "sketch_covariance": ["array-like", None],
+        "verbose": ["verbose"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def decode_precision(y, A, diagonal, alpha, *, n_samples=None, max_iter=300, tol=1e-4,
                      max_rounds=10, inner_max_iter=100, inner_tol=1e-4,
                      precision_init=None, sketch_covariance=None, verbose=False):
@@ -286,9 +378,13 @@ def decode_precision(y, A, diagonal, alpha, *, n_samples=None, max_iter=300, tol
     >>> bool(np.array_equal(np.abs(prec) > 1e-8, np.abs(full) > 1e-8))
     True
     """
-    A = np.asarray(A, dtype=np.float64)
+    A, y, diagonal = check_rank_one(A, y=y, diagonal=diagonal)
     p, m = A.shape
-    diagonal = np.asarray(diagonal, dtype=np.float64)
+    if precision_init is not None:
+        precision_init = _check_pp(precision_init, "precision_init", p)
+    if sketch_covariance is not None:
+        sketch_covariance = _check_pp(sketch_covariance, "sketch_covariance", p)
+    tol = min(float(tol), 1.0)
     rank = p if n_samples is None else int(min(p, max(int(n_samples) - 1, 1)))
     # the fit's products run in single precision: relative residuals of 1e-6 are
     # rounding, so its tolerance stops at 1e-5
@@ -299,8 +395,8 @@ def decode_precision(y, A, diagonal, alpha, *, n_samples=None, max_iter=300, tol
                                                    max_iter=max_iter, tol=fit_tol)
         fit_converged = fit_res <= fit_tol
     else:
-        C = np.asarray(sketch_covariance, dtype=np.float64)
-        fit_res = float(np.linalg.norm(rank_one_forward(A, C) - y)
+        C = sketch_covariance
+        fit_res = float(np.linalg.norm(_forward(A, C) - y)
                         / max(np.linalg.norm(y), 1e-300))
     Sigma, Theta, _, _, inner_ok = solve_graphical_lasso(
         C, alpha, precision_init=precision_init, max_iter=inner_max_iter, tol=inner_tol)
@@ -350,12 +446,12 @@ def decode_precision(y, A, diagonal, alpha, *, n_samples=None, max_iter=300, tol
                 settled = True
                 break
     if not np.all(np.isfinite(Theta)) or not cholesky(Theta)[1]:
-        raise FloatingPointError(
+        raise NotPositiveDefiniteError(
             "the compressive decoder's precision matrix is not positive definite; "
             "increase alpha"
         )
     y_norm = max(float(np.linalg.norm(y)), 1e-300)
-    residual = float(np.linalg.norm(rank_one_forward(A, Sigma) - y) / y_norm)
+    residual = float(np.linalg.norm(_forward(A, Sigma) - y) / y_norm)
     converged = bool(settled and inner_ok and (fit_converged or fit_res <= fit_tol))
     if stalled:
         converged = False

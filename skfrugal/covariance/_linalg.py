@@ -14,18 +14,22 @@ def fill_upper(A):
             A[i, j] = A[j, i]
 
 
-def cholesky(A):
+def cholesky(A, overwrite=False):
     """Return ``(lower Cholesky factor, True)``, or ``(None, False)`` when ``A`` is not
-    numerically positive definite."""
-    c, info = lapack.dpotrf(A, lower=1, clean=1, overwrite_a=0)
+    numerically positive definite. ``overwrite=True`` factorises a symmetric ``A`` in
+    place (no copy)."""
+    if overwrite and A.flags.c_contiguous:
+        A = A.T  # the same symmetric matrix, Fortran-ordered: LAPACK works in place
+    c, info = lapack.dpotrf(A, lower=1, clean=1, overwrite_a=int(overwrite))
     if info != 0 or not np.all(np.isfinite(c)):
         return None, False
     return c, True
 
 
 def inverse_from_cholesky(c):
-    """``A^{-1}`` (C-contiguous, exactly symmetric) from the lower factor of ``A``."""
-    inv, info = lapack.dpotri(c, lower=1)
+    """``A^{-1}`` (C-contiguous, exactly symmetric) from the lower factor of ``A``;
+    ``c`` is overwritten when it is Fortran-ordered (as :func:`cholesky` returns it)."""
+    inv, info = lapack.dpotri(c, lower=1, overwrite_c=1)
     if info != 0:  # pragma: no cover - c comes from a successful dpotrf
         raise np.linalg.LinAlgError("matrix inversion failed")
     fill_upper(inv)

@@ -20,15 +20,15 @@ from skfrugal.covariance._objective import objective
 
 
 @njit(cache=True, nogil=True)
-def _newton_direction(S, W, X, alpha, free_i, free_j, max_sweeps, sweep_tol, D, U):
+def _newton_direction(S, W, X, A, free_i, free_j, max_sweeps, sweep_tol, D, U):
     """Coordinate descent on the QUIC quadratic model; updates ``D`` and ``U = D W``.
 
     Parameters
     ----------
     S, W, X : ndarray of shape (p, p), float64, C-contiguous
         Empirical covariance, current ``Θ^{-1}``, current ``Θ``.
-    alpha : float
-        Off-diagonal penalty.
+    A : ndarray of shape (p, p), float64
+        Penalty matrix (zero diagonal; ``inf`` keeps an entry at zero).
     free_i, free_j : ndarray of shape (n_free,), int64
         Coordinates of the free set, ``i <= j``.
     max_sweeps : int
@@ -83,7 +83,7 @@ def _newton_direction(S, W, X, alpha, free_i, free_j, max_sweeps, sweep_tol, D, 
                 b = S[i, j] - W[i, j] + wdw
                 c = X[i, j] + D[i, j]
                 z = c - b / a
-                thr = alpha / a
+                thr = A[i, j] / a
                 if z > thr:
                     mu = z - thr - c
                 elif z < -thr:
@@ -104,11 +104,11 @@ def _newton_direction(S, W, X, alpha, free_i, free_j, max_sweeps, sweep_tol, D, 
 
 
 @njit(cache=True, nogil=True)
-def _free_set(S, W, X, alpha, free_i, free_j):
+def _free_set(S, W, X, A, free_i, free_j):
     """Write the free set (``i <= j``, by columns) into ``free_i``, ``free_j``; return its size.
 
     The free set is the diagonal, the non-zeros of ``Θ`` and the zeros whose gradient
-    ``|S_ij - W_ij|`` exceeds ``alpha`` (the others stay zero in the Newton model).
+    ``|S_ij - W_ij|`` exceeds ``A_ij`` (the others stay zero in the Newton model).
     """
     p = S.shape[0]
     n = 0
@@ -116,7 +116,7 @@ def _free_set(S, W, X, alpha, free_i, free_j):
     # U[:, j] read by the sweep stays in cache (20% faster sweeps at p = 200)
     for j in range(p):
         for i in range(j + 1):
-            if i == j or X[i, j] != 0.0 or abs(S[i, j] - W[i, j]) > alpha:
+            if i == j or X[i, j] != 0.0 or abs(S[i, j] - W[i, j]) > A[i, j]:
                 free_i[n] = i
                 free_j[n] = j
                 n += 1
@@ -124,8 +124,8 @@ def _free_set(S, W, X, alpha, free_i, free_j):
 
 
 @njit(cache=True, nogil=True)
-def _model_decrease(S, W, X, D, alpha):
-    """``<S - W, D> + alpha (||Θ + D||_{1,off} - ||Θ||_{1,off})`` (Armijo's delta)."""
+def _model_decrease(S, W, X, D, A):
+    """``<S - W, D> + Σ_ij A_ij (|Θ + D|_ij - |Θ|_ij)`` (Armijo's delta)."""
     p = S.shape[0]
     lin = 0.0
     l1 = 0.0
@@ -133,13 +133,15 @@ def _model_decrease(S, W, X, D, alpha):
         for j in range(p):
             lin += (S[i, j] - W[i, j]) * D[i, j]
             if i != j:
-                l1 += abs(X[i, j] + D[i, j]) - abs(X[i, j])
-    return lin + alpha * l1
+                d = abs(X[i, j] + D[i, j]) - abs(X[i, j])
+                if d != 0.0:  # inf * 0 counts as 0
+                    l1 += A[i, j] * d
+    return lin + l1
 
 
 @njit(cache=True, nogil=True)
-def _trial_point(X, D, t, S, alpha, out):
-    """``out = Θ + t D``; return ``tr(S out) + alpha ||out||_{1,off}``."""
+def _trial_point(X, D, t, S, A, out):
+    """``out = Θ + t D``; return ``tr(S out) + Σ_ij A_ij |out_ij|``."""
     p = S.shape[0]
     lin = 0.0
     l1 = 0.0
@@ -148,26 +150,30 @@ def _trial_point(X, D, t, S, alpha, out):
             v = X[i, j] + t * D[i, j]
             out[i, j] = v
             lin += S[i, j] * v
-            if i != j:
-                l1 += abs(v)
-    return lin + alpha * l1
+            if i != j and v != 0.0:
+                l1 += A[i, j] * abs(v)
+    return lin + l1
 
 
 _MAX_SWEEPS = 50
 _SWEEP_TOL = 1e-3
 
 
-def quic_block(S, alpha, X0, max_iter, tol, stop_on_stall=False):
-    """QUIC on one block. Returns (Θ, W, n_iter, gap, converged, stalled)."""
+def quic_block(S, A, X0, max_iter, tol, stop_on_stall=False):
+    """QUIC on one block (``A`` the penalty matrix, zero diagonal).
+
+    Returns (Θ, W, n_iter, gap, converged, stalled).
+    """
     p = S.shape[0]
     S = np.ascontiguousarray(S, dtype=np.float64)
+    A = np.ascontiguousarray(A, dtype=np.float64)
     X = np.array(X0, dtype=np.float64, order="C")
     c, ok = cholesky(X)
     if not ok:
         X = np.diag(1.0 / np.diag(S))
         c, _ = cholesky(X)
     W = inverse_from_cholesky(c)
-    f = objective(S, X, 2.0 * np.log(np.diag(c)).sum(), alpha)
+    f = objective(S, X, 2.0 * np.log(np.diag(c)).sum(), A)
     free_i = np.empty(p * (p + 1) // 2, dtype=np.int64)
     free_j = np.empty(p * (p + 1) // 2, dtype=np.int64)
     D = np.empty((p, p))
@@ -178,19 +184,19 @@ def quic_block(S, alpha, X0, max_iter, tol, stop_on_stall=False):
     decreases = []
     accepted = True
     for n_iter in range(1, max_iter + 1):
-        n_free = _free_set(S, W, X, alpha, free_i, free_j)
+        n_free = _free_set(S, W, X, A, free_i, free_j)
         D[:] = 0.0
         U[:] = 0.0
         # inexact Newton: few sweeps while far from the optimum, 1 + k/2 at iteration
         # k (QUIC's 1 + k/3 took 1.8x the total CPU time over 42 problems, p = 50-200,
         # mostly by stalling into the ADMM fallback on blocks Newton then solves)
-        _newton_direction(S, W, X, alpha, free_i[:n_free], free_j[:n_free],
+        _newton_direction(S, W, X, A, free_i[:n_free], free_j[:n_free],
                           min(_MAX_SWEEPS, 1 + n_iter // 2), _SWEEP_TOL, D, U)
-        delta = _model_decrease(S, W, X, D, alpha)
+        delta = _model_decrease(S, W, X, D, A)
         t = 1.0
         accepted = False
         for _ in range(40):
-            lin_new = _trial_point(X, D, t, S, alpha, X_new)
+            lin_new = _trial_point(X, D, t, S, A, X_new)
             c, ok = cholesky(X_new)
             if ok:
                 f_new = lin_new - 2.0 * np.log(np.diag(c)).sum()
@@ -203,7 +209,7 @@ def quic_block(S, alpha, X0, max_iter, tol, stop_on_stall=False):
         X, X_new = X_new, X
         f = f_new
         W = inverse_from_cholesky(c)
-        gap = lin_new - p  # duality_gap(S, X, alpha)
+        gap = lin_new - p  # duality_gap(S, X, A)
         if abs(gap) <= tol:
             return X, W, n_iter, gap, True, False
         decreases.append(-delta)

@@ -10,10 +10,10 @@ from sklearn.base import (
     _fit_context,
 )
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from skfrugal.sketching import SketchOperatorMixin
+from skfrugal.sketching import Sketch, SketchOperatorMixin, check_sketch
 from skfrugal.sketching._batch_moments import RunningMoments
 from skfrugal.sketching._dask import is_dask_array
 
@@ -32,6 +32,35 @@ def _use_batch_covariance(d, m, batch_size):
     return d * d + 2.0 * m * d * d / batch_size < 0.5 * m * d
 
 
+# deviations from the reference point beyond this overflow the squared projections
+# and the covariance (about 1e200 and more) in float64
+_SPREAD_MAX = 1e100
+
+
+def _check_spread(spread):
+    if spread > _SPREAD_MAX:
+        raise ValueError(
+            f"X deviates from the operator's center by up to {spread:.3g}: the squared "
+            f"projections (and the covariance) overflow float64 beyond {_SPREAD_MAX:g}; "
+            "rescale X (the covariance scales with its square, alpha with it)")
+
+
+def _real_array(a, name):
+    a = np.asarray(a)
+    if a.dtype.kind not in "fiub":
+        raise TypeError(f"{name} must hold real numbers, got dtype {a.dtype}")
+    return np.ascontiguousarray(a, dtype=np.float64)
+
+
+@validate_params(
+    {
+        "X": ["array-like"],
+        "projections": ["array-like"],
+        "center": ["array-like"],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def covariance_sketch_chunk(X, projections, center, batch_size=None):
     """Sum the squared projections and the moments of one chunk (runs on Dask workers).
 
@@ -66,12 +95,25 @@ def covariance_sketch_chunk(X, projections, center, batch_size=None):
     Raises
     ------
     ValueError
-        If the chunk holds NaN or infinity.
+        If the chunk holds NaN or infinity, or the shapes do not match.
     """
+    if not (hasattr(X, "shape") and hasattr(X, "dtype")):
+        X = np.asarray(X)  # lists; memmaps and datasets are read batch by batch
+    if np.dtype(X.dtype).kind not in "fiub":
+        raise TypeError(f"X must hold real numbers, got dtype {X.dtype}")
+    if len(np.shape(X)) != 2:
+        raise ValueError(f"X must be 2-d (samples x features), got shape {np.shape(X)}")
     n, d = X.shape
-    A = np.ascontiguousarray(projections, dtype=np.float64)
+    A = _real_array(projections, "projections")
+    center = _real_array(center, "center")
+    if A.ndim != 2 or A.shape[0] != d or center.shape != (d,):
+        raise ValueError(
+            f"projections must have shape ({d}, sketch_size) and center ({d},) for X "
+            f"with {d} features, got {A.shape} and {center.shape}"
+        )
+    if not (np.isfinite(A).all() and np.isfinite(center).all()):
+        raise ValueError("projections and center must be finite")
     m = A.shape[1]
-    center = np.asarray(center, dtype=np.float64)
     if batch_size is None:
         batch_size = int(np.clip(2**19 // max(d, 1), 64, 65536))  # ~4 MB of rows
         if not _use_batch_covariance(d, m, batch_size):
@@ -89,15 +131,52 @@ def covariance_sketch_chunk(X, projections, center, batch_size=None):
             raise TypeError(f"X must hold real numbers, got dtype {batch.dtype}")
         raw = np.ascontiguousarray(batch, dtype=np.float64)
         xc = moments.centre(raw, centre, xc_buffer[: stop - start], start)
+        _check_spread(np.abs(xc).max(initial=0.0))
         if _use_batch_covariance(d, m, stop - start):
             M = xc.T @ xc
             feature_sum += np.einsum("ij,ij->j", A, M @ A)
         else:
             proj = xc @ A
             feature_sum += np.einsum("ij,ij->j", proj, proj)
+    if not np.isfinite(feature_sum).all():
+        raise ValueError(
+            "the squared projections of X overflow float64 (|a_jᵀ(x - c)| beyond "
+            "1e154): rescale X or the projections")
     return (feature_sum, n, *moments.stats(shift=centre))
 
 
+def check_covariance_sketch(sketch, n_features=None, min_samples=1):
+    """Check a sketch of a :class:`CovarianceSketcher` before decoding it.
+
+    :func:`skfrugal.sketching.check_sketch` (a Sketch of a fitted
+    ``CovarianceSketcher``, matching identifier and shapes), then the fields the
+    covariance decoder reads: finite sums, means and projections, non-negative sums
+    of squared deviations, a whole number of samples, ``data_min <= data_max``.
+    Returns the operator.
+    """
+    op = check_sketch(sketch, CovarianceSketcher, n_features=n_features,
+                      min_samples=min_samples)
+    n = sketch.n_samples
+    if isinstance(n, bool) or not float(n).is_integer():
+        raise ValueError(f"the sketch's n_samples must be a whole number, got {n!r}")
+    for name in ("feature_sum", "data_mean", "data_m2", "data_min", "data_max"):
+        if not np.all(np.isfinite(getattr(sketch, name))):
+            raise ValueError(f"the sketch's {name} contains NaN or infinity")
+    if np.any(sketch.data_m2 < 0) or np.any(sketch.feature_sum < 0):
+        raise ValueError("the sketch holds negative sums of squares: it was altered")
+    if n > 0 and np.any(sketch.data_min > sketch.data_max):
+        raise ValueError("the sketch's data_min exceeds its data_max: it was altered")
+    for name in ("projections_", "center_"):
+        if not np.all(np.isfinite(getattr(op, name))):
+            raise ValueError(f"the sketch's operator has non-finite {name}: it was "
+                             "altered after fitting")
+    return op
+
+
+@validate_params(
+    {"sketch": [Sketch], "assume_centered": ["boolean"]},
+    prefer_skip_nested_validation=True,
+)
 def centred_sketch(sketch, assume_centered=False):
     """Exactly centred rank-one measurements ``y_j = a_jᵀ Ĉ a_j`` of a covariance sketch.
 
@@ -120,7 +199,7 @@ def centred_sketch(sketch, assume_centered=False):
     location : ndarray of shape (n_features,)
         ``μ``.
     """
-    op = sketch.operator
+    op = check_covariance_sketch(sketch)
     n = sketch.n_samples
     A = op.projections_
     center = op.center_
@@ -290,7 +369,12 @@ class CovarianceSketcher(
         y : ndarray of shape (sketch_size,)
         """
         check_is_fitted(self)
-        sketch = self.sketch_ if sketch is None else sketch
+        if sketch is None:
+            if not hasattr(self, "sketch_"):
+                raise ValueError("no sketch is stored (fit does not keep one; "
+                                 "partial_fit does): pass a sketch")
+            sketch = self.sketch_
+        check_covariance_sketch(sketch, min_samples=0)
         if sketch.operator_id != self.operator_id_:
             raise ValueError(
                 f"the sketch was made by operator {sketch.operator_id!r}, not by this "
@@ -313,7 +397,9 @@ class CovarianceSketcher(
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        proj = (X.astype(np.float64) - self.center_) @ self.projections_
+        Xc = X.astype(np.float64) - self.center_
+        _check_spread(np.abs(Xc).max(initial=0.0))
+        proj = Xc @ self.projections_
         return (proj**2).astype(X.dtype, copy=False)
 
     @property

@@ -97,8 +97,23 @@ def _covariance_sketcher_instances():
 def _graphical_lasso_instances():
     from skfrugal.covariance import GraphicalLasso
 
-    return [GraphicalLasso(alpha=0.05), GraphicalLasso(alpha=0.05, solver="quic"),
-            GraphicalLasso(alpha=0.05, solver="admm")]
+    return [GraphicalLasso(), GraphicalLasso(alpha=0.05),
+            GraphicalLasso(alpha=0.05, solver="quic"),
+            GraphicalLasso(alpha=0.05, solver="admm"),
+            GraphicalLasso(alpha=0.05, penalty="mcp")]
+
+
+def _graphical_lasso_cv_instances():
+    from skfrugal.covariance import GraphicalLassoCV
+
+    return [GraphicalLassoCV(), GraphicalLassoCV(alphas=3, n_refinements=2, cv=3,
+                                                 penalty="mcp")]
+
+
+def _graphical_lasso_ebic_instances():
+    from skfrugal.covariance import GraphicalLassoEBIC
+
+    return [GraphicalLassoEBIC(), GraphicalLassoEBIC(alphas=4, penalty="scad")]
 
 
 def _compressive_glasso_instances():
@@ -121,6 +136,8 @@ TEST_INSTANCES = {
     "CompressiveGraphicalLassoCV": _compressive_glasso_cv_instances,
     "CovarianceSketcher": _covariance_sketcher_instances,
     "GraphicalLasso": _graphical_lasso_instances,
+    "GraphicalLassoCV": _graphical_lasso_cv_instances,
+    "GraphicalLassoEBIC": _graphical_lasso_ebic_instances,
     "SLOPEClassifier": _slope_instances("SLOPEClassifier"),
     "SLOPERegression": _slope_instances("SLOPERegression"),
     "SLOPERegressionCV": _slope_instances("SLOPERegressionCV"),
