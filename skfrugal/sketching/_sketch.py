@@ -34,6 +34,8 @@ def merge_chunk_stats(a, b):
     merged : tuple
         The statistics of the union of the two chunks.
     """
+    _check_chunk_stats(a, "a")
+    _check_chunk_stats(b, "b")
     fs_a, n_a, min_a, max_a, mean_a, m2_a = a
     fs_b, n_b, min_b, max_b, mean_b, m2_b = b
     n = n_a + n_b
@@ -48,18 +50,30 @@ def merge_chunk_stats(a, b):
     return (fs_a + fs_b, n, np.minimum(min_a, min_b), np.maximum(max_a, max_b), mean, m2)
 
 
-def _check_count(n_samples):
-    """``n_samples`` as a Python int, refusing fractions, NaN, booleans and negatives."""
-    if isinstance(n_samples, np.ndarray) and n_samples.ndim == 0:
-        n_samples = n_samples.item()
-    if isinstance(n_samples, (bool, np.bool_)) or not isinstance(n_samples, numbers.Integral):
-        kind = "a fraction" if isinstance(n_samples, numbers.Real) else "not a number"
+def _check_chunk_stats(stats, name):
+    """Check a tuple of chunk statistics as the fields of a sketch (no operator)."""
+    if not isinstance(stats, (tuple, list)) or len(stats) != 6:
         raise TypeError(
-            f"n_samples must be an integer (a count of samples), got {n_samples!r} ({kind})"
+            f"{name} must be a tuple (feature_sum, n_samples, data_min, data_max, data_mean, "
+            f"data_m2), got {type(stats).__name__}"
+            + (f" of length {len(stats)}" if isinstance(stats, (tuple, list)) else "")
         )
-    if n_samples < 0:
-        raise ValueError(f"n_samples must be >= 0, got {n_samples}")
-    return int(n_samples)
+    try:
+        Sketch(*stats, operator_id="chunk")
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"{name}: {exc}") from None
+
+
+def _check_count(value, name="n_samples"):
+    """``value`` as a Python int, refusing fractions, NaN, booleans and negatives."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        kind = "a fraction" if isinstance(value, numbers.Real) else "not a number"
+        raise TypeError(f"{name} must be an integer (a count), got {value!r} ({kind})")
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0, got {value}")
+    return int(value)
 
 
 def _real_vector(value, name):
@@ -223,12 +237,15 @@ class Sketch:
         ------
         TypeError
             If a field has the wrong type (a fractional count, complex bounds, a
-            non-numeric sum, an operator that is not a sketch operator).
+            non-numeric sum, an operator that is not a sketch operator), or ``deep`` is
+            not a boolean.
         ValueError
             If the fields are inconsistent: their shapes, non-finite values, a negative
             ``data_m2``, ``data_min > data_max``, a mean outside the bounds, or an
             operator that does not match the sketch.
         """
+        if not isinstance(deep, (bool, np.bool_)):
+            raise TypeError(f"deep must be a boolean, got {deep!r}")
         _check_count(self.n_samples)
         fs = self.feature_sum
         if not isinstance(fs, np.ndarray) or fs.dtype.kind not in "fciu":
@@ -349,6 +366,24 @@ class Sketch:
         -------
         sketch : Sketch
         """
+        n_features = _check_count(n_features, "n_features")
+        if n_features < 1:
+            raise ValueError(f"n_features must be >= 1, got {n_features}")
+        if isinstance(feature_shape, numbers.Integral):
+            feature_shape = (feature_shape,)
+        if not isinstance(feature_shape, (tuple, list)) or not feature_shape or not all(
+            isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 1
+            for v in feature_shape
+        ):
+            raise ValueError(
+                f"feature_shape must be a tuple of positive integers, got {feature_shape!r}"
+            )
+        try:
+            feature_dtype = np.dtype(feature_dtype)
+        except TypeError as exc:
+            raise TypeError(f"feature_dtype must be a NumPy dtype, got {feature_dtype!r}") from exc
+        if feature_dtype.kind not in "fc":
+            raise TypeError(f"feature_dtype must be a float or complex dtype, got {feature_dtype}")
         return cls(
             np.zeros(feature_shape, dtype=feature_dtype),
             0,

@@ -291,3 +291,32 @@ def test_load_from_a_file_object(fitted):
     assert Sketch.load(buffer) == fitted[2]
     with pytest.raises(ValueError, match="cannot read a sketch"):
         Sketch.load(io.BytesIO(buffer.getvalue()[:100]))
+
+
+def test_merge_chunk_stats_checks_both_operands(fitted):
+    from skfrugal.sketching import merge_chunk_stats
+
+    sketcher, X, _ = fitted
+    a, b = sketcher.sketch(X[:200]).stats, sketcher.sketch(X[200:]).stats
+    merged = merge_chunk_stats(a, b)
+    assert merged[1] == 500
+    np.testing.assert_allclose(merged[4], X.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(merged[5], ((X - X.mean(axis=0)) ** 2).sum(axis=0), rtol=1e-10)
+    with pytest.raises(TypeError, match="b must be a tuple"):
+        merge_chunk_stats(a, b[:5])
+    with pytest.raises(ValueError, match="a: data_m2 must be >= 0"):
+        merge_chunk_stats((*a[:5], -a[5]), b)
+    with pytest.raises(TypeError, match="b: n_samples must be an integer"):
+        merge_chunk_stats(a, (b[0], 2.5, *b[2:]))
+
+
+def test_empty_checks_its_arguments(fitted):
+    sketcher = fitted[0]
+    with pytest.raises(TypeError, match="n_features must be an integer"):
+        Sketch.empty(2.5, (16,), complex, "x")
+    with pytest.raises(ValueError, match="feature_shape must be a tuple of positive"):
+        Sketch.empty(3, (-1,), complex, "x")
+    with pytest.raises(TypeError, match="feature_dtype"):
+        Sketch.empty(3, (16,), "bogus", "x")
+    with pytest.raises(ValueError, match="must be complex"):
+        Sketch.empty(3, (16,), float, sketcher.operator_id_, sketcher)
