@@ -50,19 +50,6 @@ class SweepReport:
         return [r for r in self.results.values() if r.failed and (
             entry is None or r.entry == entry)]
 
-    def by_entry(self):
-        out = collections.defaultdict(list)
-        for result in self.results.values():
-            out[result.entry].append(result)
-        return out
-
-    def counts(self):
-        """``{subpackage: Counter(status)}``."""
-        out = collections.defaultdict(collections.Counter)
-        for result in self.results.values():
-            out[result.subpackage][result.status] += 1
-        return out
-
 
 def default_jobs():
     """Worker processes: the CPUs this process may use, at most 2 (CI has 2 cores)."""
@@ -90,6 +77,15 @@ def collect_cases(patterns=()):
     return cases, skipped, unused
 
 
+def case_chunks(cases):
+    """Case ids grouped by entry point, in chunks of at most :data:`CHUNK_SIZE`."""
+    groups = collections.defaultdict(list)
+    for case in cases:
+        groups[case.entry.name].append(case.id)
+    return [ids[i:i + CHUNK_SIZE] for ids in groups.values()
+            for i in range(0, len(ids), CHUNK_SIZE)]
+
+
 def sweep(patterns=(), *, jobs=None, boundscheck=True, timeout=30.0, progress=None):
     """Run the sweep (or the cases whose id matches one of ``patterns``).
 
@@ -111,15 +107,10 @@ def sweep(patterns=(), *, jobs=None, boundscheck=True, timeout=30.0, progress=No
     report : SweepReport
     """
     cases, skipped, unused = collect_cases(patterns)
-    groups = collections.defaultdict(list)
-    for case in cases:
-        groups[case.entry.name].append(case.id)
-    chunks = [ids[i:i + CHUNK_SIZE] for ids in groups.values()
-              for i in range(0, len(ids), CHUNK_SIZE)]
-    results = run_cases(chunks, jobs=jobs or default_jobs(), boundscheck=boundscheck,
+    results = run_cases(case_chunks(cases), jobs=jobs or default_jobs(), boundscheck=boundscheck,
                         timeout=timeout, progress=progress)
     return SweepReport(results, skipped, unused)
 
 
-__all__ = ["FAILURES", "Result", "SweepReport", "collect_cases", "default_jobs", "run_cases",
-           "sweep"]
+__all__ = ["FAILURES", "Result", "SweepReport", "case_chunks", "collect_cases",
+           "default_jobs", "run_cases", "sweep"]

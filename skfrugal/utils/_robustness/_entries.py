@@ -21,6 +21,12 @@ from skfrugal.utils._robustness._exemptions import NOT_ENTRY_POINTS
 _PUBLIC_DUNDERS = ("__add__", "__matmul__")
 
 
+def subpackage_of(name):
+    """``"cluster"`` for ``"skfrugal.cluster.cl_ompr"`` (``"skfrugal"`` for top-level names)."""
+    parts = name.split(".")
+    return parts[1] if len(parts) > 2 else parts[0]
+
+
 @dataclasses.dataclass(frozen=True)
 class Entry:
     """A public entry point.
@@ -51,8 +57,7 @@ class Entry:
 
     @property
     def subpackage(self):
-        parts = self.name.split(".")
-        return parts[1] if len(parts) > 2 else parts[0]
+        return subpackage_of(self.name)
 
     @property
     def callable(self):
@@ -114,7 +119,12 @@ def discover_entries():
                 skipped[path] = "an exception or warning class: it takes no input"
                 continue
             key = id(obj)
-            if key in found:  # re-exported under another name: swept once
+            if key in found:  # re-exported under another name: swept once, under the
+                # name of the subpackage that defines it
+                home = (getattr(obj, "__module__", "") or "").split(".")[:2]
+                if module.__name__.split(".")[:2] == home:
+                    found[key] = [dataclasses.replace(e, name=path + e.name[len(
+                        found[key][0].name):]) for e in found[key]]
                 continue
             if inspect.isclass(obj) and issubclass(obj, BaseEstimator):
                 found[key] = [Entry(path, "estimator", obj)]

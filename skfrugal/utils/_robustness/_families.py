@@ -27,6 +27,11 @@ import numbers
 
 import numpy as np
 
+#: a size above the canonical problem's (60 samples, 24 sketch entries, 8 features of
+#: the butterfly and penalty problems) that still fits in memory: more clusters than
+#: samples, more components than sketch entries
+LARGE_INT = 64
+#: a size that does not fit in memory or time
 HUGE_INT = 10**9
 
 
@@ -237,6 +242,7 @@ def int_families(value):
         Family("zero", lambda v, s: 0, "valid"),
         Family("fractional", lambda v, s: v + 0.7, "refuse"),
         Family("nan", lambda v, s: float("nan"), "refuse"),
+        Family("large", lambda v, s: LARGE_INT, "valid"),
         Family("huge", lambda v, s: HUGE_INT, "valid"),
         Family("str", lambda v, s: "bogus", "refuse"),
         Family("numpy-int", lambda v, s: np.int64(v), "same"),

@@ -47,7 +47,6 @@ import linecache
 import numbers
 import os
 import types
-import warnings
 
 import numpy as np
 
@@ -81,15 +80,6 @@ class HarnessError(Exception):
     """The sweep could not build a case (a missing factory or canonical value)."""
 
 
-class CaseFailure(Exception):
-    """Raised by a case's own check (the output is wrong) with the failing status."""
-
-    def __init__(self, status, detail):
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
-
-
 def _innermost_frame(exc):
     tb = exc.__traceback__
     if tb is None:
@@ -118,8 +108,6 @@ def classify_exception(exc):
     scikit-learn, and not one of the numerical or numba errors that merely subclass
     ``ValueError``.
     """
-    if isinstance(exc, CaseFailure):
-        return Outcome(exc.status, short(exc.detail))
     if isinstance(exc, HarnessError):
         return Outcome("harness-error", short(str(exc)))
     names = {cls.__name__ for cls in type(exc).__mro__}
@@ -280,12 +268,6 @@ def compare(reference, result, rtol=1e-6):
         if err > rtol * max(scale, 1e-300):
             return f"{path}: max difference {err:.3g} (relative {err / max(scale, 1e-300):.2g})"
     return None
-
-
-def catch_warnings():
-    """A context recording every warning (for the RuntimeWarnings of a case)."""
-    ctx = warnings.catch_warnings(record=True)
-    return ctx
 
 
 def runtime_warnings(records):

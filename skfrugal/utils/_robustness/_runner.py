@@ -30,6 +30,7 @@ import sys
 import tempfile
 import time
 
+from skfrugal.utils._robustness._entries import subpackage_of
 from skfrugal.utils._robustness._outcome import FAILURES, short
 
 WORKER_MODULE = "skfrugal.utils._robustness"
@@ -50,8 +51,7 @@ class Result:
 
     @property
     def subpackage(self):
-        parts = self.entry.split(".")
-        return parts[1] if len(parts) > 2 else parts[0]
+        return subpackage_of(self.entry)
 
     @property
     def failed(self):

@@ -1,6 +1,5 @@
 """The worker process of the sweep: warms the kernels up, then runs the cases it is sent."""
 
-import fnmatch
 import importlib
 import json
 import os
@@ -106,8 +105,3 @@ def main(index, report_fd):
                     outcome = Outcome("harness-error", outcome.detail)
             send({"id": case_id, "status": outcome.status, "detail": outcome.detail,
                   "seconds": time.perf_counter() - t0})
-
-
-def matches(case_id, patterns):
-    """Whether a case id matches any of the fnmatch patterns (all if none)."""
-    return not patterns or any(fnmatch.fnmatchcase(case_id, p) for p in patterns)
