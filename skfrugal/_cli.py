@@ -45,16 +45,16 @@ def _available_demos():
 
 
 def _integer(name):
-    low, high = INTEGER_RANGES.get(name, (1, None))
+    low, high = INTEGER_RANGES.get(name, (1, 2**63 - 1))  # sizes must fit in an int64
 
     def parse(text):
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-        if value < low or (high is not None and value > high):
-            what = ("a positive integer" if (low, high) == (1, None)
-                    else f"an integer in [{low}, {high}]")
+        if value < low or value > high:
+            what = ("a positive integer below 2**63" if (low, high) == (1, 2**63 - 1)
+                     else f"an integer in [{low}, {high}]")
             raise argparse.ArgumentTypeError(f"must be {what}, got {value}")
         return value
 
@@ -121,7 +121,7 @@ def main(argv=None):
         args = parser.parse_args(["demo", topic])
     try:
         demos[topic].run(args)
-    except (ValueError, TypeError) as exc:  # an argument the demo's functions refuse
+    except (ValueError, TypeError, OverflowError) as exc:  # a value the demo refuses
         topics.choices[topic].error(str(exc))
     except MemoryError as exc:
         topics.choices[topic].error(f"not enough memory for these sizes ({exc})")

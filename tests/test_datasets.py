@@ -53,3 +53,18 @@ def test_generators_accept_numpy_scalars_and_lists():
         np.testing.assert_array_equal(x, y)
     prec = datasets.make_sparse_precision(4, weight_range=[0.3, 0.7], random_state=0)
     np.testing.assert_array_equal(prec, datasets.make_sparse_precision(4, random_state=0))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: datasets.make_gmm(10**9, 1000, 3),
+        lambda: datasets.make_correlated_regression(10**9, 10**4),
+        lambda: datasets.make_sparse_precision(10**7),
+        lambda: datasets.sample_gaussian_graph(10**12, np.eye(3)),
+    ],
+)
+def test_sizes_beyond_the_machine_are_refused_at_once(call):
+    """A billion-row request fails before any work, naming the array, not after minutes."""
+    with pytest.raises(ValueError, match="more than the .* of memory of this machine"):
+        call()

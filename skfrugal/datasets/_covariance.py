@@ -7,6 +7,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import check_array
 
+from skfrugal.utils._validation import check_allocation
+
 
 @validate_params(
     {
@@ -61,6 +63,7 @@ def make_sparse_precision(n_features, n_edges=None, *, weight_range=(0.3, 0.7),
     >>> bool(np.allclose(np.diag(np.linalg.inv(prec)), 1.0))
     True
     """
+    check_allocation((n_features, n_features), np.float64, "precision (n_features, n_features)")
     rng = check_random_state(random_state)
     p = n_features
     max_edges = p * (p - 1) // 2
@@ -149,6 +152,7 @@ def sample_gaussian_graph(n_samples, precision, *, random_state=None):
     if L is None or not np.all(np.diag(L) > 0):
         raise ValueError("precision must be positive definite (its Cholesky factorisation "
                          "failed)")
+    check_allocation((n_samples, p), np.float64, "X (n_samples, n_features)")
     Z = rng.standard_normal((n_samples, p))
     with np.errstate(over="ignore", under="ignore"):
         X = solve_triangular(L, Z.T, lower=True, trans="T").T / np.sqrt(scale)

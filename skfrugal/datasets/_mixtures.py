@@ -7,6 +7,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_array
 
+from skfrugal.utils._validation import check_allocation
+
 
 @validate_params(
     {
@@ -82,6 +84,9 @@ def make_gmm(
     >>> X.shape, centers.shape, variances.shape, float(weights.sum())
     ((1000, 3), (4, 3), (4, 3), 1.0)
     """
+    check_allocation((n_samples, n_features), np.float64, "X (n_samples, n_features)")
+    check_allocation((n_components, n_features), np.float64,
+                     "centers (n_components, n_features)")
     rng = check_random_state(random_state)
     K, d = n_components, n_features
     centers = rng.standard_normal((K, d)) * (separation * K ** (1.0 / d))

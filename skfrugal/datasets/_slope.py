@@ -7,6 +7,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_array
 
+from skfrugal.utils._validation import check_allocation
+
 
 @validate_params(
     {
@@ -84,6 +86,7 @@ def make_correlated_regression(
                                   input_name="coef_values").ravel()
         if np.max(np.abs(coef_values)) > 1e100:
             raise ValueError("coef_values must have magnitudes at most 1e100")
+    check_allocation((n_samples, n_features), np.float64, "X (n_samples, n_features)")
     rng = check_random_state(random_state)
     n, p = n_samples, n_features
     k = min(n_informative, p)
