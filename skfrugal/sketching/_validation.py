@@ -17,7 +17,7 @@ def _is_type_or_types(value):
 @validate_params(
     {
         "sketch": [object],
-        "operator_type": [callable],
+        "operator_type": [type, tuple],
         "n_features": [Interval(Integral, 1, None, closed="left"), None],
         "min_samples": [Interval(Integral, 0, None, closed="left")],
     },
