@@ -60,8 +60,11 @@ def default_jobs():
     return max(1, min(2, n))
 
 
-def collect_cases(patterns=()):
-    """Build the case list; return ``(cases, skipped, unused exemption rows)``."""
+def collect_cases(patterns=(), exclude=()):
+    """Build the case list; return ``(cases, skipped, unused exemption rows)``.
+
+    ``patterns`` select cases by id (all if empty), ``exclude`` leaves some out.
+    """
     import fnmatch
 
     from skfrugal.utils._robustness._cases import build_cases
@@ -74,6 +77,8 @@ def collect_cases(patterns=()):
     unused = [row for i, row in enumerate(NOT_APPLICABLE) if i not in used]
     if patterns:
         cases = [c for c in cases if any(fnmatch.fnmatchcase(c.id, p) for p in patterns)]
+    if exclude:
+        cases = [c for c in cases if not any(fnmatch.fnmatchcase(c.id, p) for p in exclude)]
     return cases, skipped, unused
 
 
@@ -86,13 +91,16 @@ def case_chunks(cases):
             for i in range(0, len(ids), CHUNK_SIZE)]
 
 
-def sweep(patterns=(), *, jobs=None, boundscheck=True, timeout=30.0, progress=None):
+def sweep(patterns=(), *, exclude=(), jobs=None, boundscheck=True, timeout=30.0,
+          progress=None):
     """Run the sweep (or the cases whose id matches one of ``patterns``).
 
     Parameters
     ----------
     patterns : sequence of str, default=()
         fnmatch patterns over case ids ``"<entry> | <target> | <family>"``.
+    exclude : sequence of str, default=()
+        Patterns of case ids left out.
     jobs : int, default=None
         Worker processes (default: :func:`default_jobs`).
     boundscheck : bool, default=True
@@ -106,7 +114,7 @@ def sweep(patterns=(), *, jobs=None, boundscheck=True, timeout=30.0, progress=No
     -------
     report : SweepReport
     """
-    cases, skipped, unused = collect_cases(patterns)
+    cases, skipped, unused = collect_cases(patterns, exclude)
     results = run_cases(case_chunks(cases), jobs=jobs or default_jobs(), boundscheck=boundscheck,
                         timeout=timeout, progress=progress)
     return SweepReport(results, skipped, unused)

@@ -20,6 +20,8 @@ def _sweep_main(argv):
         description="Sweep bad and extreme inputs over skfrugal's public entry points.")
     parser.add_argument("patterns", nargs="*",
                         help="fnmatch patterns over case ids '<entry> | <target> | <family>'")
+    parser.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
+                        help="leave out the cases whose id matches PATTERN (repeatable)")
     parser.add_argument("--all", action="store_true", help="print every case, not only failures")
     parser.add_argument("--jobs", type=int, default=default_jobs(), help="worker processes")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per case")
@@ -33,7 +35,7 @@ def _sweep_main(argv):
         parser.error("--jobs and --timeout must be positive")
     start = time.perf_counter()
     report = sweep(args.patterns, jobs=args.jobs, boundscheck=not args.no_boundscheck,
-                   timeout=args.timeout)
+                   timeout=args.timeout, exclude=args.exclude)
     if args.json:
         import dataclasses
         import json
