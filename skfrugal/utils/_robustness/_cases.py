@@ -11,6 +11,7 @@ import copy
 import dataclasses
 import functools
 import inspect
+import sys
 import warnings
 
 import numpy as np
@@ -529,6 +530,9 @@ def estimator_cases(entry, used=None):
         for fname in ("nan", "shorter-axis1", "str"):
             add("partial_fit", f"atomic-{fname}", functools.partial(
                 _run_atomic_partial_fit, ctx, x_fams[fname]))
+        for n_calls in INTERRUPT_AFTER:
+            add("partial_fit", f"interrupted-{n_calls}", functools.partial(
+                _run_interrupted_partial_fit, ctx, n_calls))
     return cases
 
 
@@ -655,6 +659,67 @@ def _run_atomic_partial_fit(ctx, family):
         return Outcome("state-changed",
                        f"a refused partial_fit ({outcome.detail}) changed the model: {diff}")
     return outcome
+
+
+#: a partial_fit is interrupted (KeyboardInterrupt) at its n-th Python function call
+INTERRUPT_AFTER = (30, 300, 3000)
+
+
+class _Interrupted(KeyboardInterrupt):
+    pass
+
+
+def _interrupt_after(n_calls, func):
+    """Run ``func``, raising a KeyboardInterrupt at its ``n_calls``-th Python call.
+
+    Returns ``True`` if the interrupt fired, ``False`` if ``func`` finished first.
+    """
+    count = [0]
+
+    def tracer(frame, event, arg):
+        if event == "call":
+            count[0] += 1
+            if count[0] == n_calls:
+                raise _Interrupted(f"interrupted at call {n_calls}")
+        return None
+
+    sys.settrace(tracer)
+    try:
+        func()
+    except _Interrupted:
+        return True
+    finally:
+        sys.settrace(None)
+    return False
+
+
+def _run_interrupted_partial_fit(ctx, n_calls):
+    """An interrupted partial_fit leaves the model as it was; a retry counts once."""
+    chunk = ctx.X()[::2]
+
+    def fitted():
+        return ctx.fit(ctx.new())
+
+    try:
+        est = fitted()
+        before = copy.deepcopy(ctx.fingerprint(est))
+        fired = _interrupt_after(n_calls, lambda: est.partial_fit(chunk))
+        if fired:
+            diff = compare(before, ctx.fingerprint(est), rtol=0)
+            if diff is not None:
+                return Outcome("state-changed",
+                               f"a partial_fit interrupted at call {n_calls} changed the "
+                               f"model: {diff}")
+            est.partial_fit(chunk)  # the retry
+        expected = fitted().partial_fit(chunk)
+        diff = compare(ctx.fingerprint(expected), ctx.fingerprint(est))
+        if diff is not None:
+            return Outcome("state-changed",
+                           f"partial_fit retried after an interrupt at call {n_calls} differs "
+                           f"from one uninterrupted partial_fit: {diff}")
+    except Exception as exc:  # the canonical calls themselves failed
+        return classify_exception(exc)
+    return Outcome(OK, "interrupted and retried" if fired else "finished before the interrupt")
 
 
 # -- all cases ----------------------------------------------------------------------------

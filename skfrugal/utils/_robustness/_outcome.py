@@ -29,7 +29,8 @@ A case ends in one of these statuses (``FAILURES`` are the ones the sweep report
 ``not-fitted-missing``
     A method of an unfitted estimator did not raise ``NotFittedError``.
 ``state-changed``
-    A refused ``partial_fit`` left the estimator changed.
+    A refused or interrupted ``partial_fit`` left the estimator changed, or its retry
+    gave another model than one uninterrupted call (the chunk counted twice).
 ``input-modified``
     The canonical call wrote into one of its input arrays.
 ``hang``, ``abort``
