@@ -194,7 +194,12 @@ def _target_function(entry, s):
         for name in names:
             if name in required:
                 try:
-                    args[name] = _resolve(name, entry.short_name, s)
+                    try:
+                        args[name] = _resolve(name, entry.short_name, s)
+                    except KeyError:
+                        if entry.kind != "class":
+                            raise
+                        args[name] = _scenario.instance_value(entry.short_name, name, s)
                 except KeyError:
                     raise HarnessError(
                         f"no canonical value for parameter {name!r} of {entry.name}: add "

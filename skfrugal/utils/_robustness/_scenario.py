@@ -164,6 +164,11 @@ NAMES = {
     "n_cols": lambda s: BUTTERFLY_SIZE,
     "radices": lambda s: [2, 2, 2],
     "patterns": _patterns,
+    "B": lambda s: _butterfly(s),
+    # sorted penalties' steps and weights
+    "step": lambda s: 1.0,
+    "lambda_max": lambda s: 2.0,
+    "lambda_min": lambda s: 0.5,
 }
 
 
@@ -278,7 +283,46 @@ INSTANCES = {
     "Sketch": lambda s: s.fresh(s.sketch),
     "DecoderInputs": _decoder_inputs,
     "ButterflyMatrix": _butterfly,
+    "QuantizedButterfly": lambda s: _public("butterfly", "quantize_butterfly")(_butterfly(s)),
+    "SortedPenalty": lambda s: _public("proximal", "SortedPenalty")("l1"),
 }
+
+
+def _public(subpackage, name):
+    import importlib
+
+    return getattr(importlib.import_module(f"skfrugal.{subpackage}"), name)
+
+
+def instance_value(class_name, name, s):
+    """A constructor argument taken from a canonical instance's attribute of that name.
+
+    Parameters
+    ----------
+    class_name : str
+        The class.
+    name : str
+        The constructor's parameter.
+    s : Scenario
+
+    Returns
+    -------
+    value : object
+
+    Raises
+    ------
+    KeyError
+        If the class has no canonical instance or the instance no such attribute.
+    """
+    import copy
+
+    factory = INSTANCES.get(class_name)
+    if factory is None:
+        raise KeyError(name)
+    instance = factory(s)
+    if not hasattr(instance, name):
+        raise KeyError(name)
+    return copy.deepcopy(getattr(instance, name))
 
 OVERRIDES.update({
     "from_dict": {"state": _sketch_dict},
@@ -291,11 +335,14 @@ OVERRIDES.update({
     "__add__": {"other": lambda s: s.fresh(s.sketch)},
     "__matmul__": {"other": lambda s: s.X_butterfly[:4].T.copy()},
     "astype": {"dtype": lambda s: np.float32},
+    "prox": {"y": NAMES["x"]},
 })
 
 
 #: estimator class name -> {"X": ..., "y": ...} when the default data does not fit
 ESTIMATOR_DATA = {
+    "SLOPEPoissonRegression": {"y": lambda s: np.random.default_rng(0).poisson(
+        np.exp(0.3 * s.X[:, 0] - 0.2 * s.X[:, 1])).astype(np.float64)},
     "CompressiveGraphicalLasso": {"X": lambda s: s.X_graph.copy()},
     "CompressiveGraphicalLassoCV": {"X": lambda s: s.X_graph.copy()},
     "CovarianceSketcher": {"X": lambda s: s.X_graph.copy()},
