@@ -14,6 +14,11 @@ compiles, and numba's on-disk cache does not key its entries on it: the workers 
 fresh temporary ``NUMBA_CACHE_DIR`` that they share with each other (kernels compiled by
 one are loaded by the other) and that neither reuses the normal cache nor writes into it.
 
+The time limit is on the CPU time the worker spends on the case (a hang is a loop that
+never ends), so that a machine busy with other work does not turn a slow case into a
+hang; a case that waits without using the CPU is stopped after ``WALL_FACTOR`` times the
+limit of wall-clock time.
+
 Workers also run with an address-space limit (``memory_limit``), so that a huge size
 asked for fails with NumPy's ``MemoryError`` instead of exhausting the machine, in a
 temporary working directory, with standard output discarded.
@@ -34,6 +39,19 @@ from skfrugal.utils._robustness._entries import subpackage_of
 from skfrugal.utils._robustness._outcome import FAILURES, short
 
 WORKER_MODULE = "skfrugal.utils._robustness"
+#: a case may take this many times its CPU time limit of wall-clock time
+WALL_FACTOR = 4.0
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_seconds(pid):
+    """CPU time (user + system) used so far by process ``pid``, or ``None`` if unknown."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICKS
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 @dataclasses.dataclass
@@ -82,6 +100,8 @@ class _Worker:
         self.chunk = collections.deque()
         self.current = None
         self.deadline = None
+        self.cpu_start = None
+        self.cpu_limit = None
 
     def send(self, message):
         try:
@@ -159,8 +179,9 @@ def run_cases(chunks, *, jobs=2, boundscheck=True, timeout=30.0, warmup_timeout=
     boundscheck : bool, default=True
         Run the workers with ``NUMBA_BOUNDSCHECK=1`` and a fresh numba cache.
     timeout : float or callable, default=30.0
-        Seconds a case may take before it is reported as a hang, or a function of the
-        case id returning them.
+        CPU seconds a case may take before it is reported as a hang (and at most
+        ``WALL_FACTOR`` times as many wall-clock seconds), or a function of the case id
+        returning them.
     warmup_timeout : float, default=900.0
         Seconds a worker may take to start and compile the kernels.
     memory_limit : int or None, default=4 GiB
@@ -262,13 +283,17 @@ def run_cases(chunks, *, jobs=2, boundscheck=True, timeout=30.0, warmup_timeout=
                     elif "start" in message:
                         worker.current = message["start"]
                         limit = timeout(worker.current) if callable(timeout) else timeout
-                        worker.deadline = time.monotonic() + limit
+                        worker.cpu_start = _cpu_seconds(worker.proc.pid)
+                        worker.cpu_limit = limit
+                        factor = 1.0 if worker.cpu_start is None else WALL_FACTOR
+                        worker.deadline = time.monotonic() + factor * limit
                     elif "id" in message:
                         record(message["id"], message["status"], message["detail"],
                                message["seconds"])
                         if message["id"] in worker.chunk:
                             worker.chunk.remove(message["id"])
                         worker.current = None
+                        worker.cpu_start = None
                         worker.deadline = float("inf")
                         if not worker.chunk:
                             assign(worker)
@@ -276,6 +301,12 @@ def run_cases(chunks, *, jobs=2, boundscheck=True, timeout=30.0, warmup_timeout=
                         break
             now = time.monotonic()
             for worker in list(workers.values()):
+                if worker.ready and worker.cpu_start is not None:
+                    used = _cpu_seconds(worker.proc.pid)
+                    if used is not None and used - worker.cpu_start > worker.cpu_limit:
+                        fail_worker(worker, "hang", f"did not finish within "
+                                    f"{worker.cpu_limit:g} s of CPU time")
+                        continue
                 if now > worker.deadline:
                     if worker.ready:
                         limit = timeout(worker.current) if callable(timeout) else timeout
