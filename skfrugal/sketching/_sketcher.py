@@ -14,7 +14,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skfrugal.sketching._dask import is_dask_array
-from skfrugal.sketching._features import fourier_features, sketch_chunk
+from skfrugal.sketching._features import check_n_jobs, fourier_features, sketch_chunk
 from skfrugal.sketching._frequencies import FREQUENCY_LAWS, draw_frequencies
 from skfrugal.sketching._operator import SketchOperatorMixin
 from skfrugal.sketching._scale import estimate_scale
@@ -23,7 +23,8 @@ from skfrugal.sketching._scale import estimate_scale
 _SCALE_SAMPLES = 10000
 
 
-def fourier_sketch_chunk(X, frequencies, mean, std, dtype="float32", batch_size=None):
+def fourier_sketch_chunk(X, frequencies, mean, std, dtype="float32", batch_size=None,
+                         n_jobs=1):
     """Sketch statistics of one chunk under a Fourier operator (runs on Dask workers).
 
     Parameters
@@ -38,6 +39,8 @@ def fourier_sketch_chunk(X, frequencies, mean, std, dtype="float32", batch_size=
         Precision of the projection and the trigonometric functions.
     batch_size : int, default=None
         Rows per batch.
+    n_jobs : int, default=1
+        Threads (float32 only; the same result whatever ``n_jobs``).
 
     Returns
     -------
@@ -45,7 +48,8 @@ def fourier_sketch_chunk(X, frequencies, mean, std, dtype="float32", batch_size=
         ``(feature_sum, n_samples, data_min, data_max, data_mean, data_m2)``; see
         :func:`sketch_chunk`.
     """
-    return sketch_chunk(X, frequencies / std[:, None], mean, np.dtype(dtype), batch_size)
+    return sketch_chunk(X, frequencies / std[:, None], mean, np.dtype(dtype), batch_size,
+                        n_jobs=n_jobs)
 
 
 class FourierSketcher(
@@ -85,11 +89,23 @@ class FourierSketcher(
         Centre and scale each feature by the mean and standard deviation seen at fit
         before projecting, so that an isotropic frequency law suits anisotropic data.
     batch_size : "auto" or int, default="auto"
-        Rows per batch; ``"auto"`` holds about 4 MB of phases per batch.
+        Rows per batch; ``"auto"``: ``2^24 / sketch_size`` rows (1024 to 65536) in
+        float32, about 4 MB of phases in float64.
     dtype : {"float32", "float64"}, default="float32"
-        Precision of the projection and trigonometric functions. Sums are always
-        accumulated in float64. ``"float32"`` is about 8 times faster, with an error of
-        about ``1e-7 · |ωᵀx̃|`` per feature.
+        Precision of the projection and trigonometric functions. ``"float32"`` runs
+        the fused kernel (projection, vectorised sine-cosine and sums in one pass,
+        more than 50 times faster than ``"float64"``): each feature, accurate to
+        about ``2e-7 + 6e-8 · |ωᵀx̃|``, is rounded to a multiple of ``2^-24`` and the
+        sums are exact integers, so the sketch is the same bit for bit whatever the
+        batching, chunking or ``n_jobs``. ``"float64"`` sums float64 features in
+        float64 (chunkings then agree to float64 rounding).
+    n_jobs : int, default=None
+        Threads that share the sketching of each batch (``dtype="float32"``); ``None``
+        means 1, ``-1`` all CPUs. The sketch is the same, bit for bit, whatever
+        ``n_jobs``.
+    verbose : int, default=0
+        If positive, :meth:`sketch` and :meth:`partial_fit` report the rows sketched
+        and the rows per second as they stream through NumPy arrays and memmaps.
     random_state : int, RandomState instance or None, default=None
         Seed of the frequencies and of the scale estimation. The same seed on the same
         fit data gives the same operator (the same ``operator_id_``) on any machine.
@@ -160,6 +176,8 @@ class FourierSketcher(
         "standardize": ["boolean"],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "dtype": [StrOptions({"float32", "float64"})],
+        "n_jobs": [None, Integral],
+        "verbose": ["verbose"],
         "random_state": ["random_state"],
     }
 
@@ -176,6 +194,8 @@ class FourierSketcher(
         standardize=True,
         batch_size="auto",
         dtype="float32",
+        n_jobs=None,
+        verbose=0,
         random_state=None,
     ):
         self.sketch_size = sketch_size
@@ -185,6 +205,8 @@ class FourierSketcher(
         self.standardize = standardize
         self.batch_size = batch_size
         self.dtype = dtype
+        self.n_jobs = n_jobs
+        self.verbose = verbose
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -270,6 +292,7 @@ class FourierSketcher(
             std=self.std_,
             dtype=self.dtype,
             batch_size=self._batch_size(),
+            n_jobs=check_n_jobs(self.n_jobs),
         )
 
     def _feature_shape(self):
