@@ -33,6 +33,13 @@ NOT_APPLICABLE = [
     ("skfrugal.sketching.Sketch.save", "file", "*",
      "the destination of the write: any writable file is valid (the families of saved "
      "files are swept on Sketch.load)"),
+    ("skfrugal.butterfly.ButterflyMatrix.__matmul__|skfrugal.butterfly.ButterflyMatrix."
+     "apply_rows", "other|X", "complex",
+     "a ButterflyMatrix is a linear operator over the complex numbers (complex factors are "
+     "supported): the product of a complex vector is defined, complex (tests/butterfly)"),
+    ("skfrugal.butterfly.butterfly_factorize", "A", "complex",
+     "complex matrices (the DFT) are factorized: complex input is valid "
+     "(tests/butterfly/test_factorize.py)"),
     ("skfrugal.sketching.reduce_dask_chunks", "chunk_function", "*",
      "a callable chosen by the operator, not data: the sweep passes each operator's own"),
     ("skfrugal.sketching.reduce_dask_chunks", "kwargs", "*",
