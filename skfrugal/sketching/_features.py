@@ -24,7 +24,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils._param_validation import Interval, validate_params
 
-from ._batch_moments import MOMENT_ROWS, centre_blocks, merge_blocks
+from ._batch_moments import MOMENT_ROWS, RunningMoments, centre_blocks
 from ._chunk_checks import (
     ScaledRows,
     check_chunk_data,
@@ -261,9 +261,7 @@ def _chunk_sums(X, weights, mean, dtype, batch_size, n_jobs):
         sin_sum = np.zeros(m)
         xc64 = np.empty((batch_size, d))
         work = (np.empty((batch_size, m), dtype=dtype), np.empty((batch_size, m), dtype=dtype))
-    # running minimum, maximum, mean and sum of squared deviations (centred data)
-    running = np.array([np.full(d, np.inf), np.full(d, -np.inf), np.zeros(d), np.zeros(d)])
-    count = 0
+    moments = RunningMoments(d)
     centres = {}
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
@@ -271,7 +269,7 @@ def _chunk_sums(X, weights, mean, dtype, batch_size, n_jobs):
         if raw.dtype not in centres:
             centres[raw.dtype] = np.ascontiguousarray(mean, dtype=raw.dtype)
         b = stop - start
-        stats = np.empty((-(-b // MOMENT_ROWS), 4, d))
+        stats = moments.new_stats(b, d)
         if fused is not None:
             finite = fused.add(raw, centres[raw.dtype], stats)
         else:
@@ -280,20 +278,9 @@ def _chunk_sums(X, weights, mean, dtype, batch_size, n_jobs):
                                    MOMENT_ROWS, stats)
             if finite:
                 _float64_feature_sums(xc, w, cos_sum, sin_sum, work)
-        if not finite:
-            raise ValueError(
-                f"X contains NaN or infinity (in rows {start} to {stop - 1} of the chunk)"
-            )
-        count = merge_blocks(running, count, stats, b, MOMENT_ROWS)
-    centre = np.asarray(mean, dtype=np.float64)
-    return (
-        cos_sum - 1j * sin_sum if fused is None else fused.feature_sum(),
-        n,
-        running[0] + centre,
-        running[1] + centre,
-        running[2] + centre,
-        running[3],
-    )
+        moments.merge(stats, b, finite, start)
+    feature_sum = cos_sum - 1j * sin_sum if fused is None else fused.feature_sum()
+    return (feature_sum, n, *moments.stats(shift=mean))
 
 
 @validate_params(

@@ -12,11 +12,15 @@ import os
 
 import numpy as np
 
+from skfrugal.sketching._batch_moments import merge_moments
+
 _FORMAT_VERSION = 1
 #: the keys of a saved sketch besides its operator's (``operator_class``, ``operator.*``)
 _STATE_KEYS = ("format_version", "feature_sum", "n_samples", "data_min", "data_max",
                "data_mean", "data_m2", "operator_id")
 #: fitted attributes of an operator that must be strictly positive where present
+#: the axis of an operator's state array that runs over the features (default 0)
+_FEATURE_AXIS = {"robust_range_": 1}
 _POSITIVE_STATE = ("std_", "scale_")
 
 
@@ -38,15 +42,7 @@ def merge_chunk_stats(a, b):
     _check_chunk_stats(b, "b")
     fs_a, n_a, min_a, max_a, mean_a, m2_a = a
     fs_b, n_b, min_b, max_b, mean_b, m2_b = b
-    n = n_a + n_b
-    if n_a == 0:
-        mean, m2 = mean_b, m2_b
-    elif n_b == 0:
-        mean, m2 = mean_a, m2_a
-    else:
-        delta = mean_b - mean_a
-        mean = mean_a + delta * (n_b / n)
-        m2 = m2_a + m2_b + delta**2 * (n_a * n_b / n)
+    n, mean, m2 = merge_moments(n_a, mean_a, m2_a, n_b, mean_b, m2_b)
     return (fs_a + fs_b, n, np.minimum(min_a, min_b), np.maximum(max_a, max_b), mean, m2)
 
 
@@ -105,9 +101,11 @@ def _check_operator_state(op, sketch_shape, n_features, complex_sum):
             raise ValueError(f"the operator's {attr} is not numeric (dtype {value.dtype})")
         if not np.all(np.isfinite(value)):
             raise ValueError(f"the operator's {attr} holds NaN or infinity")
-        if value.ndim >= 1 and value.shape[0] != n_features:
+        axis = _FEATURE_AXIS.get(attr, 0)
+        if value.ndim > axis and value.shape[axis] != n_features:
             raise ValueError(
-                f"the operator's {attr} has {value.shape[0]} rows for {n_features} features"
+                f"the operator's {attr} has {value.shape[axis]} "
+                f"{'rows' if axis == 0 else 'columns'} for {n_features} features"
             )
         if attr in _POSITIVE_STATE and not np.all(value > 0):
             raise ValueError(

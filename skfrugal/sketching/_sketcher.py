@@ -28,6 +28,18 @@ from skfrugal.sketching._scale import estimate_scale
 
 # rows of the subsample on which scale="auto" is estimated
 _SCALE_SAMPLES = 10000
+# rows (at most) from which the robust range is estimated, and its quantiles
+_BOUNDS_SAMPLES = 100_000
+ROBUST_QUANTILES = (0.001, 0.999)
+
+
+def robust_range(sample):
+    """Per-feature ``ROBUST_QUANTILES`` (0.1% and 99.9%) of a sample, shape (2, d).
+
+    Decoders keep the centres they fit inside this range: a few outliers stretch the
+    minimum and maximum, and centres searched in that box end up on its corners.
+    """
+    return np.quantile(np.asarray(sample, dtype=np.float64), ROBUST_QUANTILES, axis=0)
 
 
 @validate_params(
@@ -162,6 +174,10 @@ class FourierSketcher(
         Per-feature scale (ones when ``standardize=False``; 1 for constant features).
     scale_ : float
         The ``σ̄²`` used to draw the frequencies.
+    robust_range_ : ndarray of shape (2, `n_features_in_`)
+        Per-feature 0.1% and 99.9% quantiles of the fit data (of at most 100 000
+        evenly spaced rows; of a random subsample of 20 000 rows for Dask input), the
+        range decoders keep centres in.
     operator_id_ : str
         Identifier of the operator (a hash of the arrays above); sketches merge only
         when their operators' identifiers agree.
@@ -223,7 +239,7 @@ class FourierSketcher(
         "random_state": ["random_state"],
     }
 
-    _state_attributes = ("frequencies_", "mean_", "std_", "scale_")
+    _state_attributes = ("frequencies_", "mean_", "std_", "scale_", "robust_range_")
     _chunk_function = staticmethod(fourier_sketch_chunk)
 
     def __init__(
@@ -294,6 +310,7 @@ class FourierSketcher(
             n_sub = min(n, 20000)
             rows = np.sort(rng.choice(n, n_sub, replace=False))
             sample = np.asarray(X[rows].compute(), dtype=np.float64)
+            self.robust_range_ = robust_range(sample)
         else:
             # batched moments: no n x d temporary (sketch_chunk with no frequency), of
             # the data times a power of two that keeps their squares in range
@@ -304,6 +321,8 @@ class FourierSketcher(
                                                 np.float64)
             mean, std = np.ldexp(mean, -shift), np.ldexp(np.sqrt(m2 / n), -shift)
             sample = X
+            # deterministic stride: the random stream of the frequencies is unchanged
+            self.robust_range_ = robust_range(X[::max(1, -(-n // _BOUNDS_SAMPLES))])
         if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(std))):
             raise ValueError(
                 "the mean or standard deviation of X overflows float64 (values up to "

@@ -14,7 +14,7 @@ from sklearn.utils._param_validation import validate_params
 
 _TOPICS = (
     "sketching",
-    "cluster",
+    "decoding",
     "mixture",
     "covariance",
     "proximal",
