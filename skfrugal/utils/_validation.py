@@ -21,6 +21,49 @@ def _human(nbytes):
     return f"{nbytes:.3g} EB"  # pragma: no cover - not reached
 
 
+def check_finite_output(value, what, X):
+    """Return ``value``, or refuse it by name if it overflowed to infinity or NaN.
+
+    A model's output on data far outside float64's comfortable range (distances of
+    points near 1e300, their squares, log-densities) overflows; it is refused with the
+    magnitude of X rather than returned as inf or NaN.
+
+    Parameters
+    ----------
+    value : float or ndarray
+        The computed output.
+    what : str
+        What it is, for the message.
+    X : ndarray
+        The data it was computed from.
+
+    Returns
+    -------
+    value : float or ndarray
+
+    Raises
+    ------
+    ValueError
+        If ``value`` holds NaN or infinity.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skfrugal.utils._validation import check_finite_output
+    >>> check_finite_output(2.0, "the score", np.ones(3))
+    2.0
+    >>> check_finite_output(np.inf, "the score", np.full(3, 1e300))
+    Traceback (most recent call last):
+    ...
+    ValueError: the score overflows float64: X has values up to 1e+300; rescale X...
+    """
+    if not np.all(np.isfinite(value)):
+        peak = float(np.max(np.abs(X))) if np.size(X) else 0.0
+        raise ValueError(f"{what} overflows float64: X has values up to {peak:.3g}; rescale "
+                         "X (and refit) to work in units where its squares are finite")
+    return value
+
+
 def check_allocation(shape, dtype, name):
     """Refuse to allocate an array larger than the machine's physical memory.
 

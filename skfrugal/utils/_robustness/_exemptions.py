@@ -40,6 +40,9 @@ NOT_APPLICABLE = [
     ("skfrugal.butterfly.butterfly_factorize", "A", "complex",
      "complex matrices (the DFT) are factorized: complex input is valid "
      "(tests/butterfly/test_factorize.py)"),
+    ("skfrugal.decoding.DecoderInputs.variances_to_data_units", "variances", "add-axis",
+     "a (1, d) array is valid with another meaning: the diagonal variances of one "
+     "component (the canonical (K,) array holds the spherical variances of K = d)"),
     ("skfrugal.sketching.reduce_dask_chunks", "chunk_function", "*",
      "a callable chosen by the operator, not data: the sweep passes each operator's own"),
     ("skfrugal.sketching.reduce_dask_chunks", "kwargs", "*",
