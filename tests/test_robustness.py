@@ -34,6 +34,47 @@ ENTRIES, SKIPPED = discover_entries()
 CASE_TIMEOUT = 15.0  # CPU seconds per case (a busy machine does not make a hang)
 PROBE_TIMEOUT = 1.0  # the hang probe sleeps: stopped after WALL_FACTOR x 1 s
 
+# PENDING: entry points that still fail on this branch because another branch fixes
+# them (measured on branch `reliability` after merging main at a292ef9). Their cases are
+# not run here (some hang 15 s each); each is reported as an xfail naming the branch.
+# The lead empties a branch's rows when merging it, and the test then runs their cases.
+# entry point -> (branch that fixes it, what fails today: failing cases and kinds)
+PENDING = {
+    # covariance -> branch glasso
+    "skfrugal.covariance.CompressiveGraphicalLasso": (
+        "glasso", "17 cases: AttributeError before fit (score, mahalanobis, error_norm, "
+        "get_precision), NaN at X x 1e150/1e300, forged sketches accepted by sketch_score"),
+    "skfrugal.covariance.CompressiveGraphicalLassoCV": ("glasso", "17 cases, as above"),
+    "skfrugal.covariance.CovarianceSketcher": (
+        "glasso", "3 cases: measurements before partial_fit, not-a-sketch, transform inf "
+        "at X x 1e300"),
+    "skfrugal.covariance.GraphicalLasso": ("glasso", "6 cases"),
+    "skfrugal.covariance.auto_sketch_size": ("glasso", "4 cases"),
+    "skfrugal.covariance.centred_sketch": ("glasso", "13 cases"),
+    "skfrugal.covariance.covariance_from_sketch": ("glasso", "79 cases"),
+    "skfrugal.covariance.covariance_sketch_chunk": ("glasso", "26 cases"),
+    "skfrugal.covariance.decode_precision": ("glasso", "53 cases"),
+    "skfrugal.covariance.graphical_lasso": ("glasso", "12 cases"),
+    "skfrugal.covariance.rank_one_adjoint": ("glasso", "16 cases"),
+    "skfrugal.covariance.rank_one_forward": ("glasso", "20 cases"),
+    # linear_model and proximal -> branch slope
+    "skfrugal.linear_model.SLOPEClassifier": ("slope", "1 case"),
+    "skfrugal.linear_model.SLOPERegression": (
+        "slope", "3 cases: hang at X x 1e300 (line search on NaN)"),
+    "skfrugal.linear_model.SLOPERegressionCV": ("slope", "3 cases: hang at X x 1e300"),
+    "skfrugal.linear_model.slope_path": ("slope", "19 cases: hang at X x 1e300, NaN"),
+    "skfrugal.proximal.lambda_sequence": ("slope", "5 cases: NaN/fractional accepted"),
+    "skfrugal.proximal.prox_sorted": ("slope", "8 cases: accepted invalid input"),
+}
+
+
+def _entry_param(name):
+    if name not in PENDING:
+        return name
+    branch, what = PENDING[name]
+    return pytest.param(name, marks=pytest.mark.xfail(
+        run=False, reason=f"pending: fixed on branch {branch} ({what})"))
+
 
 @pytest.fixture(scope="module")
 def sweep(request):
@@ -42,6 +83,7 @@ def sweep(request):
     # run the cases of the selected entry points only (pytest -k cluster runs cluster's)
     selected = {item.callspec.params["entry"] for item in request.session.items
                 if "entry" in getattr(getattr(item, "callspec", None), "params", {})}
+    selected -= set(PENDING)
     chunks = [*case_chunks([c for c in cases if c.entry.name in selected]), list(PROBES)]
     results = run_cases(
         chunks, jobs=default_jobs(), boundscheck=True,
@@ -56,7 +98,7 @@ def sweep(request):
             "n_built": len(cases)}
 
 
-@pytest.mark.parametrize("entry", [e.name for e in ENTRIES])
+@pytest.mark.parametrize("entry", [_entry_param(e.name) for e in ENTRIES])
 def test_entry_point_is_robust(entry, sweep):
     results = sweep["by_entry"][entry]
     assert results, f"no case was built for {entry}"
@@ -94,6 +136,7 @@ def test_the_sweep_is_complete(sweep):
     used = {p.rsplit(".", 1)[1] for p in SKIPPED}
     assert set(NOT_ENTRY_POINTS) <= used, sorted(set(NOT_ENTRY_POINTS) - used)
     assert not sweep["unused"], f"stale rows in NOT_APPLICABLE: {sweep['unused']}"
+    assert set(PENDING) <= swept, f"stale rows in PENDING: {sorted(set(PENDING) - swept)}"
     assert sweep["n_built"] > 20 * len(ENTRIES) // 2
 
 

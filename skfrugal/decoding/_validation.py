@@ -15,8 +15,8 @@ def as_float_array(value, name, ndim, allow_empty=False):
     """``value`` as a C-ordered float64 array of ``ndim`` dimensions, finite."""
     if np.iscomplexobj(value):
         raise TypeError(f"{name} must be real, got a complex array")
-    try:
-        array = np.ascontiguousarray(value, dtype=np.float64)
+    try:  # C-ordered and writeable: one numba specialisation whatever the input
+        array = np.require(value, dtype=np.float64, requirements=["C", "W"])
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} must be an array of real numbers: {exc}") from None
     if array.ndim != ndim:
@@ -41,7 +41,7 @@ def as_sketch_vector(z, name="z", nonzero=False):
     """``z`` as a non-empty, finite, 1-D complex128 array of moduli at most 2^20
     (and not zero if ``nonzero``)."""
     try:
-        z = np.asarray(z, dtype=np.complex128)
+        z = np.require(z, dtype=np.complex128, requirements=["C", "W"])
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} must be an array of numbers: {exc}") from None
     if z.ndim != 1 or z.size == 0:

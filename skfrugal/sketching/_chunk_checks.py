@@ -67,8 +67,9 @@ def check_chunk_data(X, n_features, name="weights"):
 def check_frequencies(weights, name="weights", min_frequencies=0):
     """A finite real float64 matrix of shape (n_features >= 1, m >= min_frequencies),
     C-contiguous."""
-    return check_array(weights, dtype=np.float64, order="C",
-                       ensure_min_features=min_frequencies, input_name=name)
+    weights = check_array(weights, dtype=np.float64, order="C",
+                          ensure_min_features=min_frequencies, input_name=name)
+    return np.require(weights, requirements=["C", "W"])
 
 
 def check_vector(value, name, size, positive=False):
@@ -78,7 +79,7 @@ def check_vector(value, name, size, positive=False):
         raise ValueError(f"{name} must have shape ({size},), got shape {value.shape}")
     if positive and not np.all(value > 0):
         raise ValueError(f"{name} must be positive, got minimum {value.min():.3g}")
-    return np.ascontiguousarray(value)
+    return np.require(value, requirements=["C", "W"])
 
 
 def check_precision(dtype, name="dtype"):

@@ -151,7 +151,8 @@ def _raw_batch(X, start, stop):
     if batch.dtype.kind not in "fiub":
         raise TypeError(f"X must hold real numbers, got dtype {batch.dtype}")
     work = np.float32 if batch.dtype == np.float32 else np.float64
-    return np.ascontiguousarray(batch, dtype=work)
+    # writeable too (a read-only memmap's rows are copied): one numba specialisation
+    return np.require(batch, dtype=work, requirements=["C", "W"])
 
 
 def _project(xc, w, out):

@@ -15,6 +15,10 @@ NOT_ENTRY_POINTS = {
         "a plain result container (dataclass) that decoders fill; it validates nothing "
         "because it is never built from user input"
     ),
+    "warm_up": (
+        "compiles the numba kernels: it takes no data, and every worker of the sweep "
+        "runs it first (with NUMBA_BOUNDSCHECK=1)"
+    ),
     "SketchOperatorMixin": (
         "a mixin of sketch operators: it has no constructor of its own, and its methods "
         "are swept through FourierSketcher and CovarianceSketcher"
@@ -25,8 +29,6 @@ NOT_ENTRY_POINTS = {
 #: Patterns are fnmatch patterns over the entry's public name, the case's target
 #: (a parameter name, ``fit(X)``, ``param n_init``, ``predict(X)``, ...) and family.
 NOT_APPLICABLE = [
-    ("skfrugal.utils.warm_up", "*", "*",
-     "compiles the numba kernels: it takes no data, and the sweep itself runs it"),
     ("skfrugal.sketching.Sketch.__add__", "other", "empty-sketch|no-operator",
      "the empty sketch is the neutral element of +, and a sketch of the same operator_id "
      "merges whether or not it carries the operator (the result keeps the one it has)"),
