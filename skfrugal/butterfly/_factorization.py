@@ -234,13 +234,18 @@ class ButterflyFactorization(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
                 f"A must have the fitted shape ({self._n_features_out}, "
                 f"{self.n_features_in_}), got {A.shape}"
             )
-        residual = A - self.butterfly_.toarray()
-        norm = np.linalg.norm(A)
-        return (
-            -float(np.linalg.norm(residual) / norm)
-            if norm > 0
-            else -float(np.linalg.norm(residual))
-        )
+        with np.errstate(over="ignore", invalid="ignore"):
+            residual = A - self.butterfly_.toarray()
+        if not np.all(np.isfinite(residual)):
+            raise ValueError("A - Â overflows float64: A and the fitted approximation are "
+                             "near the largest float64; rescale A")
+        # norms of the matrices divided by a power of two near their peak (exact):
+        # no overflow or underflow from 1e-300 to 1e300
+        peak = float(max(np.max(np.abs(A), initial=0.0), np.max(np.abs(residual), initial=0.0)))
+        shift = int(np.frexp(peak)[1]) if peak > 0 else 0
+        norm = np.linalg.norm(np.ldexp(A, -shift))
+        error = np.linalg.norm(np.ldexp(residual, -shift))
+        return -float(error / norm) if norm > 0 else -float(np.ldexp(error, shift))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

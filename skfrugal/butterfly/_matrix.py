@@ -19,7 +19,11 @@ def _tile(width, itemsize, n_vectors):
 
 
 def _kernel_dtype(*dtypes):
-    dtype = np.result_type(*dtypes)
+    try:
+        dtype = np.result_type(*dtypes)
+    except TypeError:
+        raise TypeError(f"unsupported dtype {dtypes[-1]!r}; use float32, float64, complex64 "
+                        "or complex128") from None
     if dtype.kind in "biu":
         dtype = np.result_type(dtype, np.float64)
     if dtype not in KERNEL_DTYPES:
@@ -143,6 +147,9 @@ class ButterflyMatrix(LinearOperator):
         self._width = max(full_shape[1], *(p[0] * p[1] * p[3] for p in patterns))
         if shape is None:
             shape = full_shape
+        if (np.ndim(shape) != 1 or len(shape) != 2 or not all(
+                isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in shape)):
+            raise TypeError(f"shape must be a pair of integers, got {shape!r}")
         shape = tuple(int(s) for s in shape)
         if len(shape) != 2 or not (
             1 <= shape[0] <= full_shape[0] and 1 <= shape[1] <= full_shape[1]
@@ -217,6 +224,12 @@ class ButterflyMatrix(LinearOperator):
             )
         elif Y.size:
             Y[...] = 0
+        with np.errstate(over="ignore", invalid="ignore"):
+            total = Y.sum()  # one pass, no temporary; inf or NaN if some entry is
+        if not np.isfinite(total) and not np.all(np.isfinite(Y)):
+            raise ValueError(
+                f"the product overflows {dtype}: the vectors (up to "
+                f"{float(np.max(np.abs(X))):.3g}) times the factors exceed its range")
         return Y
 
     def apply_rows(self, X):
@@ -239,6 +252,13 @@ class ButterflyMatrix(LinearOperator):
         return self._apply(X, True)
 
     def __matmul__(self, other):
+        if isinstance(other, (list, tuple)):
+            other = np.asarray(other)
+        if isinstance(other, np.ndarray) and (
+                other.ndim not in (1, 2) or other.shape[0] != self.shape[1]):
+            raise ValueError(
+                f"the operand of {self.shape[0]}x{self.shape[1]} ButterflyMatrix @ must have "
+                f"shape ({self.shape[1]},) or ({self.shape[1]}, k), got {other.shape}")
         # fast path for one vector (LinearOperator's generic checks cost more than the
         # product itself for n up to a few thousands)
         if (

@@ -22,12 +22,14 @@ int8, each column's codes are ``round(λ u)`` with ``λ`` up to ``127 / max |u|`
 scales travel to the last factor, which keeps one float32 scale per row.
 """
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.utils._param_validation import StrOptions, validate_params
 
-from skfrugal.butterfly._architecture import _chain_from_patterns
+from skfrugal.butterfly._architecture import _chain_from_patterns, check_product_chain
 from skfrugal.butterfly._kernels import best_float_scales, best_pair_scales
-from skfrugal.butterfly._matrix import ButterflyMatrix
+from skfrugal.butterfly._matrix import ButterflyMatrix, _as_permutation
 
 DTYPES = ("float16", "bfloat16", "int8")
 _CHUNK = 1 << 21  # candidate evaluations per chunk of columns
@@ -227,6 +229,54 @@ def _decode(codes, dtype):
     return codes.astype(np.float32)
 
 
+_CODE_DTYPES = {"float16": np.float16, "bfloat16": np.uint16, "int8": np.int8}
+
+
+def _check_codes(codes, dtype):
+    """A non-empty list of 4-D arrays of the storage dtype, chained, finite."""
+    if isinstance(codes, np.ndarray) or not isinstance(codes, (list, tuple)) or not codes:
+        raise TypeError("codes must be a non-empty list of 4-D arrays")
+    out = []
+    for k, c in enumerate(codes):
+        c = np.asarray(c)
+        if c.ndim != 4 or c.dtype != _CODE_DTYPES[dtype]:
+            raise ValueError(
+                f"codes[{k}] must be a 4-D array of dtype {np.dtype(_CODE_DTYPES[dtype])} "
+                f"(storage of {dtype}), got dtype {c.dtype} and shape {c.shape}")
+        if c.dtype.kind == "f" and not np.all(np.isfinite(c)):
+            raise ValueError(f"codes[{k}] holds NaN or infinity")
+        out.append(np.ascontiguousarray(c))
+    check_product_chain([tuple(int(v) for v in c.shape) for c in out])
+    return out
+
+
+def _check_scales(scales, dtype, method, codes):
+    """None for float formats; finite float32 scales of the right size for int8."""
+    if dtype != "int8":
+        if scales is not None:
+            raise ValueError(f"scales must be None for dtype {dtype!r}")
+        return None
+    a, b, _, d = codes[-1].shape
+    size = len(codes) if method == "naive" else a * b * d
+    scales = np.asarray(scales)
+    if scales.dtype.kind not in "fiu" or scales.shape != (size,):
+        raise ValueError(f"scales must be {size} real numbers (int8, method {method!r}), got "
+                         f"dtype {scales.dtype} and shape {scales.shape}")
+    if not np.all(np.isfinite(scales)):
+        raise ValueError("scales hold NaN or infinity")
+    return scales.astype(np.float32)
+
+
+def _check_shape(shape, full):
+    """A pair of positive integers at most the factors' product shape."""
+    if (not isinstance(shape, tuple) or len(shape) != 2
+            or not all(isinstance(v, Integral) and not isinstance(v, bool) for v in shape)):
+        raise TypeError(f"shape must be a tuple of two integers, got {shape!r}")
+    if not (1 <= shape[0] <= full[0] and 1 <= shape[1] <= full[1]):
+        raise ValueError(f"shape must be at most the factors' shape {full}, got {shape}")
+    return (int(shape[0]), int(shape[1]))
+
+
 class QuantizedButterfly:
     """Butterfly factors stored in a low-precision format.
 
@@ -255,12 +305,23 @@ class QuantizedButterfly:
     """
 
     def __init__(self, codes, dtype, scales, exponent, method, row_perm, col_perm, shape):
-        self.codes = codes
+        if dtype not in DTYPES:
+            raise ValueError(f"dtype must be one of {DTYPES}, got {dtype!r}")
+        if method not in ("scaled", "naive"):
+            raise ValueError(f"method must be 'scaled' or 'naive', got {method!r}")
+        if not isinstance(exponent, Integral) or isinstance(exponent, bool):
+            raise TypeError(f"exponent must be an integer, got {exponent!r}")
+        self.codes = _check_codes(codes, dtype)
         self.dtype = dtype
-        self.scales = scales
+        self.scales = _check_scales(scales, dtype, method, self.codes)
         self.exponent = int(exponent)
         self.method = method
-        self.row_perm, self.col_perm, self.shape = row_perm, col_perm, shape
+        a, b, _, d = self.codes[0].shape
+        a2, _, c2, d2 = self.codes[-1].shape
+        full = (a * b * d, a2 * c2 * d2)
+        self.row_perm = _as_permutation(row_perm, full[0], "row_perm")
+        self.col_perm = _as_permutation(col_perm, full[1], "col_perm")
+        self.shape = _check_shape(shape, full)
         self.relative_error = None
 
     @property

@@ -16,6 +16,7 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skfrugal.butterfly._matrix import ButterflyMatrix
+from skfrugal.utils._validation import check_allocation
 
 
 @validate_params(
@@ -168,6 +169,11 @@ class ButterflyRandomProjection(ClassNamePrefixFeaturesOutMixin, TransformerMixi
         rng = check_random_state(self.random_state)
         n = max(2, 1 << int(np.ceil(np.log2(n_features))))
         n_blocks = -(-k // n)
+        # refused at once when the factors or the projection of X cannot be held
+        check_allocation((n_blocks, 2 * n * max(1, int(np.log2(n)))), np.float64,
+                         f"the {n_blocks} butterflies of n_components={k}")
+        check_allocation((n_samples, k), X.dtype, "the projection of X (n_samples, "
+                         "n_components)")
         # each butterfly acts on the zero-padded features (the kernel pads on the fly)
         self.butterflies_ = [
             ButterflyMatrix(random_flat_butterfly(n, rng).factors, shape=(n, n_features))

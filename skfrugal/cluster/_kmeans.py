@@ -14,6 +14,7 @@ from skfrugal.cluster._decode import DECODERS, decode_kmeans
 from skfrugal.decoding._estimator import CompressiveFourierMixin
 from skfrugal.decoding._refine import kmeans_refine
 from skfrugal.sketching._frequencies import FREQUENCY_LAWS
+from skfrugal.utils._validation import check_finite_output
 
 
 def _sse_and_labels(X, centers, batch_size=65536):
@@ -346,7 +347,9 @@ class CompressiveKMeans(
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        return euclidean_distances(np.asarray(X, dtype=np.float64), self.cluster_centers_)
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = euclidean_distances(np.asarray(X, dtype=np.float64), self.cluster_centers_)
+        return check_finite_output(out, "the distances of X to the centroids", X)
 
     def score(self, X, y=None):
         """Opposite of the sum of squared distances of X to the closest centroid.
@@ -366,4 +369,6 @@ class CompressiveKMeans(
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        return -float(_sse_and_labels(X, self.cluster_centers_)[0].sum())
+        with np.errstate(over="ignore", invalid="ignore"):
+            sse = float(_sse_and_labels(X, self.cluster_centers_)[0].sum())
+        return -check_finite_output(sse, "the sum of squared distances of X", X)

@@ -5,13 +5,16 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
+from sklearn.utils.validation import check_array
+
+from skfrugal.utils._validation import check_allocation
 
 
 @validate_params(
     {
         "n_features": [Interval(Integral, 2, None, closed="left")],
         "n_edges": [Interval(Integral, 0, None, closed="left"), None],
-        "weight_range": [tuple],
+        "weight_range": ["array-like"],
         "min_eigenvalue": [Interval(Real, 0, None, closed="neither")],
         "random_state": ["random_state"],
     },
@@ -37,7 +40,8 @@ def make_sparse_precision(n_features, n_edges=None, *, weight_range=(0.3, 0.7),
         Number of edges (off-diagonal non-zeros in the upper triangle); default
         ``n_features`` (an average degree of 2). At most ``p(p-1)/2``.
     weight_range : tuple of two floats, default=(0.3, 0.7)
-        Range of the edge magnitudes before normalisation.
+        Range ``(low, high)``, ``0 < low <= high``, of the edge magnitudes before
+        normalisation.
     min_eigenvalue : float, default=0.2
         Diagonal loading, relative to the largest row sum of edge magnitudes
         (smaller means stronger partial correlations and a worse condition number).
@@ -59,6 +63,7 @@ def make_sparse_precision(n_features, n_edges=None, *, weight_range=(0.3, 0.7),
     >>> bool(np.allclose(np.diag(np.linalg.inv(prec)), 1.0))
     True
     """
+    check_allocation((n_features, n_features), np.float64, "precision (n_features, n_features)")
     rng = check_random_state(random_state)
     p = n_features
     max_edges = p * (p - 1) // 2
@@ -68,9 +73,15 @@ def make_sparse_precision(n_features, n_edges=None, *, weight_range=(0.3, 0.7),
             f"n_edges must be <= n_features * (n_features - 1) / 2 = {max_edges}, "
             f"got {n_edges}"
         )
-    low, high = weight_range
-    if not 0 < low <= high:
-        raise ValueError(f"weight_range must satisfy 0 < low <= high, got {weight_range}")
+    if np.shape(weight_range) != (2,):
+        raise ValueError(f"weight_range must be two numbers (low, high), got {weight_range!r}")
+    bounds = check_array(weight_range, dtype=np.float64, ensure_2d=False,
+                         input_name="weight_range")
+    if not 0 < bounds[0] <= bounds[1]:
+        raise ValueError(
+            f"weight_range must be two finite numbers with 0 < low <= high, got {weight_range!r}"
+        )
+    low, high = float(bounds[0]), float(bounds[1])
     iu, ju = np.triu_indices(p, 1)
     pick = rng.choice(max_edges, size=n_edges, replace=False)
     W = np.zeros((p, p))
@@ -110,6 +121,11 @@ def sample_gaussian_graph(n_samples, precision, *, random_state=None):
     X : ndarray of shape (n_samples, p)
         Rows ``x ~ N(0, Θ^{-1})`` (computed as ``L^{-T} z`` with ``Θ = L Lᵀ``).
 
+    Raises
+    ------
+    ValueError
+        If ``precision`` is not a finite, symmetric, positive-definite square matrix.
+
     Examples
     --------
     >>> import numpy as np
@@ -122,7 +138,27 @@ def sample_gaussian_graph(n_samples, precision, *, random_state=None):
     from scipy.linalg import solve_triangular
 
     rng = check_random_state(random_state)
-    precision = np.asarray(precision, dtype=np.float64)
-    L = np.linalg.cholesky(precision)
-    Z = rng.standard_normal((n_samples, precision.shape[0]))
-    return solve_triangular(L, Z.T, lower=True, trans="T").T
+    precision = check_array(precision, dtype=np.float64, input_name="precision")
+    p = precision.shape[0]
+    if precision.shape != (p, p):
+        raise ValueError(f"precision must be a square matrix, got shape {precision.shape}")
+    scale = float(np.max(np.abs(precision)))
+    if not np.allclose(precision, precision.T, rtol=1e-10, atol=1e-12 * scale):
+        raise ValueError("precision must be symmetric")
+    try:
+        L = np.linalg.cholesky(precision / scale if scale > 0 else precision)
+    except np.linalg.LinAlgError:
+        L = None
+    if L is None or not np.all(np.diag(L) > 0):
+        raise ValueError("precision must be positive definite (its Cholesky factorisation "
+                         "failed)")
+    check_allocation((n_samples, p), np.float64, "X (n_samples, n_features)")
+    Z = rng.standard_normal((n_samples, p))
+    with np.errstate(over="ignore", under="ignore"):
+        X = solve_triangular(L, Z.T, lower=True, trans="T").T / np.sqrt(scale)
+    if not np.all(np.isfinite(X)):
+        raise ValueError(
+            "the covariance (the inverse of precision) overflows float64: the precision "
+            f"matrix is too close to singular or too small (largest entry {scale:.3g})"
+        )
+    return X

@@ -5,6 +5,9 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils.validation import check_array
+
+from skfrugal.utils._validation import check_allocation
 
 
 @validate_params(
@@ -12,7 +15,7 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
         "n_samples": [Interval(Integral, 1, None, closed="left")],
         "n_features": [Interval(Integral, 1, None, closed="left")],
         "n_components": [Interval(Integral, 1, None, closed="left")],
-        "separation": [Interval(Real, 0, None, closed="left")],
+        "separation": [Interval(Real, 0, 1e100, closed="both")],
         "variances": [StrOptions({"unit", "diag"}), "array-like"],
         "weights": [StrOptions({"equal", "dirichlet"}), "array-like"],
         "dtype": [StrOptions({"float32", "float64"})],
@@ -48,7 +51,7 @@ def make_gmm(
         Number of clusters ``K``.
     separation : float, default=1.5
         The factor ``c`` of the spread of the centres, in units of the cluster standard
-        deviation.
+        deviation (at most 1e100).
     variances : {"unit", "diag"} or array-like of shape (K,) or (K, d), default="unit"
         Cluster variances: ``"unit"`` for identity covariances, ``"diag"`` for
         diagonal variances drawn uniformly in ``[0.25, 2]``, an array of shape
@@ -81,6 +84,9 @@ def make_gmm(
     >>> X.shape, centers.shape, variances.shape, float(weights.sum())
     ((1000, 3), (4, 3), (4, 3), 1.0)
     """
+    check_allocation((n_samples, n_features), np.float64, "X (n_samples, n_features)")
+    check_allocation((n_components, n_features), np.float64,
+                     "centers (n_components, n_features)")
     rng = check_random_state(random_state)
     K, d = n_components, n_features
     centers = rng.standard_normal((K, d)) * (separation * K ** (1.0 / d))
@@ -90,19 +96,20 @@ def make_gmm(
         else:
             var = rng.uniform(0.25, 2.0, size=(K, d))
     else:
-        var = np.asarray(variances, dtype=np.float64)
+        var = check_array(variances, dtype=np.float64, ensure_2d=False,
+                          input_name="variances")
         if var.shape == (K,):
             var = np.repeat(var[:, None], d, axis=1)
-        if var.shape != (K, d) or not np.all(np.isfinite(var)) or np.any(var < 0):
+        if var.shape != (K, d) or np.any(var < 0) or np.any(var > 1e200):
             raise ValueError(
-                f"variances must be non-negative and of shape ({K},) or ({K}, {d}), got "
+                f"variances must be in [0, 1e200] and of shape ({K},) or ({K}, {d}), got "
                 f"shape {np.shape(variances)}"
             )
     if isinstance(weights, str):
         w = np.full(K, 1.0 / K) if weights == "equal" else rng.dirichlet(np.full(K, 2.0))
     else:
-        w = np.asarray(weights, dtype=np.float64)
-        if w.shape != (K,) or not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
+        w = check_array(weights, dtype=np.float64, ensure_2d=False, input_name="weights")
+        if w.shape != (K,) or np.any(w < 0) or not w.sum() > 0:
             raise ValueError(
                 f"weights must be {K} non-negative numbers with a positive sum, got {weights!r}"
             )

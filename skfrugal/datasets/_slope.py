@@ -5,6 +5,9 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils.validation import check_array
+
+from skfrugal.utils._validation import check_allocation
 
 
 @validate_params(
@@ -13,7 +16,7 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
         "n_features": [Interval(Integral, 1, None, closed="left")],
         "n_informative": [Interval(Integral, 0, None, closed="left")],
         "rho": [Interval(Real, -1, 1, closed="neither")],
-        "noise": [Interval(Real, 0, None, closed="left")],
+        "noise": [Interval(Real, 0, 1e100, closed="both")],
         "coef_values": ["array-like", None],
         "support": [StrOptions({"random", "groups"})],
         "random_state": ["random_state"],
@@ -48,7 +51,7 @@ def make_correlated_regression(
     rho : float, default=0.6
         Correlation of neighbouring features, in (-1, 1).
     noise : float, default=1.0
-        Standard deviation of the Gaussian noise.
+        Standard deviation of the Gaussian noise (at most 1e100).
     coef_values : array-like, default=None
         Values cycled over the non-zero coefficients; default ``[2, -2]`` with random
         signs (``support="random"``), or ``[3, 3, 3, -2, -2, -2, 1, 1, 1, ...]``-like
@@ -76,6 +79,14 @@ def make_correlated_regression(
     >>> X.shape, int((coef != 0).sum())
     ((50, 30), 6)
     """
+    if coef_values is not None:
+        if np.size(coef_values) == 0:
+            raise ValueError("coef_values must be non-empty")
+        coef_values = check_array(coef_values, dtype=np.float64, ensure_2d=False,
+                                  input_name="coef_values").ravel()
+        if np.max(np.abs(coef_values)) > 1e100:
+            raise ValueError("coef_values must have magnitudes at most 1e100")
+    check_allocation((n_samples, n_features), np.float64, "X (n_samples, n_features)")
     rng = check_random_state(random_state)
     n, p = n_samples, n_features
     k = min(n_informative, p)

@@ -43,6 +43,9 @@ def _select_atom(residual, frequencies, lower, upper, start, max_iter):
         "covariance": [StrOptions({"spherical", "diag"}), None],
         "variance_bounds": ["array-like", tuple, None],
         "random_state": ["random_state"],
+        "n_iter": [None, Interval(Integral, 1, None, closed="left")],
+        "max_iter_atom": [Interval(Integral, 1, None, closed="left")],
+        "max_iter_descent": [Interval(Integral, 1, None, closed="left")],
     },
     prefer_skip_nested_validation=True,
 )

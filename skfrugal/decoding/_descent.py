@@ -52,7 +52,10 @@ def nnls_weights(z, atoms, normalize=False):
     weights : ndarray of shape (K,)
     """
     z = as_sketch_vector(z)
-    atoms = np.asarray(atoms, dtype=np.complex128)
+    try:
+        atoms = np.asarray(atoms, dtype=np.complex128)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"atoms must be an array of numbers: {exc}") from None
     if atoms.ndim != 2 or atoms.shape[0] == 0 or atoms.shape[1] != z.shape[0]:
         raise ValueError(
             f"atoms must have shape (K, m) with K >= 1 and m = {z.shape[0]}, got {atoms.shape}")
@@ -137,7 +140,7 @@ def global_descent(
         Number of L-BFGS-B iterations.
     """
     z, frequencies, centers, variances, weights = check_problem(
-        z, frequencies, centers, variances, weights)
+        z, frequencies, centers, variances, weights, nonzero=True)
     lower, upper = check_box(lower, upper, frequencies.shape[0])
     variance_bounds = check_variance_bounds(variance_bounds, frequencies.shape[0])
     metric = _check_metric(metric, frequencies.shape[0])

@@ -50,6 +50,10 @@ def _split_smoothing(spread, k, d):
     return SPLIT_SMOOTHING * spread * k ** (-2.0 / d)
 
 
+@validate_params(
+    {"inputs": [DecoderInputs], "covariance": [StrOptions({"spherical", "diag"})]},
+    prefer_skip_nested_validation=True,
+)
 def gmm_variance_bounds(inputs, covariance):
     """Bounds of the variances of mixture components: ``1e-3 σ̄²`` to the data's variance.
 
@@ -65,6 +69,7 @@ def gmm_variance_bounds(inputs, covariance):
     bounds : (float, ndarray or float)
         Floor and ceiling, per feature (``"diag"``) or for the spherical ``s²``.
     """
+    check_inputs(inputs)
     floor = VARIANCE_FLOOR * float(inputs.scale)
     if covariance == "diag":
         return floor, np.maximum(inputs.data_var, floor)
@@ -181,6 +186,10 @@ def _finish(z, frequencies, centers, variances, weights, metric, n_iter, info):
         "covariance": [StrOptions({"spherical", "diag"})],
         "variance_bounds": ["array-like", tuple, None],
         "random_state": ["random_state"],
+        "n_starts": [Interval(Integral, 1, None, closed="left")],
+        "n_iter": [None, Interval(Integral, 1, None, closed="left")],
+        "max_iter_atom": [Interval(Integral, 1, None, closed="left")],
+        "max_iter_descent": [Interval(Integral, 1, None, closed="left")],
     },
     prefer_skip_nested_validation=True,
 )
@@ -289,6 +298,7 @@ def cl_ompr_gmm(
         "covariance": [StrOptions({"spherical", "diag"})],
         "variance_bounds": ["array-like", tuple, None],
         "random_state": ["random_state"],
+        "max_iter_descent": [Interval(Integral, 1, None, closed="left")],
     },
     prefer_skip_nested_validation=True,
 )

@@ -19,7 +19,11 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval, validate_params
 
-from skfrugal.decoding._validation import as_sketch_vector, check_inputs
+from skfrugal.decoding._validation import (
+    as_float_array,
+    as_sketch_vector,
+    check_input_fields,
+)
 
 #: First Fourier coefficient of a quantizer ``q``: ``q(t) = gain · e^{-it} + ...``. For
 #: the 1-bit universal quantizer ``sign cos t - i sign sin t``, ``sign cos t = (4/π)(cos
@@ -237,6 +241,11 @@ class DecoderInputs:
     noise_var: float = 0.0
     harmonic_var: float = 0.0
 
+    def __post_init__(self):
+        # every field checked and normalised: nothing unchecked reaches a decoder
+        for name, value in check_input_fields(self).items():
+            setattr(self, name, value)
+
     @classmethod
     def from_arrays(cls, z, frequencies, lower, upper, *, scale, data_mean=None,
                     data_var=None, n_samples=None, metric=None):
@@ -274,25 +283,24 @@ class DecoderInputs:
         >>> inputs.data_var.tolist()
         [1.0, 1.0]
         """
-        frequencies = np.asarray(frequencies, dtype=np.float64)
+        frequencies = as_float_array(frequencies, "frequencies", 2)
         d = frequencies.shape[0]
-        lower = np.asarray(lower, dtype=np.float64)
-        upper = np.asarray(upper, dtype=np.float64)
+        lower = as_float_array(lower, "lower", 1)
+        upper = as_float_array(upper, "upper", 1)
+        if lower.shape != (d,) or upper.shape != (d,):
+            raise ValueError(f"lower and upper must have {d} values (the rows of "
+                             f"frequencies), got shapes {lower.shape} and {upper.shape}")
         if data_mean is None:
             data_mean = (lower + upper) / 2.0
         if data_var is None:
             data_var = ((upper - lower) / 2.0) ** 2
-        metric = np.ones(d) if metric is None else np.asarray(metric, dtype=np.float64)
-        inputs = cls(
-            z=np.asarray(z, dtype=np.complex128), frequencies=frequencies, lower=lower,
-            upper=upper, data_mean=np.asarray(data_mean, dtype=np.float64),
-            data_var=np.asarray(data_var, dtype=np.float64), scale=float(scale),
-            n_samples=None if n_samples is None else int(n_samples),
+        metric = np.ones(d) if metric is None else metric
+        return cls(
+            z=as_sketch_vector(z), frequencies=frequencies, lower=lower, upper=upper,
+            data_mean=data_mean, data_var=data_var, scale=scale, n_samples=n_samples,
             active=np.ones(d, dtype=bool), centre=np.zeros(d), mean=np.zeros(d),
             std=np.ones(d), metric=metric,
         )
-        check_inputs(inputs)
-        return inputs
 
     @property
     def noise_level(self):
@@ -336,9 +344,18 @@ class DecoderInputs:
         -------
         centers : ndarray of shape (K, d)
         """
+        centers = as_float_array(centers, "centers", 2, allow_empty=True)
+        d = int(self.active.sum())
+        if centers.shape[1] != d:
+            raise ValueError(f"centers must have {d} columns (the active features), got "
+                             f"shape {centers.shape}")
         full = np.tile(self.centre, (centers.shape[0], 1))
         full[:, self.active] = centers
-        return self.mean + self.std * full
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = self.mean + self.std * full
+        if not np.all(np.isfinite(out)):
+            raise ValueError("centers in the data's units overflow float64")
+        return out
 
     def variances_to_data_units(self, variances):
         """Map decoded variances back to the data's units squared.
@@ -356,15 +373,26 @@ class DecoderInputs:
             feature, by construction of ``metric``), or diagonal variances with 0 on
             the constant features.
         """
-        variances = np.asarray(variances, dtype=np.float64)
+        ndim = np.ndim(variances)
+        variances = as_float_array(variances, "variances", ndim if ndim in (1, 2) else 1,
+                                   allow_empty=True)
         std_act = self.std[self.active]
-        if variances.ndim == 1:
-            # s² · metric_l in standardised units is s² · metric_l · std_l² in data
-            # units, the same for every active feature by construction of the metric
-            return variances * float(self.metric[0] * std_act[0] ** 2)
-        full = np.zeros((variances.shape[0], self.active.shape[0]))
-        full[:, self.active] = variances * std_act**2
-        return full
+        if variances.ndim == 2 and variances.shape[1] != std_act.shape[0]:
+            raise ValueError(f"diagonal variances must have {std_act.shape[0]} columns (the "
+                             f"active features), got shape {variances.shape}")
+        if np.any(variances < 0):
+            raise ValueError("variances must be non-negative")
+        with np.errstate(over="ignore"):
+            if variances.ndim == 1:
+                # s² · metric_l in standardised units is s² · metric_l · std_l² in data
+                # units, the same for every active feature by construction of the metric
+                out = variances * float(self.metric[0] * std_act[0] ** 2)
+            else:
+                out = np.zeros((variances.shape[0], self.active.shape[0]))
+                out[:, self.active] = variances * std_act**2
+        if not np.all(np.isfinite(out)):
+            raise ValueError("variances in the data's units overflow float64")
+        return out
 
 
 def check_fourier_sketch(sketch):

@@ -18,6 +18,9 @@ from skfrugal.decoding._atoms import _correlation_and_gradient
 from skfrugal.decoding._validation import (
     as_float_array,
     check_box,
+    check_frequency_range,
+    check_levels,
+    check_phases,
     check_problem,
 )
 
@@ -69,6 +72,7 @@ def gaussian_kernel_weights(frequencies):
         The per-feature variance ``H²`` of the Gaussian kernel.
     """
     frequencies = as_float_array(frequencies, "frequencies", 2)
+    check_frequency_range(frequencies)
     return _gaussian_kernel_weights(frequencies)
 
 
@@ -152,14 +156,18 @@ def mean_shift(points, z, frequencies, *, kernel=None, levels=BANDWIDTH_LEVELS,
         raise ValueError("give both lower and upper, or neither")
     if lower is not None:
         lower, upper = check_box(lower, upper, frequencies.shape[0])
-    levels = as_float_array(levels, "levels", 1)
-    if np.any(levels <= 0):
-        raise ValueError("levels must be positive")
+    check_phases(frequencies, points, lower, upper)
+    levels = check_levels(levels)
     if kernel is not None:
+        if isinstance(kernel, str) or len(kernel) != 2:
+            raise ValueError("kernel must be (weights of shape (m,), a positive bandwidth)")
         weights, h2 = kernel
         weights = as_float_array(weights, "kernel weights", 1)
-        if weights.shape[0] != frequencies.shape[1] or not float(h2) > 0:
-            raise ValueError("kernel must be (weights of shape (m,), a positive bandwidth)")
+        if (weights.shape[0] != frequencies.shape[1] or np.any(weights < 0)
+                or not weights.sum() > 0 or not isinstance(h2, Real)
+                or not (0 < h2 < np.inf)):
+            raise ValueError("kernel must be (non-negative weights of shape (m,), a positive "
+                             "finite bandwidth)")
         kernel = (weights, float(h2))
     return _mean_shift(points, z, frequencies, kernel=kernel, levels=tuple(levels),
                        max_iter=max_iter, tol=tol, threshold=threshold, lower=lower,

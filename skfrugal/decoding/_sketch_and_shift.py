@@ -19,7 +19,7 @@ The user guide (:ref:`cluster`) explains each default and the measurements behin
 """
 
 from dataclasses import dataclass
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils import check_random_state
@@ -36,7 +36,7 @@ from skfrugal.decoding._mean_shift import (
     sidelobe_level,
 )
 from skfrugal.decoding._result import DecodeResult
-from skfrugal.decoding._validation import check_inputs, check_variance_bounds
+from skfrugal.decoding._validation import check_inputs, check_levels, check_variance_bounds
 
 SHIFT_ITER = 50  # mean-shift steps from the data (first modes)
 SHIFT_ITER_RESIDUAL = 20  # ... and on residuals, in the replacement rounds
@@ -226,6 +226,14 @@ def _default_variance_bounds(inputs, covariance, metric):
         "covariance": [StrOptions({"spherical", "diag"})],
         "variance_bounds": ["array-like", tuple, None],
         "random_state": ["random_state"],
+        "n_candidates": [None, Interval(Integral, 1, None, closed="left")],
+        "levels": ["array-like"],
+        "n_replace": [None, Interval(Integral, 0, None, closed="left")],
+        "n_tries": [Interval(Integral, 1, None, closed="left")],
+        "split": ["boolean"],
+        "max_iter_descent": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "polish_tol": [Interval(Real, 0, None, closed="left")],
     },
     prefer_skip_nested_validation=True,
 )
@@ -309,6 +317,7 @@ def sketch_and_shift(
     """
     K = check_inputs(inputs, n_components)
     variance_bounds = check_variance_bounds(variance_bounds, inputs.frequencies.shape[0])
+    levels = check_levels(levels)
     random_state = check_random_state(random_state)
     inp = inputs
     m = inp.frequencies.shape[1]

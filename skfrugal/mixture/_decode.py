@@ -72,8 +72,8 @@ def decode_gmm(sketch, n_components, covariance_type="diag", decoder="sketch_and
         point.
     """
     K = int(n_components)
+    inputs = decoder_inputs(sketch)  # checks the sketch first
     d = sketch.data_mean.shape[0]
-    inputs = decoder_inputs(sketch)
     random_state = check_random_state(random_state)
     if inputs is None:  # every sample is the same point
         means = np.tile(sketch.data_mean, (K, 1))

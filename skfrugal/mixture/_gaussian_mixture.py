@@ -20,6 +20,7 @@ from skfrugal.decoding._refine import (
 )
 from skfrugal.mixture._decode import DECODERS, decode_gmm
 from skfrugal.sketching._frequencies import FREQUENCY_LAWS
+from skfrugal.utils._validation import check_finite_output
 
 N_KMEANSPP_STARTS = 3
 
@@ -302,6 +303,12 @@ class CompressiveGaussianMixture(CompressiveFourierMixin, DensityMixin, BaseEsti
             )
 
     def _decode(self, sketch, rng, warm_start=False):
+        data_var = np.asarray(sketch.data_var)
+        if self.reg_covar > 0 and np.max(data_var) > 0 and np.max(data_var) < self.reg_covar:
+            raise ValueError(
+                f"reg_covar={self.reg_covar:g} exceeds the variance of every feature of the "
+                f"data (at most {np.max(data_var):.3g}): the mixture's variances would be "
+                "reg_covar itself, not the data's; lower reg_covar or rescale X")
         means, variances, weights, result = decode_gmm(
             sketch, self.n_components, self.covariance_type, self.decoder, self.n_init, rng
         )
@@ -410,8 +417,10 @@ class CompressiveGaussianMixture(CompressiveFourierMixin, DensityMixin, BaseEsti
     def _weighted_log_prob(self, X):
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        return (_log_gaussian_prob(X, self.means_, self._full_variances())
-                + np.log(np.maximum(self.weights_, 1e-300))[None, :])
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = (_log_gaussian_prob(X, self.means_, self._full_variances())
+                   + np.log(np.maximum(self.weights_, 1e-300))[None, :])
+        return check_finite_output(out, "the log-likelihood of X", X)
 
     def score_samples(self, X):
         """Log-likelihood of each sample under the mixture.

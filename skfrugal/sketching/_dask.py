@@ -83,9 +83,42 @@ def reduce_dask_chunks(X, chunk_function, feature_shape, complex_features=True, 
     -------
     stats : tuple
         The merged ``(feature_sum, n_samples, data_min, data_max, data_mean, data_m2)``.
+
+    Raises
+    ------
+    TypeError
+        If X is not a Dask array, ``chunk_function`` is not callable or
+        ``feature_shape`` not a tuple of integers.
+    ValueError
+        If X is not 2D or is empty, or ``chunk_function`` refuses a block.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> import numpy as np
+    >>> from skfrugal.sketching import FourierSketcher, reduce_dask_chunks
+    >>> X = np.random.default_rng(0).normal(size=(1000, 2))
+    >>> op = FourierSketcher(sketch_size=8, random_state=0).fit(X)
+    >>> stats = reduce_dask_chunks(da.from_array(X, chunks=250), op._chunk_function,
+    ...                            (8,), **op._chunk_kwargs())
+    >>> stats[1], bool(np.allclose(stats[0], op.sketch(X).mean * 1000))
+    (1000, True)
     """
     import dask.array as da
 
+    if not is_dask_array(X):
+        raise TypeError(f"X must be a dask.array.Array, got {type(X).__name__}")
+    if X.ndim != 2:
+        raise ValueError(f"X must be a 2D Dask array (n_samples, n_features), got shape "
+                         f"{X.shape}")
+    if X.shape[0] < 1 or X.shape[1] < 1:
+        raise ValueError(f"X must have at least one sample and one feature, got shape "
+                         f"{X.shape}")
+    if not callable(chunk_function):
+        raise TypeError(f"chunk_function must be callable, got {type(chunk_function).__name__}")
+    feature_shape = _check_feature_shape(feature_shape)
+    if not isinstance(complex_features, (bool, np.bool_)):
+        raise TypeError(f"complex_features must be a bool, got {complex_features!r}")
     if X.chunks[1] != (X.shape[1],):
         X = X.rechunk({1: -1})
     n_features = X.shape[1]
@@ -117,6 +150,20 @@ def reduce_dask_chunks(X, chunk_function, feature_shape, complex_features=True, 
     ).compute()
     return _unpack(np.asarray(total).reshape(-1), tuple(feature_shape), complex_features,
                    n_features)
+
+
+def _check_feature_shape(feature_shape):
+    """A tuple of non-negative integers."""
+    shape = (feature_shape,) if np.ndim(feature_shape) == 0 else feature_shape
+    try:
+        shape = tuple(shape)
+    except TypeError:
+        raise TypeError(f"feature_shape must be a tuple of ints, got {feature_shape!r}") from None
+    if not all(isinstance(k, (int, np.integer)) and not isinstance(k, bool) for k in shape):
+        raise TypeError(f"feature_shape must be a tuple of ints, got {feature_shape!r}")
+    if any(k < 0 for k in shape):
+        raise ValueError(f"feature_shape must not be negative, got {feature_shape!r}")
+    return tuple(int(k) for k in shape)
 
 
 def is_dask_array(X):

@@ -27,10 +27,22 @@ workers can import and call them on their own chunks.
 
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
+from numbers import Integral
 
 import numpy as np
+from sklearn.utils._param_validation import Interval, validate_params
 
 from ._batch_moments import MOMENT_ROWS, RunningMoments, centre_blocks
+from ._chunk_checks import (
+    ScaledRows,
+    check_chunk_data,
+    check_frequencies,
+    check_phases,
+    check_precision,
+    check_vector,
+    frequency_shift,
+    phase_bound,
+)
 from ._fused import SCALE, feature_sums, half_turn_blocks, half_turn_phases, sincos_pi
 from ._projection import project_rows
 from ._quantized import half_turn_dither, quantized_feature_sums, quantized_signs, signs64
@@ -161,7 +173,8 @@ def _raw_batch(X, start, stop, clip=None):
     if batch.dtype.kind not in "fiub":
         raise TypeError(f"X must hold real numbers, got dtype {batch.dtype}")
     work = np.float32 if batch.dtype == np.float32 else np.float64
-    batch = np.ascontiguousarray(batch, dtype=work)
+    # writeable too (a read-only memmap's rows are copied): one numba specialisation
+    batch = np.require(batch, dtype=work, requirements=["C", "W"])
     if clip is not None:
         bmin, bmax = batch.min(initial=0.0), batch.max(initial=0.0)  # NaN, inf propagate
         if not (np.isfinite(bmin) and np.isfinite(bmax)):
@@ -177,6 +190,19 @@ def _project(xc, w, out):
     return out
 
 
+@validate_params(
+    {
+        "X": ["array-like"],
+        "weights": ["array-like"],
+        "mean": ["array-like"],
+        "dtype": [type, str, np.dtype],
+        "batch_size": [None, Interval(Integral, 1, None, closed="left")],
+        "n_jobs": [None, Integral],
+        "dither": [None, "array-like"],
+        "clip": [None, "array-like"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def sketch_chunk(X, weights, mean, dtype=np.float32, batch_size=None, n_jobs=1,
                  dither=None, clip=None):
     """Sum the Fourier features and the moments of one chunk of samples.
@@ -217,8 +243,65 @@ def sketch_chunk(X, weights, mean, dtype=np.float32, batch_size=None, n_jobs=1,
     Raises
     ------
     ValueError
-        If the chunk holds NaN or infinity.
+        If the chunk holds NaN or infinity, the arguments' shapes disagree, ``weights``,
+        ``mean``, ``dither`` or ``clip`` are not finite, or the data's sum of squared
+        deviations overflows float64.
+    TypeError
+        If X does not hold real numbers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skfrugal.sketching import sketch_chunk
+    >>> X = np.random.default_rng(0).normal(size=(1000, 2))
+    >>> weights = np.random.default_rng(1).normal(size=(2, 5))
+    >>> feature_sum, n, *moments = sketch_chunk(X, weights, X.mean(axis=0))
+    >>> feature_sum.shape, n
+    ((5,), 1000)
     """
+    weights = check_frequencies(weights)
+    d = weights.shape[0]
+    X = check_chunk_data(X, d)
+    mean = check_vector(mean, "mean", d)
+    dtype = check_precision(dtype)
+    dither, clip = _check_quantization(dither, clip, weights.shape[1], d)
+    shift = frequency_shift(weights)
+    if shift:  # the same phases with data and frequencies of magnitudes near 1
+        fs, n, lo, hi, mu, m2 = _chunk_sums(
+            ScaledRows(X, shift), np.ldexp(weights, -shift), np.ldexp(mean, shift), dtype,
+            batch_size, n_jobs, dither, None if clip is None else np.ldexp(clip, shift))
+        with np.errstate(over="ignore", under="ignore"):
+            lo, hi, mu = (np.ldexp(v, -shift) for v in (lo, hi, mu))
+            m2 = np.ldexp(m2, -2 * shift)
+    else:
+        fs, n, lo, hi, mu, m2 = _chunk_sums(X, weights, mean, dtype, batch_size, n_jobs,
+                                            dither, clip)
+    # (a far outlier's phases are rounding noise, but its features stay bounded: it
+    # weighs 1/n in the sketch, as any sample; transform refuses such phases)
+    if n:
+        if not np.all(np.isfinite(m2)):
+            raise ValueError(
+                "the data's sum of squared deviations overflows float64 (values from "
+                f"{lo.min():.3g} to {hi.max():.3g}): a sketch cannot record its moments; "
+                "rescale X")
+    return fs, n, lo, hi, mu, m2
+
+
+def _check_quantization(dither, clip, m, d):
+    """``dither`` as a finite vector of ``m`` phases, ``clip`` as a finite (2, d) box."""
+    if dither is not None:
+        dither = check_vector(dither, "dither", m)
+    if clip is not None:
+        clip = np.asarray(clip, dtype=np.float64)
+        if clip.shape != (2, d) or not np.all(np.isfinite(clip)) or np.any(clip[0] > clip[1]):
+            raise ValueError(
+                f"clip must be a finite box [lower, upper] of shape (2, {d}) with lower <= "
+                f"upper, got shape {clip.shape}")
+    return dither, clip
+
+
+def _chunk_sums(X, weights, mean, dtype, batch_size, n_jobs, dither, clip):
+    """:func:`sketch_chunk` on checked arguments."""
     n, d = X.shape
     m = weights.shape[1]
     dtype = np.dtype(dtype)
@@ -259,6 +342,19 @@ def sketch_chunk(X, weights, mean, dtype=np.float32, batch_size=None, n_jobs=1,
     return (feature_sum, n, *moments.stats(shift=mean))
 
 
+@validate_params(
+    {
+        "X": ["array-like"],
+        "weights": ["array-like"],
+        "mean": ["array-like"],
+        "dtype": [type, str, np.dtype],
+        "out_dtype": [type, str, np.dtype],
+        "batch_size": [None, Interval(Integral, 1, None, closed="left")],
+        "dither": [None, "array-like"],
+        "clip": [None, "array-like"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def fourier_features(X, weights, mean, dtype=np.float32, out_dtype=np.float64, batch_size=None,
                      dither=None, clip=None):
     """Return the per-sample features ``[cos(Ωᵀx̃), -sin(Ωᵀx̃)] / sqrt(m)``.
@@ -290,7 +386,48 @@ def fourier_features(X, weights, mean, dtype=np.float32, out_dtype=np.float64, b
     Returns
     -------
     features : ndarray of shape (n_samples, 2 * n_frequencies)
+
+    Raises
+    ------
+    ValueError
+        If X, ``weights`` or ``mean`` hold NaN or infinity, their shapes disagree, or
+        the phases ``weightsᵀ(x - mean)`` exceed ``2^50`` radians.
+    TypeError
+        If X does not hold real numbers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skfrugal.sketching import fourier_features
+    >>> X = np.random.default_rng(0).normal(size=(4, 2))
+    >>> weights = np.random.default_rng(1).normal(size=(2, 5))
+    >>> fourier_features(X, weights, np.zeros(2)).shape
+    (4, 10)
     """
+    weights = check_frequencies(weights, min_frequencies=1)
+    d = weights.shape[0]
+    X = check_chunk_data(X, d)
+    mean = check_vector(mean, "mean", d)
+    dtype = check_precision(dtype)
+    out_dtype = check_precision(out_dtype, "out_dtype")
+    dither, clip = _check_quantization(dither, clip, weights.shape[1], d)
+    if X.shape[0]:
+        x = np.asarray(X)
+        if not np.all(np.isfinite(x)):
+            raise ValueError("X contains NaN or infinity")
+        lo, hi = x.min(axis=0), x.max(axis=0)
+        if clip is not None:
+            lo, hi = np.clip(lo, clip[0], clip[1]), np.clip(hi, clip[0], clip[1])
+        check_phases(phase_bound(weights, mean, lo, hi))
+    shift = frequency_shift(weights)
+    if shift:  # the same phases with data and frequencies of magnitudes near 1
+        X, weights, mean = ScaledRows(X, shift), np.ldexp(weights, -shift), np.ldexp(mean, shift)
+        clip = None if clip is None else np.ldexp(clip, shift)
+    return _features(X, weights, mean, dtype, out_dtype, batch_size, dither, clip)
+
+
+def _features(X, weights, mean, dtype, out_dtype, batch_size, dither, clip):
+    """:func:`fourier_features` on checked arguments."""
     n = X.shape[0]
     m = weights.shape[1]
     dtype = np.dtype(dtype)

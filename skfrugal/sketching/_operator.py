@@ -213,6 +213,8 @@ class SketchOperatorMixin:
         """
         if not hasattr(self, "operator_id_"):
             self._validate_params()
+            if is_dask_array(X):  # validate_data sets it for the other inputs
+                self.n_features_in_ = self._check_stream(X).shape[1]
             self._fit_operator(
                 self._check_stream(X) if is_dask_array(X) else validate_data(
                     self, X, dtype=[np.float64, np.float32], ensure_min_samples=1),

@@ -62,7 +62,7 @@ def _fit_decay(radius2, power, n, n_blocks, scale, scale0, amp_min=0.0):
         "n_frequencies": [Interval(Integral, 10, None, closed="left")],
         "n_samples": [Interval(Integral, 2, None, closed="left")],
         "n_blocks": [Interval(Integral, 3, None, closed="left")],
-        "n_iter": [Interval(Integral, 1, None, closed="left")],
+        "n_iter": [Interval(Integral, 1, 100, closed="both")],
         "n_clusters": [None, Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
     },
@@ -112,7 +112,7 @@ def estimate_scale(
     n_blocks : int, default=40
         Number of radius blocks whose mean power is fitted.
     n_iter : int, default=5
-        Number of redraw-and-fit rounds.
+        Number of redraw-and-fit rounds (at most 100).
     n_clusters : int, default=None
         Number of clusters, if known: ``1 / n_clusters`` bounds the share ``A`` of the
         power that the cluster centres keep at large radii from below (``1`` fits one
@@ -144,6 +144,11 @@ def estimate_scale(
     n_total, d = X.shape
     if n_total > n_samples:
         X = X[np.sort(rng.choice(n_total, n_samples, replace=False))]
+    # far from magnitude 1, in units of a power of two near the data's magnitude
+    # (exact): scale-free from 1e-300 to 1e300, and the result scaled back
+    shift = int(np.frexp(np.max(np.abs(X)))[1])
+    shift = shift if abs(shift) > 8 else 0
+    X = np.ldexp(X, -shift)
     X = X - X.mean(axis=0)
     n = X.shape[0]
     scale0 = scale = float(np.mean(X.var(axis=0)))
@@ -159,4 +164,10 @@ def estimate_scale(
         power = np.abs(feature_sum / n) ** 2
         power = (power - 1.0 / n) / (1.0 - 1.0 / n)  # remove the sampling bias
         scale = _fit_decay(radius2[order], power, n, n_blocks, scale, scale0, amp_min)
-    return scale
+    with np.errstate(over="ignore", under="ignore"):
+        result = float(np.ldexp(scale, 2 * shift))
+    if not (np.isfinite(result) and result >= np.finfo(np.float64).tiny):
+        raise ValueError(
+            f"the scale of X ({scale:.3g} x 2^{2 * shift}) is outside the float64 range; "
+            "rescale X")
+    return result

@@ -1,12 +1,29 @@
-"""The Sketch container: a mergeable summary of a data set under one sketch operator."""
+"""The Sketch container: a mergeable summary of a data set under one sketch operator.
+
+A :class:`Sketch` checks its fields when it is built, merged and loaded, and
+:func:`~skfrugal.sketching.check_sketch` checks them again (with the operator's
+identity) before a decoder reads one: a forged, truncated or inconsistent sketch is
+refused with a ``ValueError`` naming the field, never decoded.
+"""
 
 import importlib
+import numbers
+import os
 
 import numpy as np
 
 from skfrugal.sketching._batch_moments import merge_moments
 
 _FORMAT_VERSION = 1
+#: the keys of a saved sketch besides its operator's (``operator_class``, ``operator.*``)
+_STATE_KEYS = ("format_version", "feature_sum", "n_samples", "data_min", "data_max",
+               "data_mean", "data_m2", "operator_id")
+# entries of private sketches (absent from files of exact sketches and older files)
+_OPTIONAL_STATE_KEYS = ("noise_var", "count_noise_var")
+#: fitted attributes of an operator that must be strictly positive where present
+#: the axis of an operator's state array that runs over the features (default 0)
+_FEATURE_AXIS = {"robust_range_": 1}
+_POSITIVE_STATE = ("std_", "scale_")
 
 
 def merge_chunk_stats(a, b):
@@ -23,10 +40,99 @@ def merge_chunk_stats(a, b):
     merged : tuple
         The statistics of the union of the two chunks.
     """
+    _check_chunk_stats(a, "a")
+    _check_chunk_stats(b, "b")
+    return _merge_stats(a, b)
+
+
+def _merge_stats(a, b):
+    """:func:`merge_chunk_stats` of checked statistics (NaN bounds of private sketches
+    stay NaN)."""
     fs_a, n_a, min_a, max_a, mean_a, m2_a = a
     fs_b, n_b, min_b, max_b, mean_b, m2_b = b
     n, mean, m2 = merge_moments(n_a, mean_a, m2_a, n_b, mean_b, m2_b)
     return (fs_a + fs_b, n, np.minimum(min_a, min_b), np.maximum(max_a, max_b), mean, m2)
+
+
+def _check_chunk_stats(stats, name):
+    """Check a tuple of chunk statistics as the fields of a sketch (no operator)."""
+    if not isinstance(stats, (tuple, list)) or len(stats) != 6:
+        raise TypeError(
+            f"{name} must be a tuple (feature_sum, n_samples, data_min, data_max, data_mean, "
+            f"data_m2), got {type(stats).__name__}"
+            + (f" of length {len(stats)}" if isinstance(stats, (tuple, list)) else "")
+        )
+    try:
+        Sketch(*stats, operator_id="chunk")
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"{name}: {exc}") from None
+
+
+def _check_count(value, name="n_samples"):
+    """``value`` as a Python int, refusing fractions, NaN, booleans and negatives."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        kind = "a fraction" if isinstance(value, numbers.Real) else "not a number"
+        raise TypeError(f"{name} must be an integer (a count), got {value!r} ({kind})")
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0, got {value}")
+    return int(value)
+
+
+def _real_vector(value, name):
+    array = np.asarray(value)
+    if array.dtype.kind == "c":
+        raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
+    if array.dtype.kind not in "fiub":
+        raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}")
+    return np.asarray(array, dtype=np.float64)
+
+
+def _check_operator_state(op, sketch_shape, n_features, complex_sum):
+    """Check a fitted operator against a sketch, cheaply (no hashing)."""
+    name = type(op).__name__
+    if not (hasattr(op, "_compute_operator_id") and hasattr(op, "_feature_shape")):
+        raise TypeError(f"operator must be a sketch operator (such as a fitted "
+                        f"FourierSketcher) or None, got {name}")
+    if not hasattr(op, "operator_id_"):
+        raise ValueError(f"the sketch's operator ({name}) is not fitted")
+    n_in = getattr(op, "n_features_in_", None)
+    if n_in is not None and n_in != n_features:
+        raise ValueError(
+            f"the sketch has {n_features} features but its operator ({name}) was fitted on "
+            f"{n_in}"
+        )
+    for attr in getattr(op, "_optional_state_attributes", ()):
+        if hasattr(op, attr):
+            value = np.asarray(getattr(op, attr))
+            if value.dtype.kind not in "fiuc" or not np.all(np.isfinite(value)):
+                raise ValueError(f"the operator's {attr} is not a finite numeric array")
+    for attr in getattr(op, "_state_attributes", ()):
+        value = np.asarray(getattr(op, attr, None))
+        if value.dtype.kind not in "fiuc":
+            raise ValueError(f"the operator's {attr} is not numeric (dtype {value.dtype})")
+        if not np.all(np.isfinite(value)):
+            raise ValueError(f"the operator's {attr} holds NaN or infinity")
+        axis = _FEATURE_AXIS.get(attr, 0)
+        if value.ndim > axis and value.shape[axis] != n_features:
+            raise ValueError(
+                f"the operator's {attr} has {value.shape[axis]} "
+                f"{'rows' if axis == 0 else 'columns'} for {n_features} features"
+            )
+        if attr in _POSITIVE_STATE and not np.all(value > 0):
+            raise ValueError(
+                f"the operator's {attr} must be > 0, got min {float(np.min(value)):.3g}"
+            )
+    shape = tuple(int(v) for v in op._feature_shape())
+    if tuple(sketch_shape) != shape:
+        raise ValueError(
+            f"feature_sum has shape {tuple(sketch_shape)} but the operator ({name}) makes "
+            f"features of shape {shape}"
+        )
+    if bool(getattr(op, "_complex_features", True)) != complex_sum:
+        kind = "complex" if getattr(op, "_complex_features", True) else "real"
+        raise ValueError(f"feature_sum must be {kind} for a {name} sketch")
 
 
 class Sketch:
@@ -42,7 +148,11 @@ class Sketch:
 
     Sketches are made by operators such as
     :meth:`FourierSketcher.sketch <skfrugal.sketching.FourierSketcher.sketch>`; build one
-    by hand only to wrap sums computed elsewhere.
+    by hand only to wrap sums computed elsewhere. The fields are checked on
+    construction (``n_samples`` a non-negative integer; finite sums; per-feature
+    ``data_min <= data_mean <= data_max`` and ``data_m2 >= 0``; the operator fitted, with
+    the same identifier, dimension, feature shape and dtype, and a finite state): an
+    inconsistent sketch raises a ``ValueError`` naming the field.
 
     Parameters
     ----------
@@ -120,28 +230,130 @@ class Sketch:
         count_noise_var=0.0,
     ):
         self.feature_sum = np.asarray(feature_sum)
-        self.n_samples = int(n_samples)
-        self.data_min = np.asarray(data_min, dtype=np.float64)
-        self.data_max = np.asarray(data_max, dtype=np.float64)
-        self.data_mean = np.asarray(data_mean, dtype=np.float64)
-        self.data_m2 = np.asarray(data_m2, dtype=np.float64)
-        self.operator_id = str(operator_id)
+        self.n_samples = _check_count(n_samples)
+        self.data_min = _real_vector(data_min, "data_min")
+        self.data_max = _real_vector(data_max, "data_max")
+        self.data_mean = _real_vector(data_mean, "data_mean")
+        self.data_m2 = _real_vector(data_m2, "data_m2")
+        if not isinstance(operator_id, str) or not operator_id:
+            raise TypeError(f"operator_id must be a non-empty string, got {operator_id!r}")
+        self.operator_id = operator_id
         self.operator = operator
         self.noise_var = float(noise_var)
         self.count_noise_var = float(count_noise_var)
-        if self.n_samples < 0:
-            raise ValueError(f"n_samples must be >= 0, got {self.n_samples}")
         if not (self.noise_var >= 0 and self.count_noise_var >= 0):
             raise ValueError(
                 "noise_var and count_noise_var must be >= 0, got "
                 f"{self.noise_var} and {self.count_noise_var}"
             )
-        shapes = {a.shape for a in (self.data_min, self.data_max, self.data_mean, self.data_m2)}
-        if len(shapes) != 1 or self.data_min.ndim != 1:
+        self.validate()
+
+    def validate(self, deep=False):
+        """Check the sketch's fields (and its operator's), raising on the first problem.
+
+        Called on construction and on merge; :func:`~skfrugal.sketching.check_sketch`
+        calls it with ``deep=True`` before decoding.
+
+        Parameters
+        ----------
+        deep : bool, default=False
+            Also recompute the operator's identifier from its state, which detects an
+            operator changed after it was fitted (it hashes the operator's arrays).
+
+        Returns
+        -------
+        sketch : Sketch
+            This sketch.
+
+        Raises
+        ------
+        TypeError
+            If a field has the wrong type (a fractional count, complex bounds, a
+            non-numeric sum, an operator that is not a sketch operator), or ``deep`` is
+            not a boolean.
+        ValueError
+            If the fields are inconsistent: their shapes, non-finite values, a negative
+            ``data_m2``, ``data_min > data_max``, a mean outside the bounds, or an
+            operator that does not match the sketch.
+        """
+        if not isinstance(deep, (bool, np.bool_)):
+            raise TypeError(f"deep must be a boolean, got {deep!r}")
+        _check_count(self.n_samples)
+        fs = self.feature_sum
+        if not isinstance(fs, np.ndarray) or fs.dtype.kind not in "fciu":
+            raise TypeError(
+                "feature_sum must be an array of numbers, got "
+                f"{getattr(fs, 'dtype', type(fs).__name__)}"
+            )
+        if fs.ndim < 1 or fs.size < 1:
+            raise ValueError(f"feature_sum must be a non-empty array, got shape {fs.shape}")
+        if not np.all(np.isfinite(fs)):
+            raise ValueError("feature_sum holds NaN or infinity")
+        fields = {"data_min": self.data_min, "data_max": self.data_max,
+                  "data_mean": self.data_mean, "data_m2": self.data_m2}
+        shapes = {np.shape(a) for a in fields.values()}
+        if len(shapes) != 1 or np.ndim(self.data_min) != 1 or self.data_min.shape[0] < 1:
             raise ValueError(
                 "data_min, data_max, data_mean and data_m2 must be 1-D arrays of the same "
                 f"length, got shapes {sorted(shapes)}"
             )
+        for name, value in fields.items():
+            if not isinstance(value, np.ndarray) or value.dtype != np.float64:
+                raise TypeError(f"{name} must be a float64 array, got {type(value).__name__}")
+        if self.n_samples == 0:
+            empty = (np.all(self.data_min == np.inf) and np.all(self.data_max == -np.inf)
+                     and not np.any(self.data_mean) and not np.any(self.data_m2)
+                     and not np.any(fs))
+            if not empty:
+                raise ValueError(
+                    "a sketch of 0 samples must be empty (zero sums, data_min=+inf, "
+                    "data_max=-inf), as made by Sketch.empty"
+                )
+        elif self.noise_var > 0 or self.count_noise_var > 0:
+            # a private sketch: no exact bounds are released (NaN), moments are noisy
+            for name in ("data_mean", "data_m2"):
+                if not np.all(np.isfinite(fields[name])):
+                    raise ValueError(f"{name} holds NaN or infinity")
+            for name in ("data_min", "data_max"):
+                if np.any(np.isinf(fields[name])):
+                    raise ValueError(f"{name} holds infinity")
+        else:
+            for name, value in fields.items():
+                if not np.all(np.isfinite(value)):
+                    raise ValueError(f"{name} holds NaN or infinity")
+            if np.any(self.data_min > self.data_max):
+                j = int(np.argmax(self.data_min > self.data_max))
+                raise ValueError(
+                    f"data_min > data_max for feature {j} ({self.data_min[j]:.6g} > "
+                    f"{self.data_max[j]:.6g})"
+                )
+            if np.any(self.data_m2 < 0):
+                j = int(np.argmax(self.data_m2 < 0))
+                raise ValueError(f"data_m2 must be >= 0, got {self.data_m2[j]:.6g} for "
+                                 f"feature {j}")
+            slack = 1e-9 * np.maximum(np.abs(self.data_min), np.abs(self.data_max))
+            outside = (self.data_mean < self.data_min - slack) | (
+                self.data_mean > self.data_max + slack)
+            if np.any(outside):
+                j = int(np.argmax(outside))
+                raise ValueError(
+                    f"data_mean of feature {j} ({self.data_mean[j]:.6g}) is outside "
+                    f"[data_min, data_max] = [{self.data_min[j]:.6g}, {self.data_max[j]:.6g}]"
+                )
+        op = self.operator
+        if op is not None:
+            _check_operator_state(op, fs.shape, self.n_features, fs.dtype.kind == "c")
+            if op.operator_id_ != self.operator_id:
+                raise ValueError(
+                    f"the sketch's operator_id {self.operator_id!r} does not match its "
+                    f"operator's {op.operator_id_!r}: the sketch was made by another operator"
+                )
+            if deep and op._compute_operator_id() != op.operator_id_:
+                raise ValueError(
+                    f"the sketch's operator ({type(op).__name__}) was changed after it was "
+                    "fitted: its state no longer matches its operator_id"
+                )
+        return self
 
     @property
     def n_features(self):
@@ -198,6 +410,24 @@ class Sketch:
         -------
         sketch : Sketch
         """
+        n_features = _check_count(n_features, "n_features")
+        if n_features < 1:
+            raise ValueError(f"n_features must be >= 1, got {n_features}")
+        if isinstance(feature_shape, numbers.Integral):
+            feature_shape = (feature_shape,)
+        if not isinstance(feature_shape, (tuple, list)) or not feature_shape or not all(
+            isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 1
+            for v in feature_shape
+        ):
+            raise ValueError(
+                f"feature_shape must be a tuple of positive integers, got {feature_shape!r}"
+            )
+        try:
+            feature_dtype = np.dtype(feature_dtype)
+        except TypeError as exc:
+            raise TypeError(f"feature_dtype must be a NumPy dtype, got {feature_dtype!r}") from exc
+        if feature_dtype.kind not in "fc":
+            raise TypeError(f"feature_dtype must be a float or complex dtype, got {feature_dtype}")
         return cls(
             np.zeros(feature_shape, dtype=feature_dtype),
             0,
@@ -212,6 +442,8 @@ class Sketch:
     def _check_mergeable(self, other):
         if not isinstance(other, Sketch):
             raise TypeError(f"can only merge a Sketch with a Sketch, got {type(other).__name__}")
+        self.validate()
+        other.validate()
         if other.operator_id != self.operator_id:
             raise ValueError(
                 "cannot merge sketches of different operators "
@@ -227,11 +459,11 @@ class Sketch:
             )
 
     def __add__(self, other):
-        if isinstance(other, int) and other == 0:  # so that sum(sketches) works
-            return self
+        if isinstance(other, int) and not isinstance(other, bool) and other == 0:
+            return self  # so that sum(sketches) works
         self._check_mergeable(other)
         return Sketch(
-            *merge_chunk_stats(self.stats, other.stats),
+            *_merge_stats(self.stats, other.stats),
             self.operator_id,
             self.operator if self.operator is not None else other.operator,
             noise_var=self.noise_var + other.noise_var,
@@ -298,6 +530,11 @@ class Sketch:
     def from_dict(cls, state):
         """Rebuild a sketch (and its operator) from :meth:`to_dict`'s output.
 
+        The state is checked before anything is built from it: the format version, the
+        set of keys, the operator's class (a skfrugal sketch operator, imported by name,
+        never unpickled), its parameters and state, and the identifier, recomputed from
+        the stored state, against the sketch's.
+
         Parameters
         ----------
         state : dict
@@ -306,25 +543,49 @@ class Sketch:
         Returns
         -------
         sketch : Sketch
+
+        Raises
+        ------
+        ValueError
+            If the state is not a complete, consistent sketch of a known operator.
         """
+        from collections.abc import Mapping
+
+        if not isinstance(state, Mapping):
+            raise TypeError(f"state must be a dict, got {type(state).__name__}")
         state = {k: (v.item() if isinstance(v, np.ndarray) and v.ndim == 0 else v)
                  for k, v in state.items()}
         version = state.get("format_version")
         if version != _FORMAT_VERSION:
-            raise ValueError(f"unsupported sketch format version {version!r}")
+            raise ValueError(
+                f"unsupported sketch format version {version!r} (this version reads "
+                f"{_FORMAT_VERSION})"
+            )
+        missing = [k for k in _STATE_KEYS if k not in state]
+        if missing:
+            raise ValueError(f"the sketch state lacks {', '.join(missing)}")
+        unknown = [k for k in state if k not in _STATE_KEYS + _OPTIONAL_STATE_KEYS
+                   and k != "operator_class" and not str(k).startswith("operator.")]
+        if unknown:
+            raise ValueError(f"the sketch state has unknown entries {sorted(map(str, unknown))}")
+        operator_keys = [k for k in state if str(k).startswith("operator.")]
+        if operator_keys and "operator_class" not in state:
+            raise ValueError("the sketch state has operator entries but no operator_class")
+        for key in ("operator_id", "operator_class"):
+            if key in state and not isinstance(state[key], str):
+                raise ValueError(f"{key} must be a string, got {state[key]!r}")
         operator = None
         if "operator_class" in state:
-            path = str(state["operator_class"])
-            module_name, _, class_name = path.rpartition(".")
-            if not module_name.startswith("skfrugal."):
-                raise ValueError(f"refusing to load an operator of foreign class {path!r}")
-            op_class = getattr(importlib.import_module(module_name), class_name)
             prefix = "operator."
-            operator = op_class._from_state(
-                {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+            operator = _operator_from_state(
+                state["operator_class"],
+                {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)},
             )
             if operator.operator_id_ != state["operator_id"]:
-                raise ValueError("the stored operator does not match the sketch's operator_id")
+                raise ValueError(
+                    "the stored operator does not match the sketch's operator_id (its state "
+                    "hashes to another identifier): the file was changed after it was saved"
+                )
         return cls(
             state["feature_sum"],
             state["n_samples"],
@@ -360,6 +621,72 @@ class Sketch:
         Returns
         -------
         sketch : Sketch
+
+        Raises
+        ------
+        FileNotFoundError
+            If there is no such file.
+        ValueError
+            If the file is not a sketch saved by :meth:`save` (truncated, corrupted, of
+            another format, or changed after it was saved); the message names the file
+            and what is wrong.
         """
-        with np.load(file, allow_pickle=False) as data:
-            return cls.from_dict({k: data[k] for k in data.files})
+        name = os.fspath(file) if isinstance(file, (str, os.PathLike)) else getattr(
+            file, "name", repr(file))
+        try:
+            with np.load(file, allow_pickle=False) as data:
+                if not hasattr(data, "files"):
+                    raise ValueError("it holds a single array, not a saved sketch")
+                state = {k: data[k] for k in data.files}
+        except FileNotFoundError:
+            raise
+        except Exception as exc:  # zip, zlib, EOF, format errors: all mean a bad file
+            raise ValueError(
+                f"cannot read a sketch from {name}: the file is not a sketch saved by "
+                f"Sketch.save, or it is truncated or corrupted ({type(exc).__name__}: {exc})"
+            ) from exc
+        try:
+            return cls.from_dict(state)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"{name} does not hold a valid sketch: {exc}") from exc
+
+
+def _operator_from_state(path, op_state):
+    """Rebuild a sketch operator of class ``path`` from its saved state, or refuse."""
+    from skfrugal.sketching._operator import SketchOperatorMixin
+
+    module_name, _, class_name = path.rpartition(".")
+    if not module_name.startswith("skfrugal."):
+        raise ValueError(f"refusing to load an operator of foreign class {path!r}")
+    try:
+        op_class = getattr(importlib.import_module(module_name), class_name)
+    except (ImportError, AttributeError) as exc:
+        raise ValueError(f"unknown operator class {path!r}") from exc
+    if not (isinstance(op_class, type) and issubclass(op_class, SketchOperatorMixin)):
+        raise ValueError(f"{path!r} is not a sketch operator class")
+    required = ["n_features_in_", *op_class._state_attributes]
+    missing = [k for k in required if k not in op_state]
+    if missing:
+        raise ValueError(
+            f"the operator state lacks {', '.join('operator.' + k for k in missing)}")
+    optional = [k for k in op_class._optional_state_attributes if k in op_state]
+    unknown = [k for k in op_state
+               if k not in required and k not in optional and not k.startswith("param.")]
+    if unknown:
+        raise ValueError(f"the operator state has unknown entries "
+                         f"{sorted('operator.' + k for k in unknown)}")
+    for key in (*required, *optional):
+        value = np.asarray(op_state[key])
+        if value.dtype.kind not in "fiu":
+            raise ValueError(f"operator.{key} must be numeric, got dtype {value.dtype}")
+    n_features = op_state["n_features_in_"]
+    if isinstance(n_features, (bool, np.bool_)) or not isinstance(
+            n_features, (numbers.Integral, np.integer)) or n_features < 1:
+        raise ValueError(f"operator.n_features_in_ must be a positive integer, got "
+                         f"{n_features!r}")
+    try:
+        operator = op_class._from_state(op_state)
+        operator._validate_params()
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"invalid operator state: {exc}") from exc
+    return operator

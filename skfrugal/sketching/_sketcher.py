@@ -1,5 +1,6 @@
 """FourierSketcher: random Fourier features and one-pass sketches."""
 
+import hashlib
 from numbers import Integral, Real
 
 import numpy as np
@@ -10,9 +11,15 @@ from sklearn.base import (
     _fit_context,
 )
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from skfrugal.sketching._chunk_checks import (
+    ScaledRows,
+    check_frequencies,
+    check_precision,
+    check_vector,
+)
 from skfrugal.sketching._dask import is_dask_array
 from skfrugal.sketching._features import check_n_jobs, fourier_features, sketch_chunk
 from skfrugal.sketching._frequencies import FREQUENCY_LAWS, draw_frequencies
@@ -37,6 +44,20 @@ def robust_range(sample):
     return np.quantile(np.asarray(sample, dtype=np.float64), ROBUST_QUANTILES, axis=0)
 
 
+@validate_params(
+    {
+        "X": ["array-like"],
+        "frequencies": ["array-like"],
+        "mean": ["array-like"],
+        "std": ["array-like"],
+        "dtype": [type, str, np.dtype],
+        "batch_size": [None, Interval(Integral, 1, None, closed="left")],
+        "n_jobs": [None, Integral],
+        "dither": [None, "array-like"],
+        "bounds": [None, "array-like"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def fourier_sketch_chunk(X, frequencies, mean, std, dtype="float32", batch_size=None,
                          n_jobs=1, dither=None, bounds=None):
     """Sketch statistics of one chunk under a Fourier operator (runs on Dask workers).
@@ -65,9 +86,33 @@ def fourier_sketch_chunk(X, frequencies, mean, std, dtype="float32", batch_size=
     stats : tuple
         ``(feature_sum, n_samples, data_min, data_max, data_mean, data_m2)``; see
         :func:`sketch_chunk`.
+
+    Raises
+    ------
+    ValueError
+        If an argument is not finite, ``std`` is not positive, the shapes disagree, or
+        :func:`sketch_chunk` refuses the chunk.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skfrugal.sketching import fourier_sketch_chunk
+    >>> X = np.random.default_rng(0).normal(size=(100, 2))
+    >>> omega = np.random.default_rng(1).normal(size=(2, 8))
+    >>> stats = fourier_sketch_chunk(X, omega, X.mean(axis=0), X.std(axis=0))
+    >>> stats[0].shape, stats[1]
+    ((8,), 100)
     """
-    return sketch_chunk(X, frequencies / std[:, None], mean, np.dtype(dtype), batch_size,
-                        n_jobs=n_jobs, dither=dither, clip=bounds)
+    frequencies = check_frequencies(frequencies, "frequencies")
+    d = frequencies.shape[0]
+    std = check_vector(std, "std", d, positive=True)
+    with np.errstate(over="ignore"):
+        weights = frequencies / std[:, None]
+    if not np.all(np.isfinite(weights)):
+        raise ValueError("frequencies / std overflows float64: std is too small "
+                         f"(minimum {std.min():.3g})")
+    return sketch_chunk(X, weights, mean, check_precision(dtype), batch_size, n_jobs=n_jobs,
+                        dither=dither, clip=bounds)
 
 
 class FourierSketcher(
@@ -430,17 +475,29 @@ class FourierSketcher(
             sample = np.asarray(X[rows].compute(), dtype=np.float64)
             self.robust_range_ = robust_range(sample)
         else:
-            # batched moments: no n x d temporary (sketch_chunk with no frequency)
-            _, _, _, _, mean, m2 = sketch_chunk(X, np.zeros((d, 0)), np.zeros(d), np.float64)
-            std = np.sqrt(m2 / n)
+            # batched moments: no n x d temporary (sketch_chunk with no frequency), of
+            # the data times a power of two that keeps their squares in range
+            shift = -int(np.frexp(np.max(np.abs(X)))[1]) if X.size else 0
+            rows = ScaledRows(X, shift) if abs(shift) > 30 else X
+            shift = shift if abs(shift) > 30 else 0
+            _, _, _, _, mean, m2 = sketch_chunk(rows, np.zeros((d, 0)), np.zeros(d),
+                                                np.float64)
+            mean, std = np.ldexp(mean, -shift), np.ldexp(np.sqrt(m2 / n), -shift)
             sample = X
             # deterministic stride: the random stream of the frequencies is unchanged
             self.robust_range_ = robust_range(X[::max(1, -(-n // _BOUNDS_SAMPLES))])
-        if bounds is None and self.standardize:
-            std = np.where(std > 1e-12 * np.maximum(1.0, np.abs(mean)), std, 1.0)
-            self.mean_, self.std_ = np.asarray(mean, dtype=np.float64), np.asarray(std)
-        elif bounds is None:
-            self.mean_, self.std_ = np.zeros(d), np.ones(d)
+        if bounds is None:
+            if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(std))):
+                raise ValueError(
+                    "the mean or standard deviation of X overflows float64 (values up to "
+                    f"{float(np.max(np.abs(mean))):.3g} in mean); rescale X")
+            if self.standardize:
+                # constant features: a spread below rounding of the mean (scale-free)
+                std = np.where(std > 1e-12 * np.abs(mean), std, 0.0)
+                std = np.where(std > 0, std, 1.0)
+                self.mean_, self.std_ = np.asarray(mean, dtype=np.float64), np.asarray(std)
+            else:
+                self.mean_, self.std_ = np.zeros(d), np.ones(d)
         if self.scale == "auto":
             if sample.shape[0] > _SCALE_SAMPLES:
                 # the rows estimate_scale would draw, drawn here so that only they are
@@ -548,6 +605,13 @@ class FourierSketcher(
                              "since the last release")
         del self._unreleased_sketch
         return self._release(running)
+
+    def _compute_operator_id(self):
+        # float32 and float64 operators give different sketches: they must not merge
+        digest = hashlib.blake2b(digest_size=12)
+        digest.update(super()._compute_operator_id().encode())
+        digest.update(f"dtype={np.dtype(self.dtype)}".encode())
+        return digest.hexdigest()
 
     def _batch_size(self):
         return None if self.batch_size == "auto" else int(self.batch_size)

@@ -1,10 +1,28 @@
 """Validation of sketches handed to decoders (``fit_sketch``)."""
 
+from numbers import Integral
+
+from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import check_is_fitted
 
 from skfrugal.sketching._sketch import Sketch
 
 
+def _is_type_or_types(value):
+    if isinstance(value, tuple):
+        return len(value) > 0 and all(isinstance(t, type) for t in value)
+    return isinstance(value, type)
+
+
+@validate_params(
+    {
+        "sketch": [object],
+        "operator_type": [type, tuple],
+        "n_features": [Interval(Integral, 1, None, closed="left"), None],
+        "min_samples": [Interval(Integral, 0, None, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
 def check_sketch(sketch, operator_type, *, n_features=None, min_samples=1):
     """Check that ``sketch`` was made by a fitted operator of type ``operator_type``.
 
@@ -29,8 +47,10 @@ def check_sketch(sketch, operator_type, *, n_features=None, min_samples=1):
     TypeError
         If ``sketch`` is not a :class:`Sketch` or its operator is of another type.
     ValueError
-        If the sketch does not match its operator (identifier, dimension, shape), has
-        another dimension than ``n_features``, or holds too few samples.
+        If the sketch's fields are inconsistent (see :meth:`Sketch.validate`), the sketch
+        does not match its operator (identifier, dimension, shape, dtype), the operator
+        was changed after it was fitted, the sketch has another dimension than
+        ``n_features``, or holds too few samples.
 
     Examples
     --------
@@ -41,6 +61,9 @@ def check_sketch(sketch, operator_type, *, n_features=None, min_samples=1):
     >>> check_sketch(sketch, FourierSketcher) is sketch.operator
     True
     """
+    if not _is_type_or_types(operator_type):
+        raise TypeError(f"operator_type must be a class or a tuple of classes, got "
+                        f"{operator_type!r}")
     if not isinstance(sketch, Sketch):
         raise TypeError(f"sketch must be a Sketch, got {type(sketch).__name__}")
     op = sketch.operator
@@ -53,6 +76,7 @@ def check_sketch(sketch, operator_type, *, n_features=None, min_samples=1):
             f"sketch must be made by a {names} (sketch.operator), got {type(op).__name__}"
         )
     check_is_fitted(op)
+    sketch.validate(deep=True)
     if op.operator_id_ != sketch.operator_id:
         raise ValueError(
             f"the sketch's operator_id {sketch.operator_id!r} does not match its "

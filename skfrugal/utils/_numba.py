@@ -10,6 +10,8 @@ and writes the cache; later processes load it in milliseconds.
 import importlib
 import time
 
+from sklearn.utils._param_validation import validate_params
+
 _TOPICS = (
     "sketching",
     "decoding",
@@ -21,6 +23,7 @@ _TOPICS = (
 )
 
 
+@validate_params({"verbose": ["boolean"]}, prefer_skip_nested_validation=True)
 def warm_up(verbose=False):
     """Compile (or load from the cache) every numba kernel of skfrugal.
 

@@ -18,6 +18,7 @@ from sklearn.base import (
     RegressorMixin,
     TransformerMixin,
 )
+from sklearn.utils._param_validation import StrOptions, validate_params
 
 _TYPE_FILTERS = {
     "classifier": ClassifierMixin,
@@ -38,6 +39,10 @@ def _public_modules():
         yield importlib.import_module(info.name)
 
 
+@validate_params(
+    {"type_filter": [StrOptions(set(_TYPE_FILTERS)), list, None]},
+    prefer_skip_nested_validation=True,
+)
 def all_estimators(type_filter=None):
     """Return the public estimators of skfrugal.
 
@@ -75,7 +80,7 @@ def all_estimators(type_filter=None):
     if type_filter is None:
         return estimators
     filters = [type_filter] if isinstance(type_filter, str) else list(type_filter)
-    unknown = set(filters) - set(_TYPE_FILTERS)
+    unknown = {repr(f) for f in filters if not isinstance(f, str) or f not in _TYPE_FILTERS}
     if unknown:
         raise ValueError(
             f"type_filter must be None or among {sorted(_TYPE_FILTERS)}, got {sorted(unknown)}"

@@ -83,9 +83,17 @@ def test_check_sketch(sketcher_and_data):
         check_sketch(sketch, FourierSketcher, n_features=4)
     with pytest.raises(ValueError, match="at least 3000"):
         check_sketch(sketch, FourierSketcher, min_samples=3000)
-    forged = Sketch(*sketch.stats, "another-id", sketcher)
+    # a sketch inconsistent with its operator cannot be built...
+    with pytest.raises(ValueError, match="another operator"):
+        Sketch(*sketch.stats, "another-id", sketcher)
+    with pytest.raises(ValueError, match="shape"):
+        Sketch(sketch.feature_sum[:5], *sketch.stats[1:], sketch.operator_id, sketcher)
+    # ...and one changed after it was built is refused before decoding
+    forged = Sketch(*sketch.stats, sketch.operator_id, sketcher)
+    forged.operator_id = "another-id"
     with pytest.raises(ValueError, match="another operator"):
         check_sketch(forged, FourierSketcher)
-    truncated = Sketch(sketch.feature_sum[:5], *sketch.stats[1:], sketch.operator_id, sketcher)
-    with pytest.raises(ValueError, match="does not match its operator"):
-        check_sketch(truncated, FourierSketcher)
+    forged = Sketch(*sketch.stats, sketch.operator_id, sketcher)
+    forged.feature_sum = forged.feature_sum[:5]
+    with pytest.raises(ValueError, match="shape"):
+        check_sketch(forged, FourierSketcher)
