@@ -40,23 +40,6 @@ PROBE_TIMEOUT = 1.0  # the hang probe sleeps: stopped after WALL_FACTOR x 1 s
 # The lead empties a branch's rows when merging it, and the test then runs their cases.
 # entry point -> (branch that fixes it, what fails today: failing cases and kinds)
 PENDING = {
-    # covariance -> branch glasso
-    "skfrugal.covariance.CompressiveGraphicalLasso": (
-        "glasso", "17 cases: AttributeError before fit (score, mahalanobis, error_norm, "
-        "get_precision), NaN at X x 1e150/1e300, forged sketches accepted by sketch_score"),
-    "skfrugal.covariance.CompressiveGraphicalLassoCV": ("glasso", "17 cases, as above"),
-    "skfrugal.covariance.CovarianceSketcher": (
-        "glasso", "3 cases: measurements before partial_fit, not-a-sketch, transform inf "
-        "at X x 1e300"),
-    "skfrugal.covariance.GraphicalLasso": ("glasso", "6 cases"),
-    "skfrugal.covariance.auto_sketch_size": ("glasso", "4 cases"),
-    "skfrugal.covariance.centred_sketch": ("glasso", "13 cases"),
-    "skfrugal.covariance.covariance_from_sketch": ("glasso", "79 cases"),
-    "skfrugal.covariance.covariance_sketch_chunk": ("glasso", "26 cases"),
-    "skfrugal.covariance.decode_precision": ("glasso", "53 cases"),
-    "skfrugal.covariance.graphical_lasso": ("glasso", "12 cases"),
-    "skfrugal.covariance.rank_one_adjoint": ("glasso", "16 cases"),
-    "skfrugal.covariance.rank_one_forward": ("glasso", "20 cases"),
     # linear_model and proximal -> branch slope
     "skfrugal.linear_model.SLOPEClassifier": ("slope", "1 case"),
     "skfrugal.linear_model.SLOPERegression": (

@@ -60,9 +60,11 @@ ALLOWED_NON_FINITE = [
     ("skfrugal.sketching.Sketch.empty", "*.data_max", "the maximum of no sample is -inf"),
     # a chunk function on an empty chunk (a Dask block may be empty) returns the
     # neutral element of merge_chunk_stats, as Sketch.empty
-    ("skfrugal.sketching.sketch_chunk|skfrugal.sketching.fourier_sketch_chunk", "out[[]2]",
+    ("skfrugal.sketching.sketch_chunk|skfrugal.sketching.fourier_sketch_chunk"
+     "|skfrugal.covariance.covariance_sketch_chunk", "out[[]2]",
      "the minimum of an empty chunk is +inf"),
-    ("skfrugal.sketching.sketch_chunk|skfrugal.sketching.fourier_sketch_chunk", "out[[]3]",
+    ("skfrugal.sketching.sketch_chunk|skfrugal.sketching.fourier_sketch_chunk"
+     "|skfrugal.covariance.covariance_sketch_chunk", "out[[]3]",
      "the maximum of an empty chunk is -inf"),
 ]
 
