@@ -288,7 +288,9 @@ def _quadratic_gap(q, beta, lam, g):
     With the dual point ``h r / s``, ``s = max(1, J*(g))``: ``1/2 ||r||_h^2 (1 - 1/s)^2
     + J(beta) - beta^T g / s``.
     """
-    s = max(1.0, dual_norm_unchecked(g, lam)) if lam[0] > 0 else 1.0
+    if lam[0] == 0:  # no penalty: the first-order bound of gap_at
+        return float(np.abs(g).max()) * max(float(np.abs(beta).sum()), 1.0)
+    s = max(1.0, dual_norm_unchecked(g, lam))
     rr = float(q.h @ (q.r * q.r))
     return 0.5 * rr * (1.0 - 1.0 / s) ** 2 + sorted_l1(beta, lam) - float(beta @ g) / s
 

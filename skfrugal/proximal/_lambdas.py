@@ -69,9 +69,6 @@ def lambda_sequence(
     if kind == "lasso":
         return np.ones(p)
     if kind == "oscar":
-        for name, value in (("theta1", theta1), ("theta2", theta2)):
-            if not np.isfinite(value):
-                raise ValueError(f"{name} must be finite, got {value!r}")
         return theta1 + (p - j) * float(theta2)
     lam = norm.isf(j * q / (2.0 * p))
     if kind == "bh":

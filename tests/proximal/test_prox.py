@@ -289,7 +289,7 @@ def test_norms_against_definitions():
         ({"penalty": "huber"}, ValueError, "'penalty' parameter of prox_sorted"),
         ({"step": -1.0}, ValueError, "'step' parameter of prox_sorted"),
         ({"step": np.nan}, ValueError, "'step' parameter of prox_sorted"),
-        ({"step": np.inf}, ValueError, "step must be finite"),
+        ({"step": np.inf}, ValueError, "'step' parameter of prox_sorted"),
         ({"lambdas": np.ones((3, 1))}, ValueError, "1-D"),
         ({"lambdas": np.array([1j, 0, 0])}, TypeError, "complex"),
         ({"lambdas": np.ones(3, dtype=np.int8)[::-1] * 0 + 1}, None, None),
@@ -321,7 +321,7 @@ def test_bad_lambda_sequence_arguments():
         lambda_sequence(3, "gaussian")
     with pytest.raises(ValueError, match="'n_features' parameter"):
         lambda_sequence(0)
-    with pytest.raises(ValueError, match="theta1 must be finite"):
+    with pytest.raises(ValueError, match="'theta1' parameter"):
         lambda_sequence(3, "oscar", theta1=np.inf)
 
 
@@ -496,7 +496,7 @@ def test_non_float64_and_strided_inputs():
         prox_sorted_l1(np.where(np.arange(20) == 3, np.inf, y[::2])[::-1][::-1], lam)
     with pytest.raises(TypeError, match="step must be a real number"):
         prox_sorted_l1(y[::2], lam, True)
-    with pytest.raises(TypeError, match="step must be a real number"):
+    with pytest.raises(TypeError, match="'step' parameter of prox_sorted_l1"):
         prox_sorted_l1(y[::2], lam, "1.0")
 
 
