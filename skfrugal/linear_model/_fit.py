@@ -155,7 +155,7 @@ def fit_one(problem, alpha, penalty, beta, intercept, max_iter, tol, solver="aut
     if design.n_features == 0:
         b, _ = null_model(loss, fi)
         return beta, b, 0, 0.0, 0.0, True
-    hybrid = not loss.multi and solver in ("auto", "hybrid")
+    hybrid = solver in ("auto", "hybrid")
     if hybrid:
         beta, intercept, n_iter, gap, crit = solve_hybrid(
             design, loss, lam, beta, intercept, fi, max_iter, tol, ws=ws)

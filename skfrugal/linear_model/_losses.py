@@ -167,6 +167,11 @@ class MultinomialLoss:
     def grad(self, Z):
         return self.w[:, None] * (softmax(Z, axis=1) - self.y)
 
+    def hess(self, Z):
+        """Diagonal of each sample's K x K Hessian block (the cross terms are left out)."""
+        P = softmax(Z, axis=1)
+        return self.w[:, None] * (P * (1.0 - P))
+
     def null_intercept(self):
         pi = self.w @ self.y
         b = np.log(pi)

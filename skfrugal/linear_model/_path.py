@@ -79,14 +79,14 @@ def path_on_problem(prob, alphas, penalty, max_iter, tol, screening=True,
     alpha_prev = max(prob.alpha_max, alphas[0]) if alphas.size else 0.0
     for alpha in alphas:
         ws = None
-        if screening and not loss.multi and design.n_features > 0 and alpha > 0:
+        if screening and design.n_features > 0 and alpha > 0:
             z = design.matvec(beta) + b
             corr = design.rmatvec(loss.dual_point(loss.grad(z), prob.fit_intercept))
-            a = np.abs(corr)
+            a = np.abs(corr).ravel()
             order = np.argsort(-a)
             size = strong_set_size(a[order], alpha * prob.lam_kept,
                                    alpha_prev * prob.lam_kept)
-            ws = order[: max(size, 1)]
+            ws = np.unique(order[: max(size, 1)] // prob.n_outputs)
         elif not screening:
             ws = np.arange(design.n_features)
         beta, b, it, gap, _, _ = fit_one(prob, alpha, penalty, beta, b, max_iter, tol,

@@ -97,23 +97,24 @@ class Design:
         return out.ravel() if r.ndim == 1 else out
 
     def wmean(self, h):
-        """Column means weighted by ``h`` (which sums to a positive number)."""
-        return self.rmatvec(h) / h.sum()
+        """Column means weighted by ``h`` (per column of ``h`` when it is 2-D)."""
+        return self.rmatvec(h) / h.sum(axis=0)
 
     def wcol_sq(self, h, xmean):
-        """``sum_i h_i (x_ij - xmean_j)^2``."""
+        """``sum_i h_i (x_ij - xmean_j)^2`` (per column of ``h`` when it is 2-D)."""
         if self.sparse:
-            sq = np.asarray(self.X.multiply(self.X).T @ h).ravel()
+            sq = np.asarray(self.X.multiply(self.X).T @ h)
         else:
             sq = (self.X * self.X).T @ h
-        return np.maximum(sq - h.sum() * xmean**2, 0.0)
+        sq = sq.ravel() if h.ndim == 1 else sq
+        return np.maximum(sq - h.sum(axis=0) * xmean**2, 0.0)
 
-    def cd(self, r, beta, lam, n_epochs, tol, h, xmean, center):
+    def cd(self, r, beta, lam, n_epochs, tol, h, xmean, center, n_out=1):
         """Run cluster coordinate descent epochs in place; return the epoch count."""
         if self.sparse:
             return cd_epochs_sparse(self.data, self.indices, self.indptr, xmean, center, r,
-                                    beta, lam, n_epochs, tol, h)
-        return cd_epochs_dense(self.X, xmean, center, r, beta, lam, n_epochs, tol, h)
+                                    beta, lam, n_epochs, tol, h, n_out)
+        return cd_epochs_dense(self.X, xmean, center, r, beta, lam, n_epochs, tol, h, n_out)
 
 
 def cluster_labels(beta):
@@ -219,35 +220,70 @@ def kkt_violators(grad, beta, lam, tol):
 
 
 def initial_working_set(corr, beta, lam):
-    """Strong-rule working set at the current point, plus the current support."""
-    a = np.abs(corr)
+    """Strong-rule working set of features at the current point, plus the support.
+
+    ``corr`` and ``beta`` are (p,) or (p, K): a feature is in when one of its entries is.
+    """
+    K = 1 if corr.ndim == 1 else corr.shape[1]
+    a = np.abs(corr).ravel()
     order = np.argsort(-a)
     ratio = max(1.0, dual_norm_unchecked(a, lam)) if lam[0] > 0 else 1.0
     size = strong_set_size(a[order], lam, ratio * lam)
-    return np.union1d(order[: max(size, 1)], np.flatnonzero(beta))
+    return np.union1d(order[: max(size, 1)] // K, support(beta))
+
+
+def support(beta):
+    """Features with a non-zero coefficient (in any output)."""
+    return np.flatnonzero(beta if beta.ndim == 1 else np.any(beta != 0, axis=1))
 
 
 class _Quadratic:
-    """State of one quadratic model ``1/2 sum h (r - X_c d)^2 + J(beta + d)``."""
+    """State of one quadratic model ``1/2 sum h (r - X_c d)^2 + J(beta + d)``.
+
+    ``h`` and ``r0`` are (n,) or (n, K) (one diagonal Hessian block per output: the
+    cross-output terms of the multinomial Hessian are left out, the line search
+    damps the step); the residual ``r`` and the weights are kept flat for the kernel,
+    coefficients are flat C-ordered (p, K).
+    """
 
     def __init__(self, design, h, r0, fit_intercept):
-        self.design, self.h = design, h
+        self.design = design
+        self.K = 1 if h.ndim == 1 else h.shape[1]
         self.center = fit_intercept
         if fit_intercept:
             self.xmean = design.wmean(h)
-            self.r_shift = float(h @ r0) / h.sum()
-            self.r = r0 - self.r_shift
+            self.r_shift = (h * r0).sum(axis=0) / h.sum(axis=0)
+            r = r0 - self.r_shift
         else:
-            self.xmean = np.zeros(design.n_features)
-            self.r_shift = 0.0
-            self.r = r0.copy()
+            self.xmean = np.zeros((design.n_features,) + h.shape[1:])
+            self.r_shift = np.zeros(h.shape[1:]) if h.ndim == 2 else 0.0
+            r = r0
+        self.r = np.array(r, dtype=np.float64).ravel()
+        self.h = np.ascontiguousarray(h, dtype=np.float64).ravel()
+        self.xflat = np.ascontiguousarray(self.xmean).ravel()
+
+    def matrix(self, d):
+        """A flat coefficient vector as (p,) or (p, K)."""
+        return d if self.K == 1 else d.reshape(-1, self.K)
 
     def apply(self, d):
-        """``X_c d`` for a coefficient change ``d``."""
-        v = self.design.matvec(d)
+        """``X_c d`` (flat) for a flat coefficient change ``d``."""
+        D = self.matrix(d)
+        v = self.design.matvec(D)
         if self.center:
-            v = v - self.xmean @ d
-        return v
+            v = v - (self.xmean * D).sum(axis=0)
+        return v.ravel()
+
+    def intercept_change(self, d):
+        """Change of the (profiled) intercept for the coefficient change ``d``."""
+        if not self.center:
+            return self.r_shift
+        return self.r_shift - (self.xmean * self.matrix(d)).sum(axis=0)
+
+    def corr(self):
+        """``X_c^T (h r)`` (flat)."""
+        hr = self.h * self.r
+        return self.design.rmatvec(hr if self.K == 1 else hr.reshape(-1, self.K)).ravel()
 
     def value(self, r):
         return 0.5 * float(self.h @ (r * r))
@@ -258,7 +294,7 @@ def _pgd_step(q, beta, lam, L, g):
 
     Returns ``(beta, L)``; ``q.r`` is updated.
     """
-    h, r = q.h, q.r
+    r = q.r
     grad = -g
     f = q.value(r)
     for _ in range(MAX_BACKTRACK):
@@ -303,24 +339,25 @@ def _solve_quadratic(q, beta, lam, L, rounds, target, cd_tol, n_epochs=N_CD_EPOC
     """
     n_rounds = 0
     for n_rounds in range(1, rounds + 1):  # noqa: B007 (the count is returned)
-        g = q.design.rmatvec(q.h * q.r)
+        g = q.corr()
         if target > 0 and _quadratic_gap(q, beta, lam, g) <= target:
             break
         beta, L = _pgd_step(q, beta, lam, L, g)
-        q.design.cd(q.r, beta, lam, n_epochs, cd_tol, q.h, q.xmean, q.center)
+        q.design.cd(q.r, beta, lam, n_epochs, cd_tol, q.h, q.xflat, q.center, q.K)
     return beta, L, n_rounds
 
 
 def solve_hybrid(design, loss, lam, beta, intercept, fit_intercept, max_iter, tol,
                  working_set=True, ws=None):
-    """SLOPE for a squared, logistic or Poisson loss by hybrid proximal Newton.
+    """SLOPE for any loss of :mod:`._losses` by hybrid proximal Newton.
 
     Parameters
     ----------
     design : Design
         The design (all features).
-    loss : SquaredLoss, LogisticLoss or PoissonLoss
-        The loss (with its targets and normalised sample weights).
+    loss : a loss of :mod:`._losses`
+        The loss (with its targets and normalised sample weights); the multinomial
+        loss takes ``beta`` of shape (n_features, K) and a vector intercept.
     lam : ndarray of shape (n_features,)
         Scaled weights ``alpha * lambdas``.
     beta : ndarray of shape (n_features,)
@@ -352,32 +389,32 @@ def solve_hybrid(design, loss, lam, beta, intercept, fit_intercept, max_iter, to
     """
     p = design.n_features
     n = design.n_samples
+    K = loss.y.shape[1] if loss.multi else 1
     beta = np.array(beta, dtype=np.float64)
     b0, znull = null_model(loss, fit_intercept)
     fnull = loss.value(znull)
-    b = float(intercept) if fit_intercept else 0.0
+    b = np.array(intercept, dtype=np.float64) if fit_intercept else np.zeros_like(b0)
     if not beta.any():
-        b = b0
+        b = np.array(b0, dtype=np.float64)
     z = design.matvec(beta) + b
     quadratic = loss.name == "squared"
     primal, gap, scale, corr = gap_at(design, loss, lam, beta, z, fit_intercept, fnull)
     if gap <= tol * scale:
-        return beta, b, 0, gap, gap / scale
+        return beta, _scalar(b), 0, gap, gap / scale
     if not working_set or p <= 100 or lam[0] == 0:
         work = np.arange(p)
     elif ws is not None:
-        work = np.union1d(ws, np.flatnonzero(beta))
+        work = np.union1d(ws, support(beta))
     else:
         work = initial_working_set(corr, beta, lam)
     n_iter = 0
-    L = None
+    L = 1.0
     sub_tol = tol
+    stalled = False
     for _ in range(MAX_WORKING_SETS):
         sub = design.subset(work)
-        lam_w = lam[: work.size]
-        bw = beta[work]
-        if L is None:
-            L = 1.0
+        lam_w = lam[: work.size * K]
+        bw = beta[work].ravel()
         while n_iter < max_iter:
             n_iter += 1
             g = loss.grad(z)
@@ -399,16 +436,16 @@ def solve_hybrid(design, loss, lam, beta, intercept, fit_intercept, max_iter, to
             old = bw.copy()
             bw, L, _ = _solve_quadratic(q, bw, lam_w, L, rounds, target, cd_tol)
             d = bw - old
-            db = (q.r_shift - q.xmean @ d) if fit_intercept else 0.0
+            db = q.intercept_change(d)
             if quadratic:
                 z = loss.y - q.r  # the model is the loss: its residual is the loss's
-                b += db
+                b = b + db
             else:
-                dz = sub.matvec(d) + db
+                dz = sub.matvec(q.matrix(d)) + db
                 f0 = loss.value(z)
                 j0 = sorted_l1(old, lam_w)
                 j1 = sorted_l1(bw, lam_w)
-                delta = float(g @ dz) + j1 - j0
+                delta = float(np.sum(g * dz)) + j1 - j0
                 t = 1.0
                 accepted = False
                 for _ls in range(MAX_BACKTRACK):
@@ -421,34 +458,39 @@ def solve_hybrid(design, loss, lam, beta, intercept, fit_intercept, max_iter, to
                     t *= 0.5
                 if not accepted:
                     bw = old  # no decrease along the Newton direction: numerical optimum
+                    stalled = True
                     break
                 bw = bt
                 z = z + t * dz
-                b += t * db
+                b = b + t * db
             if not np.all(np.isfinite(z)):
                 raise non_finite("linear predictor")
-            beta_full = np.zeros(p)
-            beta_full[work] = bw
             # gap of the working-set problem (cheap: |work| columns)
             primal, gap_w, scale, _ = gap_at(sub, loss, lam_w, bw, z, fit_intercept, fnull)
             gap = gap_w
             if gap_w <= sub_tol * scale:
                 break
-        beta = np.zeros(p)
-        beta[work] = bw
+        beta = np.zeros_like(beta)
+        beta[work] = bw if K == 1 else bw.reshape(-1, K)
         primal, gap, scale, corr = gap_at(design, loss, lam, beta, z, fit_intercept, fnull)
-        if gap <= tol * scale or n_iter >= max_iter or work.size == p:
-            if gap > tol * scale and work.size == p and n_iter < max_iter:
-                continue  # all features in: keep iterating on the full problem
+        if gap <= tol * scale or n_iter >= max_iter or stalled:
             break
-        viol = np.setdiff1d(kkt_violators(corr.ravel(), beta, lam,
-                                          1e-12 * max(lam[0], 1e-300)), work)
+        if work.size == p:
+            continue  # all features in: keep iterating on the full problem
+        flat = kkt_violators(corr.ravel(), beta.ravel(), lam, 1e-12 * max(lam[0], 1e-300))
+        viol = np.setdiff1d(np.unique(flat // K), work)
         if viol.size == 0:
             sub_tol *= 0.1  # the restricted problem needs a tighter solve
             if sub_tol < 1e-16:
                 break
         work = np.union1d(work, viol)
-    return beta, b, n_iter, gap, gap / scale
+    return beta, _scalar(b), n_iter, gap, gap / scale
+
+
+def _scalar(b):
+    """A float for a 0-d intercept, the array otherwise."""
+    b = np.asarray(b, dtype=np.float64)
+    return float(b) if b.ndim == 0 else b
 
 
 def solve_prox_grad(design, loss, lam, penalty, beta, intercept, fit_intercept, max_iter,

@@ -16,3 +16,7 @@ def warm_up():
             beta = np.array([1.0, -1.0, 0.5, 0.0])
             r = rng.standard_normal(6)
             design.cd(r, beta, lam, 2, 0.0, h, X.mean(axis=0), True)
+        # two outputs (multinomial): flat (p, 2) coefficients, (n, 2) residual
+        beta = np.array([1.0, -1.0, 0.5, 0.0, 0.2, 0.0, 0.0, -0.3])
+        design.cd(rng.standard_normal(12), beta, np.linspace(0.5, 0.1, 8), 2, 0.0,
+                  np.full(12, 1 / 12), np.zeros(8), True, 2)

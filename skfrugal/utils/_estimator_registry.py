@@ -68,17 +68,27 @@ def _slope_instances(name):
 
         if name == "SLOPERegression":
             return [
-                linear_model.SLOPERegression(alpha=0.01),
+                linear_model.SLOPERegression(),
                 linear_model.SLOPERegression(alpha=0.01, penalty="mcp", max_iter=200),
                 linear_model.SLOPERegression(alpha=0.01, penalty="lq", lambdas="oscar",
                                              fit_intercept=False, max_iter=200),
+                linear_model.SLOPERegression(relax=0.5),
             ]
         if name == "SLOPEClassifier":
             return [
-                linear_model.SLOPEClassifier(alpha=0.01, max_iter=200),
+                linear_model.SLOPEClassifier(),
                 linear_model.SLOPEClassifier(alpha=0.01, penalty="scad", max_iter=200),
             ]
-        return [linear_model.SLOPERegressionCV(n_alphas=5, cv=3, max_iter=200)]
+        if name == "SLOPEPoissonRegression":
+            return [
+                linear_model.SLOPEPoissonRegression(),
+                linear_model.SLOPEPoissonRegression(penalty="mcp", max_iter=200),
+            ]
+        if name == "SLOPEClassifierCV":
+            return [linear_model.SLOPEClassifierCV(),
+                    linear_model.SLOPEClassifierCV(n_alphas=5, cv=3, max_iter=200)]
+        return [linear_model.SLOPERegressionCV(),
+                linear_model.SLOPERegressionCV(n_alphas=5, cv=3, max_iter=200)]
 
     return instances
 
@@ -117,6 +127,8 @@ TEST_INSTANCES = {
     "CovarianceSketcher": _covariance_sketcher_instances,
     "GraphicalLasso": _graphical_lasso_instances,
     "SLOPEClassifier": _slope_instances("SLOPEClassifier"),
+    "SLOPEClassifierCV": _slope_instances("SLOPEClassifierCV"),
+    "SLOPEPoissonRegression": _slope_instances("SLOPEPoissonRegression"),
     "SLOPERegression": _slope_instances("SLOPERegression"),
     "SLOPERegressionCV": _slope_instances("SLOPERegressionCV"),
     "CompressiveKMeans": _compressive_kmeans_instances,
