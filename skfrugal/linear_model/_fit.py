@@ -235,3 +235,7 @@ class _BlockDesign:
 
     def rmatvec(self, G):
         return sum(self.Xr[:, k * self.m:(k + 1) * self.m].T @ G[:, k] for k in range(self.K))
+
+    def wcol_sq(self, h, xmean):
+        return sum((self.Xr[:, k * self.m:(k + 1) * self.m] ** 2).T @ h
+                   for k in range(self.K))

@@ -101,6 +101,20 @@ def _document(cls):
     return cls
 
 
+def check_class_weights(y, classes, sample_weight, name):
+    """Refuse classes whose samples all have zero weight (their intercept is -inf)."""
+    if sample_weight is None:
+        return
+    sw = np.asarray(sample_weight, dtype=np.float64)
+    if sw.shape != (len(y),):
+        return  # the fit's own check reports the shape
+    empty = [c for c in classes if not np.sum(sw[y == c]) > 0]
+    if empty:
+        raise ValueError(
+            f"{name} needs every class to have samples of positive weight; class(es) "
+            f"{empty[:5]} have zero total sample_weight: drop them from y")
+
+
 class _SLOPEBase(BaseEstimator):
     """Parameters, validation and the sorted-penalty fit shared by the estimators."""
 
@@ -530,6 +544,7 @@ class SLOPEClassifier(ClassifierMixin, _SLOPEBase):
                 f"SLOPEClassifier needs samples of 2 classes, got one class: "
                 f"{self.classes_[0]!r}"
             )
+        check_class_weights(y, self.classes_, sample_weight, type(self).__name__)
         if self.classes_.size == 2:
             return self._fit_targets(X, (y == self.classes_[1]).astype(np.float64),
                                      sample_weight, "logistic")

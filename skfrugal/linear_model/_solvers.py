@@ -557,13 +557,10 @@ def solve_prox_grad(design, loss, lam, penalty, beta, intercept, fit_intercept, 
     g0 = design.rmatvec(gz)
     fp_scale = max(float(np.abs(g0).max()) if g0.size else 0.0,
                    float(np.abs(gz.sum(axis=0)).max()), 1e-12)
-    if design.sparse:
-        col_sq = np.asarray(design.X.multiply(design.X).sum(axis=0)).ravel()
-    else:
-        col_sq = np.einsum("ij,ij->j", design.X, design.X)
-    # a lower bound on the Lipschitz constant (backtracking doubles it as needed)
-    L = max(0.25 * float(col_sq.max()) * float(loss.w.max()) if col_sq.size else 1.0,
-            1e-12)
+    # a lower bound on the Lipschitz constant (backtracking doubles it as needed): the
+    # largest weighted squared column norm (the same for weights as for repeated rows)
+    col_sq = design.wcol_sq(loss.w, 0.0)
+    L = max(0.25 * float(col_sq.max()) if col_sq.size else 1.0, 1e-12)
     beta_prev, b_prev, t_k = beta.copy(), b.copy(), 1.0
     criterion = np.inf
     gap = np.nan
