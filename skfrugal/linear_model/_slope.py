@@ -232,6 +232,8 @@ class _SLOPEBase(BaseEstimator):
                     ConvergenceWarning, stacklevel=3)
             beta = (1 - self.relax) * beta + self.relax * br
             b = (1 - self.relax) * np.asarray(b) + self.relax * np.asarray(b_r)
+        if prob.n_outputs > 1:
+            b = np.asarray(b) - np.mean(b)  # softmax is invariant: intercepts sum to 0
         coef = prob.full(beta)
         self.coef_ = coef.T.copy() if prob.n_outputs > 1 else coef
         self.intercept_ = np.asarray(b, dtype=np.float64) if prob.n_outputs > 1 else float(b)
