@@ -144,6 +144,72 @@ def clustering_datasets():
     }
 
 
+# --------------------------------------------------------------------------- covariance
+def _top_variance(X, n_features):
+    """The ``n_features`` columns of largest variance, in their original order."""
+    keep = np.sort(np.argsort(X.var(axis=0))[::-1][:n_features])
+    return np.ascontiguousarray(X[:, keep])
+
+
+def covariance_nci60(n_features=100):
+    """NCI60 cancer cell lines (ISLP): 64 cell lines x 6 830 gene expressions; the
+    ``n_features`` most variable genes (n < p from 64 genes on)."""
+    X = np.load(package_file("ISLP", "data/NCI60data.npy"))
+    return _top_variance(np.asarray(X, dtype=np.float64), n_features), None
+
+
+def covariance_khan(n_features=100):
+    """Khan et al. small round blue cell tumours (ISLP): 83 tumours (train and test) x
+    2 308 gene expressions; the ``n_features`` most variable genes."""
+    parts = [_read_csv("ISLP", f"data/Khan_{s}.csv") for s in ("xtrain", "xtest")]
+    X = np.vstack([_numeric(df) for df in parts])
+    return _top_variance(X, n_features), None
+
+
+def covariance_yeast():
+    """Yeast (river): 2 417 genes x 103 expression / phylogenetic profile features."""
+    return clustering_yeast()
+
+
+def covariance_digits():
+    """Digits (scikit-learn): 1 797 x 61 pixel intensities (the 3 constant pixels dropped)."""
+    X, y = clustering_digits()
+    return np.ascontiguousarray(X[:, X.std(axis=0) > 0]), y
+
+
+def covariance_caravan():
+    """Caravan insurance (ISLP): 5 822 customers x 85 ordinal socio-demographic and
+    product-ownership codes (heavily skewed, strongly correlated blocks)."""
+    df = _read_csv("ISLP", "data/Caravan.csv")
+    return _numeric(df), df["Purchase"].to_numpy()
+
+
+def covariance_sachs():
+    """Sachs flow cytometry (cdt): 7 466 cells x 11 proteins (raw, heavy-tailed)."""
+    return clustering_sachs()
+
+
+def covariance_breast_cancer():
+    """Breast cancer (scikit-learn): 569 x 30, scales spanning five orders of magnitude."""
+    return clustering_breast_cancer()
+
+
+def covariance_datasets():
+    """The covariance / graphical-lasso tables, name -> loader (p from 11 to 200)."""
+    return {
+        "nci60_50": lambda: covariance_nci60(50),
+        "nci60_100": lambda: covariance_nci60(100),
+        "nci60_200": lambda: covariance_nci60(200),
+        "khan_100": lambda: covariance_khan(100),
+        "khan_200": lambda: covariance_khan(200),
+        "yeast": covariance_yeast,
+        "digits": covariance_digits,
+        "caravan": covariance_caravan,
+        "sachs": covariance_sachs,
+        "breast_cancer": covariance_breast_cancer,
+    }
+
+
 # --------------------------------------------------------------------------- slope
 # Sorted-penalty (SLOPE) classification tables: (X, y) with y the class labels. The
 # benchmarks standardise X themselves.
@@ -181,8 +247,7 @@ def slope_nci60():
 def slope_caravan():
     """Caravan insurance (ISLP): 5 822 customers x 85 socio-demographic and product-usage
     columns, binary (bought caravan insurance, 6 %)."""
-    df = _read_csv("ISLP", "data/Caravan.csv")
-    return _numeric(df, drop=["Purchase"]), df["Purchase"].to_numpy()
+    return covariance_caravan()
 
 
 def slope_yeast():

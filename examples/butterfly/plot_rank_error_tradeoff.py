@@ -12,6 +12,7 @@ factorization without orthonormalization does worse.
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import NullFormatter
 
 from skfrugal.butterfly import ButterflyMatrix, butterfly_factorize, butterfly_patterns
 
@@ -40,7 +41,7 @@ for tol in (0.3, 0.1, 0.03, 0.012):
     print(f"tol={tol}: ranks {B.ranks}, params {B.n_params}, error {B.relative_error:.4f}")
 
 # %%
-fig, ax = plt.subplots(figsize=(6, 4))
+fig, ax = plt.subplots(figsize=(6, 4.6), layout="constrained")
 for ortho, marker in ((True, "o"), (False, "s")):
     pts = [(p, e) for _, o, p, e, _ in rows if o == ortho]
     ax.plot(*zip(*pts), marker=marker, label=f"fixed rank 1-4, orthonormalize={ortho}")
@@ -51,7 +52,7 @@ ax.set_xscale("log")
 ax.set_yscale("log")
 ax.set_xlabel("number of parameters")
 ax.set_ylabel("relative error")
-ax.legend(fontsize=8)
+ax.xaxis.set_minor_formatter(NullFormatter())  # only the decades: no overlapping labels
+ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
 ax.set_title("Noisy rank-2 butterfly, n = 256")
-plt.tight_layout()
 plt.show()

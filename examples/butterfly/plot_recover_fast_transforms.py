@@ -39,18 +39,20 @@ for name, (A, rank, permutation) in matrices.items():
 # %%
 # The supports of the factors
 # ---------------------------
-# Each row shows the sparse factors whose product is the matrix (permutation matrices
-# first and last when a permutation was needed). Rank-1 factors have two non-zeros per
-# row; the rank-4 factors of the DCT have eight.
-fig, axes = plt.subplots(3, 7, figsize=(12, 5), squeeze=False)
-for row, (name, B) in enumerate(results.items()):
+# Each row shows the sparse factors whose product is the matrix, leftmost first (a
+# permutation matrix last when the columns needed one). Rank-1 factors have two
+# non-zeros per row; the rank-4 factors of the DCT are wider: their blocks carry 4
+# columns per input.
+fig = plt.figure(figsize=(11, 6.5), layout="constrained")
+rows = fig.subfigures(len(results), 1)
+for sub, (name, B) in zip(rows, results.items()):
     factors = B.to_sparse_factors()
-    for col, ax in enumerate(axes[row]):
+    axes = np.atleast_1d(sub.subplots(1, len(factors)))
+    for ax, S in zip(axes, factors):
+        ax.imshow(S.toarray() != 0, cmap="Greys", interpolation="nearest")
         ax.set_xticks([])
         ax.set_yticks([])
-        if col < len(factors):
-            ax.spy(factors[col].toarray(), markersize=1.0)
-    axes[row, 0].set_ylabel(name)
+        ax.set_title(f"{S.shape[0]}×{S.shape[1]}", fontsize=8)
+    sub.supylabel(name, fontsize=10)
 fig.suptitle("Sparse factors recovered from dense matrices (n = 32)")
-plt.tight_layout()
 plt.show()

@@ -52,7 +52,7 @@ for r in ratios:
 # %%
 # True and estimated adjacency matrices
 # -------------------------------------
-fig, axes = plt.subplots(1, 4, figsize=(12, 3.2))
+fig, axes = plt.subplots(1, 4, figsize=(12, 3.6), layout="constrained")
 shown = [("true graph", precision), ("full data", theta_full),
          (f"sketch, m = {int(0.5 * full_size)}", estimates[0.5]),
          (f"sketch, m = {int(2 * full_size)}", estimates[2.0])]
@@ -61,12 +61,11 @@ for ax, (title, theta) in zip(axes, shown):
     ax.set_title(title)
     ax.set_xticks([])
     ax.set_yticks([])
-fig.tight_layout()
 
 # %%
 # Edge F1 against the memory budget
 # ---------------------------------
-fig, ax = plt.subplots(figsize=(5.5, 3.8))
+fig, ax = plt.subplots(figsize=(5.5, 3.8), layout="constrained")
 ax.plot(ratios, f1_sketch, "o-", label="compressive (sketch of all rows)")
 ax.plot(ratios, f1_sub, "s--", label="glasso on a memory-matched subsample")
 ax.axhline(f1_full, color="k", lw=1, label="full-data glasso")
@@ -75,7 +74,6 @@ ax.set_xlabel("memory m / (p(p+1)/2)")
 ax.set_ylabel("edge F1 (oracle alpha)")
 ax.set_ylim(0, 1.05)
 ax.legend(loc="lower right")
-fig.tight_layout()
 plt.show()
 print("F1 sketch:", np.round(f1_sketch, 2), "subsample:", np.round(f1_sub, 2),
       f"full data: {f1_full:.2f}")

@@ -18,6 +18,7 @@ from skfrugal.butterfly._architecture import (
 from skfrugal.butterfly._factorization import ButterflyFactorization
 from skfrugal.butterfly._factorize import ToleranceNotMetWarning, butterfly_factorize
 from skfrugal.butterfly._matrix import ButterflyMatrix
+from skfrugal.butterfly._quantize import QuantizedButterfly, quantize_butterfly
 from skfrugal.butterfly._random_projection import ButterflyRandomProjection, random_flat_butterfly
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "ButterflyMatrix",
     "ButterflyRandomProjection",
     "NotCompressibleWarning",
+    "QuantizedButterfly",
     "ToleranceNotMetWarning",
     "bit_reversal_permutation",
     "butterfly_factorize",
@@ -33,5 +35,6 @@ __all__ = [
     "check_patterns",
     "digit_reversal_permutation",
     "padded_shape",
+    "quantize_butterfly",
     "random_flat_butterfly",
 ]

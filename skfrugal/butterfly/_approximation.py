@@ -68,18 +68,22 @@ class ButterflyApproximation(MetaEstimatorMixin, BaseEstimator):
     estimator : estimator object
         A linear estimator with ``coef_`` (and ``intercept_``) or ``components_`` (and
         ``mean_``) after fit.
-    architecture : {"auto", "dyadic", "monarch"} or list of tuple of int, default="auto"
+    architecture : {"auto", "dyadic", "monarch", "deformable"} or list of tuple of int, \
+            default="auto"
         The chain of supports for ``W`` (see :func:`butterfly_patterns`).
     rank : int, list of int or "auto", default=1
         Rank of each split (``"auto"`` needs ``tol``).
     tol : float, default=None
         Target relative error of ``Ŵ``.
-    permutation : None, "auto" or (row_perm, col_perm), default="auto"
+    permutation : None, "auto", "search" or (row_perm, col_perm), default="auto"
         Permutations tried or given (see :func:`butterfly_factorize`).
     pad : bool, default=True
-        Zero-pad ``W`` to a shape that admits a chain when needed.
+        Zero-pad ``W`` to sizes with small prime factors when needed.
     max_error : float, default=0.5
         Warn when the relative error of ``Ŵ`` exceeds this.
+    n_factors : int, default=None
+        Number of factors (see :func:`butterfly_patterns`); ``None``: the
+        architecture's own.
 
     Attributes
     ----------
@@ -122,10 +126,11 @@ class ButterflyApproximation(MetaEstimatorMixin, BaseEstimator):
 
     _parameter_constraints = {
         "estimator": [HasMethods(["fit"])],
-        "architecture": [StrOptions({"auto", "dyadic", "monarch"}), list, tuple],
+        "architecture": [StrOptions({"auto", "dyadic", "monarch", "deformable"}), list, tuple],
+        "n_factors": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "rank": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"}), list],
         "tol": [Interval(numbers.Real, 0, None, closed="left"), None],
-        "permutation": [StrOptions({"auto"}), tuple, None],
+        "permutation": [StrOptions({"auto", "search"}), tuple, None],
         "pad": ["boolean"],
         "max_error": [Interval(numbers.Real, 0, None, closed="left")],
     }
@@ -139,6 +144,7 @@ class ButterflyApproximation(MetaEstimatorMixin, BaseEstimator):
         permutation="auto",
         pad=True,
         max_error=0.5,
+        n_factors=None,
     ):
         self.estimator = estimator
         self.architecture = architecture
@@ -146,6 +152,7 @@ class ButterflyApproximation(MetaEstimatorMixin, BaseEstimator):
         self.tol = tol
         self.permutation = permutation
         self.pad = pad
+        self.n_factors = n_factors
         self.max_error = max_error
 
     @_fit_context(prefer_skip_nested_validation=False)
@@ -181,6 +188,7 @@ class ButterflyApproximation(MetaEstimatorMixin, BaseEstimator):
             tol=self.tol,
             permutation=self.permutation,
             pad=self.pad,
+            n_factors=self.n_factors,
         )
         self.butterfly_ = B
         self.relative_error_ = B.relative_error

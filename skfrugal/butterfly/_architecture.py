@@ -19,8 +19,10 @@ import numbers
 from math import prod
 
 import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-ARCHITECTURES = ("auto", "dyadic", "monarch")
+ARCHITECTURES = ("auto", "dyadic", "monarch", "deformable")
+_POSITIVE = Interval(numbers.Integral, 1, None, closed="left")
 
 
 def _prime_factors(n):
@@ -56,11 +58,16 @@ def _no_chain_error(n_rows, n_cols):
     )
 
 
+@validate_params(
+    {"n_rows": [_POSITIVE], "n_cols": [_POSITIVE]},
+    prefer_skip_nested_validation=True,
+)
 def padded_shape(n_rows, n_cols):
-    """Return the smallest shape ``>= (n_rows, n_cols)`` that admits a butterfly chain.
+    """Return the shape ``>= (n_rows, n_cols)`` that ``pad=True`` zero-pads to.
 
-    A size with fewer than two prime factors is padded to the next power of two (at
-    least 4); a size that already has two prime factors is kept.
+    A size with fewer than two prime factors (whose chain would keep a dense factor) is
+    padded to the next power of two (at least 4); a size that already has two prime
+    factors is kept.
 
     Parameters
     ----------
@@ -161,6 +168,7 @@ def _validate_pattern(pattern, index):
     return tuple(int(v) for v in pattern)
 
 
+@validate_params({"patterns": [list, tuple]}, prefer_skip_nested_validation=True)
 def check_patterns(patterns):
     """Validate a chain of patterns and return its ranks.
 
@@ -281,9 +289,85 @@ def _monarch_radix(n):
     return best
 
 
-def _chain_for_shape(n_rows, n_cols, architecture):
+def _divisors(n):
+    small = [d for d in range(1, int(np.sqrt(n)) + 1) if n % d == 0]
+    return sorted(set(small + [n // d for d in small]))
+
+
+def _requested_ranks(rank, n_factors):
+    n_splits = n_factors - 1
+    if isinstance(rank, numbers.Integral):
+        return [int(rank)] * n_splits
+    ranks = [int(r) for r in rank]
+    if len(ranks) != n_splits:
+        raise ValueError(
+            f"rank must have one entry per split ({n_splits} for {n_factors} factors), "
+            f"got {len(ranks)}"
+        )
+    return ranks
+
+
+def _deformable_chain(n_rows, n_cols, n_factors, rank=1):
+    """The monotone chain of ``n_factors`` factors with the fewest parameters.
+
+    A deformable butterfly (Lin et al., 2021) chooses the radices of every factor:
+    ``n_rows = b'_1 ⋯ b'_L`` and ``n_cols = c'_1 ⋯ c'_L``, any divisors (1 included,
+    so prime sizes and ``2 × 2`` have chains), each factor *monotone* like the matrix
+    (``b' = c'`` when square, ``b' ≤ c'`` when wide, ``b' ≥ c'`` when tall, so no split
+    is forced below the rank of its blocks). A dynamic programme over the prefixes
+    ``(b'_1 ⋯ b'_ℓ, c'_1 ⋯ c'_ℓ, r_ℓ)`` finds, among the chains with the fewest
+    diagonal factors (``b' = c' = 1``: pure scalings, only there to reach
+    ``n_factors``), the one with the fewest parameters at the given (capped) ranks;
+    ties keep the smaller radices first.
+    """
+    requested = _requested_ranks(rank, n_factors)
+    if n_rows == n_cols:
+
+        def monotone(b, c):
+            return b == c
+    elif n_rows < n_cols:
+
+        def monotone(b, c):
+            return b <= c
+    else:
+
+        def monotone(b, c):
+            return b >= c
+
+    # states: (rows used, cols used, previous rank) -> ((diagonal factors, params), radices)
+    states = {(1, 1, 1): ((0, 0), ())}
+    for ell in range(1, n_factors + 1):
+        last = ell == n_factors
+        nxt = {}
+        for (B, C, r_prev), (cost, radices) in states.items():
+            rows_left, cols_left = n_rows // B, n_cols // C
+            b_options = [rows_left] if last else _divisors(rows_left)
+            c_options = [cols_left] if last else _divisors(cols_left)
+            for b in b_options:
+                for c in c_options:
+                    if not monotone(b, c):
+                        continue
+                    r = 1 if last else min(requested[ell - 1], b * r_prev, cols_left // c)
+                    params = C * (b * r_prev) * (c * r) * (rows_left // b)
+                    key = (B * b, C * c, r)
+                    value = ((cost[0] + (b == c == 1), cost[1] + params), (*radices, (b, c)))
+                    if key not in nxt or value[0] < nxt[key][0]:
+                        nxt[key] = value
+        states = nxt
+    best = min(states.values(), key=lambda v: v[0])
+    radices = best[1]
+    return _Chain(1, 1, [b for b, _ in radices], [c for _, c in radices])
+
+
+def _default_n_factors(n_rows, n_cols):
+    return max(1, min(len(_prime_factors(n_rows)), len(_prime_factors(n_cols))))
+
+
+def _chain_for_shape(n_rows, n_cols, architecture, n_factors=None, rank=1):
     """Return a :class:`_Chain` for a named architecture and a shape."""
     if architecture == "monarch":
+        if n_factors not in (None, 2):
+            raise ValueError(f"architecture='monarch' has 2 factors, got n_factors={n_factors}")
         p, q = _monarch_radix(n_rows), _monarch_radix(n_cols)
         if min(p, n_rows // p) < 2 or min(q, n_cols // q) < 2:
             raise _no_chain_error(n_rows, n_cols)
@@ -296,31 +380,56 @@ def _chain_for_shape(n_rows, n_cols, architecture):
                 f"two >= 4, got shape ({n_rows}, {n_cols}); use architecture='auto' for "
                 "other sizes"
             )
-        n_factors = n.bit_length() - 1
-        return _Chain(1, 1, (2,) * n_factors, (2,) * n_factors)
-    # "auto": prime factorisations of both sizes, the longer merged to the shorter
+        log2 = n.bit_length() - 1
+        if n_factors not in (None, log2):
+            raise ValueError(
+                f"architecture='dyadic' of size {n} has {log2} factors, got "
+                f"n_factors={n_factors}; use architecture='deformable' to choose"
+            )
+        return _Chain(1, 1, (2,) * log2, (2,) * log2)
     fr, fc = _prime_factors(n_rows), _prime_factors(n_cols)
     length = min(len(fr), len(fc))
-    if length < 2:
-        raise _no_chain_error(n_rows, n_cols)
-    return _Chain(1, 1, _merge_to_length(fr, length), _merge_to_length(fc, length))
+    if architecture == "auto" and n_factors is None and length >= 2:
+        # the prime factorisations of both sizes, the longer merged to the shorter
+        return _Chain(1, 1, _merge_to_length(fr, length), _merge_to_length(fc, length))
+    # "deformable", or "auto" with a chosen number of factors or a prime size
+    if n_factors is None:
+        n_factors = _default_n_factors(n_rows, n_cols)
+    return _deformable_chain(n_rows, n_cols, int(n_factors), rank)
 
 
-def butterfly_patterns(n_rows, n_cols, architecture="auto", rank=1):
+@validate_params(
+    {
+        "n_rows": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_cols": [Interval(numbers.Integral, 1, None, closed="left")],
+        "architecture": [StrOptions(set(ARCHITECTURES))],
+        "rank": [Interval(numbers.Integral, 1, None, closed="left"), list, tuple],
+        "n_factors": [Interval(numbers.Integral, 1, None, closed="left"), None],
+    },
+    prefer_skip_nested_validation=True,
+)
+def butterfly_patterns(n_rows, n_cols, architecture="auto", rank=1, n_factors=None):
     """Return the patterns of a butterfly architecture for an ``n_rows × n_cols`` matrix.
 
     Parameters
     ----------
     n_rows, n_cols : int
         The shape of the matrix.
-    architecture : {"auto", "dyadic", "monarch"}, default="auto"
+    architecture : {"auto", "dyadic", "monarch", "deformable"}, default="auto"
         ``"dyadic"``: square ``N = 2^L``, ``π_ℓ = (2^{ℓ-1}, 2 r_{ℓ-1}, 2 r_ℓ, N / 2^ℓ)``.
         ``"auto"``: from the prime factorisations of both sizes (the longer one merged
         to the length of the shorter one); equals ``"dyadic"`` for square powers of
-        two. ``"monarch"``: two factors with blocks of size about ``sqrt(M) × sqrt(N)``.
+        two; for a prime size, or when ``n_factors`` is given, it is ``"deformable"``.
+        ``"monarch"``: two factors with blocks of size about ``sqrt(M) × sqrt(N)``.
+        ``"deformable"``: the monotone chain of ``n_factors`` factors with the fewest
+        parameters, any radices (1 included: prime sizes and ``2 × 2`` have chains,
+        with one dense factor), as ``pyfaust.fact.fdb``.
     rank : int or sequence of int, default=1
         The ranks ``r_ℓ`` of the splits (one int for all), capped at the largest useful
         value of each split.
+    n_factors : int, default=None
+        Number of factors. ``None``: the architecture's own (``log2 N`` for dyadic, 2
+        for Monarch, the smaller number of prime factors of the two sizes otherwise).
 
     Returns
     -------
@@ -334,20 +443,30 @@ def butterfly_patterns(n_rows, n_cols, architecture="auto", rank=1):
     [(1, 2, 2, 4), (2, 2, 2, 2), (4, 2, 2, 1)]
     >>> butterfly_patterns(6, 10)
     [(1, 2, 2, 3), (2, 3, 5, 1)]
+    >>> butterfly_patterns(48, 80, n_factors=3)
+    [(1, 4, 4, 12), (4, 4, 4, 3), (16, 3, 5, 1)]
+    >>> butterfly_patterns(7, 7)  # a prime size: one dense factor
+    [(1, 7, 7, 1)]
     """
-    chain = _resolve_chain(n_rows, n_cols, architecture)
+    chain = _resolve_chain(n_rows, n_cols, architecture, n_factors, rank)
     return chain.patterns(chain.capped_ranks(rank))
 
 
-def _resolve_chain(n_rows, n_cols, architecture):
+def _resolve_chain(n_rows, n_cols, architecture, n_factors=None, rank=1):
     if isinstance(architecture, str):
         if architecture not in ARCHITECTURES:
             raise ValueError(
                 f"architecture must be one of {ARCHITECTURES} or a list of patterns, got "
                 f"{architecture!r}"
             )
-        return _chain_for_shape(int(n_rows), int(n_cols), architecture)
+        if not isinstance(rank, (numbers.Integral, list, tuple)):
+            rank = 1
+        return _chain_for_shape(int(n_rows), int(n_cols), architecture, n_factors, rank)
     chain, _ = _chain_from_patterns(architecture)
+    if n_factors is not None and n_factors != chain.n_factors:
+        raise ValueError(
+            f"the {chain.n_factors} patterns given disagree with n_factors={n_factors}"
+        )
     if chain.shape != (n_rows, n_cols):
         raise ValueError(
             f"the patterns {list(architecture)} describe a {chain.shape[0]} x "
@@ -356,6 +475,7 @@ def _resolve_chain(n_rows, n_cols, architecture):
     return chain
 
 
+@validate_params({"radices": [list, tuple, np.ndarray]}, prefer_skip_nested_validation=True)
 def digit_reversal_permutation(radices):
     """Return the mixed-radix digit-reversal permutation.
 
@@ -379,12 +499,15 @@ def digit_reversal_permutation(radices):
     >>> digit_reversal_permutation([2, 2, 2]).tolist()
     [0, 4, 2, 6, 1, 5, 3, 7]
     """
+    if not all(isinstance(r, numbers.Integral) and int(r) >= 1 for r in radices):
+        raise ValueError(f"radices must be positive integers, got {list(radices)!r}")
     radices = [int(r) for r in radices]
     n = prod(radices)
     idx = np.arange(n, dtype=np.int64).reshape(radices)
     return np.ascontiguousarray(idx.transpose(range(len(radices) - 1, -1, -1)).ravel())
 
 
+@validate_params({"n": [_POSITIVE]}, prefer_skip_nested_validation=True)
 def bit_reversal_permutation(n):
     """Return the bit-reversal permutation of ``range(n)`` for ``n`` a power of two.
 

@@ -37,7 +37,8 @@ class ButterflyFactorization(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
 
     Parameters
     ----------
-    architecture : {"auto", "dyadic", "monarch"} or list of tuple of int, default="auto"
+    architecture : {"auto", "dyadic", "monarch", "deformable"} or list of tuple of int, \
+            default="auto"
         The chain of supports (see :func:`butterfly_patterns`).
     rank : int, list of int or "auto", default=1
         Rank of each split; ``"auto"`` needs ``tol``.
@@ -48,10 +49,14 @@ class ButterflyFactorization(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         Order of the splits (see :func:`butterfly_factorize`).
     orthonormalize : bool, default=True
         Orthonormal left factors (error guarantee, error for free).
-    permutation : None, "auto" or (row_perm, col_perm), default=None
+    permutation : None, "auto", "search" or (row_perm, col_perm), default=None
         Row/column permutations tried or given (see :func:`butterfly_factorize`).
     pad : bool, default=False
-        Zero-pad ``A`` to a shape that admits a butterfly chain instead of raising.
+        Zero-pad ``A`` to sizes with small prime factors (a prime size otherwise gets
+        one dense factor).
+    n_factors : int, default=None
+        Number of factors (see :func:`butterfly_patterns`); ``None``: the
+        architecture's own.
 
     Attributes
     ----------
@@ -61,7 +66,7 @@ class ButterflyFactorization(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         ``‖A - Â‖_F / ‖A‖_F``.
     split_errors_ : ndarray or None
         Relative squared error added by each split (first entry: energy outside the
-        support); ``None`` for ``order="balanced"``.
+        support); ``None`` without ``orthonormalize``.
     n_params_ : int
         Number of stored values of the factors.
     compression_ratio_ : float
@@ -97,12 +102,13 @@ class ButterflyFactorization(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
     """
 
     _parameter_constraints = {
-        "architecture": [StrOptions({"auto", "dyadic", "monarch"}), list, tuple],
+        "architecture": [StrOptions({"auto", "dyadic", "monarch", "deformable"}), list, tuple],
+        "n_factors": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "rank": [Interval(numbers.Integral, 1, None, closed="left"), StrOptions({"auto"}), list],
         "tol": [Interval(numbers.Real, 0, None, closed="left"), None],
         "order": [StrOptions({"l2r", "balanced"})],
         "orthonormalize": ["boolean"],
-        "permutation": [StrOptions({"auto"}), tuple, None],
+        "permutation": [StrOptions({"auto", "search"}), tuple, None],
         "pad": ["boolean"],
     }
 
@@ -115,6 +121,7 @@ class ButterflyFactorization(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         orthonormalize=True,
         permutation=None,
         pad=False,
+        n_factors=None,
     ):
         self.architecture = architecture
         self.rank = rank
@@ -123,6 +130,7 @@ class ButterflyFactorization(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         self.orthonormalize = orthonormalize
         self.permutation = permutation
         self.pad = pad
+        self.n_factors = n_factors
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, A, y=None):
@@ -151,6 +159,7 @@ class ButterflyFactorization(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
             orthonormalize=self.orthonormalize,
             permutation=self.permutation,
             pad=self.pad,
+            n_factors=self.n_factors,
         )
         self.butterfly_ = B
         self.relative_error_ = B.relative_error

@@ -12,6 +12,8 @@ scikit-learn layout, ``Y = X Aᵀ``) and ``False`` for ``X`` of shape
 ``(n_features, n_columns)`` (``Y = A X``).
 """
 
+import math
+
 import numpy as np
 from numba import njit
 
@@ -173,3 +175,195 @@ def _factor_single(cur, nxt, data, off, a, b, c, d):
                     for k in range(1, c):
                         acc += data[t0 + k * d + l] * cur[in0 + k * d + l]
                     nxt[row0 + l] = acc
+
+
+@njit(cache=True, nogil=True)
+def _grid_point(base, size, j):
+    """Point ``j`` of the float grid with ``size`` points per binade from ``base``."""
+    if j < size:
+        return base * (1.0 + j / size)
+    return 2.0 * base * (1.0 + (j - size) / size)
+
+
+@njit(cache=True, nogil=True)
+def _earliest(breakpoints):
+    """Index of the entry whose next breakpoint comes first (merging sorted sequences)."""
+    pick = 0
+    for i in range(1, breakpoints.shape[0]):
+        if breakpoints[i] < breakpoints[pick]:
+            pick = i
+    return pick
+
+
+@njit(cache=True, nogil=True)
+def best_float_scales(U, t, out):
+    """For each row ``u`` of ``U``: the ``λ`` in ``[1, 2)`` maximizing ``cos²(u, Q_t(λ u))``.
+
+    ``Q_t`` rounds to ``t`` fraction bits. Each entry's rounding changes at the
+    ``2^t`` midpoints of the grid in ``[|u_i|, 2 |u_i|)``, where ``|Q_t(λ u_i)|`` moves
+    up one grid step; the entries' breakpoints are merged in increasing ``λ`` while
+    ``⟨|u|, |Q|⟩`` and ``‖Q‖²`` are updated, so every distinct rounding is scored once.
+    Writes the chosen ``λ`` (1 when no breakpoint improves on it) into ``out``.
+    """
+    K, b = U.shape
+    size = 1 << t
+    base = np.empty(b)
+    j = np.empty(b, dtype=np.int64)
+    v = np.empty(b)
+    lo = np.empty(b)
+    hi = np.empty(b)
+    nxt = np.empty(b)  # the next breakpoint of each entry (2: none left)
+    for k in range(K):
+        dot = 0.0
+        qq = 0.0
+        for i in range(b):
+            v[i] = abs(U[k, i])
+            nxt[i] = 2.0
+            if v[i] > 0.0:
+                m, ex = math.frexp(v[i])
+                base[i] = math.ldexp(1.0, ex - 1)  # base <= v < 2 base
+                jj = _first_above(v[i], base[i], size)
+                j[i] = jj
+                lo[i] = _grid_point(base[i], size, jj)
+                hi[i] = _grid_point(base[i], size, jj + 1)
+                nxt[i] = (lo[i] + hi[i]) / 2 / v[i]
+                dot += v[i] * lo[i]
+                qq += lo[i] * lo[i]
+        best = dot * dot / qq if qq > 0.0 else -1.0
+        best_lam = 1.0
+        while True:
+            pick = _earliest(nxt)
+            lam = nxt[pick]
+            if lam >= 2.0:
+                break
+            dot += v[pick] * (hi[pick] - lo[pick])
+            qq += hi[pick] * hi[pick] - lo[pick] * lo[pick]
+            j[pick] += 1
+            lo[pick] = hi[pick]
+            hi[pick] = _grid_point(base[pick], size, j[pick] + 1)
+            nxt[pick] = (lo[pick] + hi[pick]) / 2 / v[pick]
+            score = dot * dot / qq
+            if score > best * (1.0 + 1e-15):
+                best = score
+                best_lam = lam * (1.0 + 1e-12)
+        out[k] = best_lam
+
+
+@njit(cache=True, nogil=True)
+def _first_above(value, base, size):
+    """Index of the first grid midpoint above ``value`` (grid from ``base``)."""
+    if value < 2.0 * base:
+        jj = int(math.floor((value / base - 1.0) * size - 0.5)) + 1
+    else:
+        jj = size + int(math.floor((value / (2.0 * base) - 1.0) * size - 0.5)) + 1
+    if jj < 0:
+        jj = 0
+    while jj > 0 and (_grid_point(base, size, jj - 1) + _grid_point(base, size, jj)) / 2 > value:
+        jj -= 1
+    while (_grid_point(base, size, jj) + _grid_point(base, size, jj + 1)) / 2 <= value:
+        jj += 1
+    return jj
+
+
+@njit(cache=True, nogil=True)
+def best_pair_scales(X, Z, Y, t, out):
+    """For each group: the ``λ`` in ``[1, 2)`` minimizing ``‖Z - Q_t(λ x) Q_t(y / λ)ᵀ‖``.
+
+    The optimal rank-one quantization (Gribonval, Mary, Riccietti): as ``λ`` grows,
+    ``|Q_t(λ x_i)|`` moves up one grid step at each midpoint of ``[|x_i|, 2 |x_i|)`` and
+    ``|Q_t(y_j / λ)|`` down one step at each midpoint of ``(|y_j| / 2, |y_j|]``; the
+    breakpoints of all entries are merged in increasing ``λ`` and the error
+    ``‖Z‖² - 2 x̂ᵀ Z ŷ + ‖x̂‖² ‖ŷ‖²`` is updated in ``O(b + c)`` per breakpoint through
+    ``Z ŷ`` and ``Zᵀ x̂``. ``X``: ``(K, b)``, ``Z``: ``(K, b, c)``, ``Y``: ``(K, c)``.
+    """
+    K, b = X.shape
+    c = Y.shape[1]
+    n = b + c
+    size = 1 << t
+    base = np.empty(n)
+    j = np.empty(n, dtype=np.int64)
+    mag = np.empty(n)
+    sign = np.empty(n)
+    cur = np.empty(n)  # current |rounded value|
+    other = np.empty(n)  # the grid value it moves to at its next breakpoint
+    nxt = np.empty(n)
+    zy = np.empty(b)
+    zx = np.empty(c)
+    for k in range(K):
+        for i in range(n):
+            value = X[k, i] if i < b else Y[k, i - b]
+            mag[i] = abs(value)
+            sign[i] = 1.0 if value >= 0 else -1.0
+            cur[i] = 0.0
+            nxt[i] = 2.0
+            if mag[i] == 0.0:
+                continue
+            m, ex = math.frexp(mag[i])
+            if i < b:  # grid from 2^e up: values grow with λ
+                base[i] = math.ldexp(1.0, ex - 1)
+                jj = _first_above(mag[i], base[i], size)
+                cur[i] = _grid_point(base[i], size, jj)
+                other[i] = _grid_point(base[i], size, jj + 1)
+                nxt[i] = (cur[i] + other[i]) / 2 / mag[i]
+            else:  # grid from 2^(e-1) up: y / λ shrinks towards |y| / 2
+                base[i] = math.ldexp(1.0, ex - 2)
+                jj = _first_above(mag[i], base[i], size)  # midpoint (jj, jj+1) above |y|
+                cur[i] = _grid_point(base[i], size, jj)
+                if jj > 0:
+                    other[i] = _grid_point(base[i], size, jj - 1)
+                    nxt[i] = mag[i] / ((cur[i] + other[i]) / 2)
+            j[i] = jj
+        # signed rounded values and the running products
+        xx = 0.0
+        yy = 0.0
+        for i in range(b):
+            xx += cur[i] * cur[i]
+        for i in range(b, n):
+            yy += cur[i] * cur[i]
+        zz = 0.0
+        for i in range(b):
+            zy[i] = 0.0
+            for q in range(c):
+                zz += Z[k, i, q] * Z[k, i, q]
+                zy[i] += Z[k, i, q] * sign[b + q] * cur[b + q]
+        cross = 0.0
+        for q in range(c):
+            zx[q] = 0.0
+            for i in range(b):
+                zx[q] += Z[k, i, q] * sign[i] * cur[i]
+            cross += zx[q] * sign[b + q] * cur[b + q]
+        best = zz - 2.0 * cross + xx * yy
+        best_lam = 1.0
+        while True:
+            pick = _earliest(nxt)
+            lam = nxt[pick]
+            if lam >= 2.0:
+                break
+            delta = sign[pick] * (other[pick] - cur[pick])
+            if pick < b:
+                cross += delta * zy[pick]
+                xx += other[pick] * other[pick] - cur[pick] * cur[pick]
+                for q in range(c):
+                    zx[q] += Z[k, pick, q] * delta
+                cur[pick] = other[pick]
+                j[pick] += 1
+                other[pick] = _grid_point(base[pick], size, j[pick] + 1)
+                nxt[pick] = (cur[pick] + other[pick]) / 2 / mag[pick]
+            else:
+                q = pick - b
+                cross += delta * zx[q]
+                yy += other[pick] * other[pick] - cur[pick] * cur[pick]
+                for i in range(b):
+                    zy[i] += Z[k, i, q] * delta
+                cur[pick] = other[pick]
+                j[pick] -= 1
+                if j[pick] > 0:
+                    other[pick] = _grid_point(base[pick], size, j[pick] - 1)
+                    nxt[pick] = mag[pick] / ((cur[pick] + other[pick]) / 2)
+                else:
+                    nxt[pick] = 2.0
+            err = zz - 2.0 * cross + xx * yy
+            if err < best - 1e-15 * zz:
+                best = err
+                best_lam = lam * (1.0 + 1e-12)
+        out[k] = best_lam

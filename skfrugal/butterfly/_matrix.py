@@ -79,10 +79,12 @@ class ButterflyMatrix(LinearOperator):
     split_errors : ndarray or None
         When made by :func:`butterfly_factorize`: the squared Frobenius error added by
         each split (plus the energy of ``A`` outside the chain's support, first),
-        relative to ``‖A‖_F²`` (left-to-right order only).
+        relative to ``‖A‖_F²`` (orthonormalized factorizations only; in the balanced
+        order a split inside the left half of a larger split adds none of its own:
+        the larger split's entry holds it).
     permutation : str or None
         When made by :func:`butterfly_factorize`: which permutation was kept
-        (``"identity"``, ``"rows"``, ``"columns"`` or ``"given"``).
+        (``"identity"``, ``"rows"``, ``"columns"``, ``"recovered"`` or ``"given"``).
 
     See Also
     --------
@@ -191,6 +193,8 @@ class ButterflyMatrix(LinearOperator):
     def _apply(self, X, samples_first):
         X = np.asarray(X)
         dtype = self.dtype if X.dtype == self.dtype else _kernel_dtype(self.dtype, X.dtype)
+        if not np.all(np.isfinite(X)):
+            raise ValueError("the vectors to multiply contain NaN or infinity")
         data = self._data if self._data.dtype == dtype else self._data.astype(dtype)
         X = np.ascontiguousarray(X, dtype=dtype)
         if not X.flags.writeable:  # one kernel signature: never a read-only array type

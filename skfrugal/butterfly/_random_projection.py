@@ -12,12 +12,16 @@ from sklearn.base import (
 )
 from sklearn.random_projection import johnson_lindenstrauss_min_dim
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skfrugal.butterfly._matrix import ButterflyMatrix
 
 
+@validate_params(
+    {"n": [Interval(numbers.Integral, 2, None, closed="left")], "random_state": ["random_state"]},
+    prefer_skip_nested_validation=True,
+)
 def random_flat_butterfly(n, random_state=None):
     """Return a random orthogonal butterfly whose entries all have modulus ``1/sqrt(n)``.
 

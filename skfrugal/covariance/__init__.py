@@ -13,7 +13,12 @@ from skfrugal.covariance._compressive import (
     CompressiveGraphicalLassoCV,
     auto_sketch_size,
 )
-from skfrugal.covariance._decoder import decode_precision, rank_one_adjoint, rank_one_forward
+from skfrugal.covariance._decoder import (
+    covariance_from_sketch,
+    decode_precision,
+    rank_one_adjoint,
+    rank_one_forward,
+)
 from skfrugal.covariance._graphical_lasso import GraphicalLasso, graphical_lasso
 from skfrugal.covariance._sketcher import (
     CovarianceSketcher,
@@ -29,6 +34,7 @@ __all__ = [
     "GraphicalLasso",
     "auto_sketch_size",
     "centred_sketch",
+    "covariance_from_sketch",
     "covariance_sketch_chunk",
     "decode_precision",
     "graphical_lasso",

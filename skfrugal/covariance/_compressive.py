@@ -7,14 +7,21 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import _fit_context
 from sklearn.covariance import EmpiricalCovariance, empirical_covariance, log_likelihood
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import check_cv
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from skfrugal.covariance._decoder import decode_precision, moment_estimate, rank_one_forward
+from skfrugal.covariance._decoder import (
+    covariance_from_sketch,
+    decode_precision,
+    moment_estimate,
+    rank_one_forward,
+)
 from skfrugal.covariance._sketcher import CovarianceSketcher, centred_sketch
 from skfrugal.sketching import Sketch
+from skfrugal.sketching._compressive import CompressiveMixin
 
 
 class CompressionWarning(UserWarning):
@@ -93,23 +100,42 @@ def _check_sketch(sketch, expected_features=None):
         raise ValueError("the sketch contains NaN or infinity")
 
 
-class CompressiveGraphicalLasso(EmpiricalCovariance):
+def _warn_fit(fit_residual, tol, max_iter):
+    """Warn when no positive semi-definite covariance reproduced the sketch."""
+    if fit_residual > 100.0 * tol:
+        warnings.warn(
+            f"no positive semi-definite covariance reproduces the sketch: the best fit "
+            f"found leaves a relative residual of {fit_residual:.2e} (the sketch of a "
+            f"data set is fitted to {1e-2 * tol:.0e}); the decoded graph is not "
+            "reliable. "
+            f"Increase max_iter (now {max_iter}), or check that the sketch was not "
+            "altered (noise, merged with sketches of another operator)",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
+
+
+class CompressiveGraphicalLasso(CompressiveMixin, EmpiricalCovariance):
     """Sparse precision matrix (a Gaussian graph) decoded from a compressed sketch.
 
     The data are reduced, in one pass, to ``m`` random rank-one projections of their
     covariance, ``y_j = a_jᵀ Ĉ a_j`` (a :class:`CovarianceSketcher` sketch; it also
     keeps the per-feature means and variances, so centring is exact and the diagonal
-    of ``Ĉ`` is known), and the precision matrix is decoded from the sketch by
-    minimising ``(m/4) ||A(Θ^{-1}) - y||² + alpha ||Θ||_{1,off}`` with graphical-lasso
-    denoising steps (see :func:`decode_precision`). Memory is ``m + 4p`` floats,
+    of ``Ĉ`` is known), and the precision matrix is decoded from the sketch alone: a
+    positive semi-definite covariance of rank at most ``n - 1`` is fitted to the
+    measurements, then a graphical-lasso model is found among the covariances that
+    reproduce the sketch (see :func:`decode_precision`). Memory is ``m + 4p`` floats,
     whatever the number of samples; sketches of chunks merge by addition, so the data
     may be streamed (:meth:`partial_fit`), distributed (Dask arrays), or sketched
     elsewhere and decoded here (:meth:`fit_sketch`).
 
-    ``alpha`` has the units of :class:`sklearn.covariance.GraphicalLasso` ``alpha``:
-    with ``m ≥ p(p+1)/2`` the decoder's fixed points approach the full-data graphical
-    lasso at the same ``alpha``. Decoding costs more than a full-data graphical lasso
-    (``O(m p²)`` per iteration plus an inner solve): the sketch pays for memory,
+    ``alpha`` has the units of :class:`sklearn.covariance.GraphicalLasso` ``alpha``.
+    When the sketch determines the covariance (``m`` at least the degrees of freedom
+    of a rank-``min(p, n - 1)`` covariance with known diagonal: ``m ≥ p(p-1)/2`` when
+    ``n > p``, fewer when ``n ≤ p``), the decoded graph is the full-data graphical
+    lasso's at the same ``alpha``; below, the sketch's unobserved directions are
+    filled in by the sparse model. Decoding costs more than a full-data graphical
+    lasso (``O(m p r)`` per iteration of the fit): the sketch pays for memory,
     mergeability and privacy, not speed.
 
     Parameters
@@ -121,10 +147,13 @@ class CompressiveGraphicalLasso(EmpiricalCovariance):
         ``ceil((p + 2k) ln p)`` with the edge count estimated as ``k = p``. A
         :class:`CompressionWarning` is raised when ``m >= p(p+1)/2`` (then storing the
         covariance is cheaper; for dense graphs there is no compression regime).
-    max_iter : int, default=100
-        Maximum number of decoder iterations.
+    max_iter : int, default=300
+        Maximum number of L-BFGS iterations of the fit of a covariance to the sketch
+        (stage 1 of :func:`decode_precision`; each later projection gets a tenth).
     tol : float, default=1e-4
-        Relative change of the covariance at which the decoder stops.
+        Relative tolerance of the decoder: the fit to the sketch stops at a relative
+        residual of ``tol / 100``, the alternation when the fitted covariance changes
+        by less than ``tol``.
     inner_max_iter : int, default=100
         Newton iterations of each inner graphical-lasso solve.
     assume_centered : bool, default=False
@@ -143,9 +172,19 @@ class CompressiveGraphicalLasso(EmpiricalCovariance):
     precision_ : ndarray of shape (n_features, n_features)
         Decoded sparse precision ``Θ`` (positive definite).
     n_iter_ : int
-        Number of decoder iterations.
+        Rounds of the decoder's alternation (0 when the sketch (nearly) determines
+        the covariance, see :func:`decode_precision`).
     sketch_residual_ : float
-        Relative residual ``||A(Σ) - y|| / ||y||`` of the decoded covariance.
+        Relative residual ``||A(Σ) - y|| / ||y||`` of the decoded covariance (it
+        includes the graphical lasso's deviation from the data, up to ``alpha`` per
+        entry, so it grows with ``alpha``).
+    fit_residual_ : float
+        Relative residual of the positive semi-definite covariance fitted to the
+        sketch (``tol / 100`` to ``10 tol`` for the sketch of a data set; a
+        ``ConvergenceWarning`` is raised above ``100 tol``).
+    converged_ : bool
+        Whether the fit reached its tolerance, the alternation settled and the inner
+        graphical-lasso solves reached their duality gap.
     sketch_ : Sketch
         The sketch decoded (the running sketch after :meth:`partial_fit`).
     sketcher_ : CovarianceSketcher
@@ -194,7 +233,7 @@ class CompressiveGraphicalLasso(EmpiricalCovariance):
 
     store_precision = True  # read by EmpiricalCovariance.get_precision
 
-    def __init__(self, alpha=0.01, *, sketch_size="auto", max_iter=100, tol=1e-4,
+    def __init__(self, alpha=0.01, *, sketch_size="auto", max_iter=300, tol=1e-4,
                  inner_max_iter=100, assume_centered=False, batch_size="auto",
                  random_state=None):
         self.alpha = alpha
@@ -211,90 +250,41 @@ class CompressiveGraphicalLasso(EmpiricalCovariance):
         _check_compression(m, p)
         return m
 
-    def _make_sketcher(self, X):
+    def _make_sketcher(self, X, seed=None):
         return CovarianceSketcher(
             self._sketch_size(X.shape[1]), batch_size=self.batch_size,
-            random_state=self.random_state,
+            random_state=self.random_state if seed is None else seed,
         ).fit(X)
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Sketch X in one pass and decode the sparse precision matrix.
+    # -- hooks of CompressiveMixin (fit, partial_fit, fit_sketch) -------------------------
+    _operator_class = CovarianceSketcher
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Data (at least 2 samples and 2 features).
-        y : None
-            Ignored.
+    def _validate_fit_input(self, X, reset):
+        return validate_data(self, X, dtype=[np.float64, np.float32], reset=reset,
+                             ensure_min_features=2 if reset else 1)
 
-        Returns
-        -------
-        self : CompressiveGraphicalLasso
-            The fitted estimator.
-        """
-        X = validate_data(self, X, ensure_min_features=2, ensure_min_samples=2)
-        op = self._make_sketcher(X)
-        self._decode(op.sketch(X), warm_start=False)
-        return self
+    def _check_n_samples(self, n_samples):
+        if n_samples < 2:
+            raise ValueError(
+                f"n_samples={n_samples}: a covariance needs a minimum of 2 samples")
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y=None):
-        """Add a chunk of samples to the sketch and decode the merged sketch.
+    def _new_sketcher(self, X, seed):
+        return self._make_sketcher(X, self.random_state)
 
-        The first call fits the sketch operator on its chunk (only the mean is taken
-        from it, for numerical precision); later chunks are added to ``sketch_`` and
-        the decoder is warm-started from the previous precision matrix.
+    def _check_operator(self, operator):
+        if operator.projections_.shape[0] < 2:
+            raise ValueError(
+                "a graphical model needs at least 2 features, the sketch has "
+                f"{operator.projections_.shape[0]}")
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            A chunk of the stream.
-        y : None
-            Ignored.
+    def _ready_to_decode(self, sketch):
+        return sketch.n_samples >= 2
 
-        Returns
-        -------
-        self : CompressiveGraphicalLasso
-            The estimator, decoded from all chunks seen so far.
-        """
-        first = not hasattr(self, "sketch_")
-        X = validate_data(self, X, reset=first, ensure_min_features=2 if first else 1)
-        if first:
-            op = self._make_sketcher(X)
-            sketch = op.sketch(X)
-        else:
-            sketch = self.sketch_ + self.sketcher_.sketch(X)
-        if sketch.n_samples < 2:
-            self.sketch_, self.sketcher_ = sketch, sketch.operator
-            return self
-        self._decode(sketch, warm_start=not first and hasattr(self, "precision_"))
-        return self
+    def _decode(self, sketch, random_state, warm_start):
+        self._decode_at(sketch, warm_start=warm_start and hasattr(self, "precision_"))
 
-    def fit_sketch(self, sketch):
-        """Decode a sketch made elsewhere by a :class:`CovarianceSketcher`.
-
-        Parameters
-        ----------
-        sketch : Sketch
-            A covariance sketch (for instance the sum of sketches computed on several
-            machines with the same fitted operator).
-
-        Returns
-        -------
-        self : CompressiveGraphicalLasso
-            The fitted estimator.
-        """
-        self._validate_params()
-        _check_sketch(sketch)
-        for attr in ("feature_names_in_",):
-            if hasattr(self, attr):
-                delattr(self, attr)
-        self.n_features_in_ = sketch.n_features
-        self._decode(sketch, warm_start=False)
-        return self
-
-    def _decode(self, sketch, warm_start, alpha=None):
+    def _decode_at(self, sketch, warm_start, alpha=None):
+        """Decode ``sketch`` at ``alpha`` (``self.alpha`` by default)."""
         _check_sketch(sketch)
         alpha = self.alpha if alpha is None else alpha
         y, diagonal, location = centred_sketch(sketch, self.assume_centered)
@@ -305,11 +295,12 @@ class CompressiveGraphicalLasso(EmpiricalCovariance):
                 "a precision matrix needs positive variances: drop constant features"
             )
         init = self.precision_ if warm_start else None
-        cov, prec, n_iter, residual, _ = decode_precision(
+        cov, prec, n_iter, residual, fit_residual, converged = decode_precision(
             y, sketch.operator.projections_, diagonal, float(alpha),
-            max_iter=self.max_iter, tol=self.tol, inner_max_iter=self.inner_max_iter,
-            precision_init=init,
+            n_samples=self._sketch_rank_samples(sketch), max_iter=self.max_iter,
+            tol=self.tol, inner_max_iter=self.inner_max_iter, precision_init=init,
         )
+        _warn_fit(fit_residual, self.tol, self.max_iter)
         self.sketch_ = sketch
         self.sketcher_ = sketch.operator
         self.n_features_in_ = sketch.n_features
@@ -318,6 +309,13 @@ class CompressiveGraphicalLasso(EmpiricalCovariance):
         self.precision_ = prec
         self.n_iter_ = n_iter
         self.sketch_residual_ = residual
+        self.fit_residual_ = fit_residual
+        self.converged_ = converged
+
+    def _sketch_rank_samples(self, sketch):
+        """Samples bounding the rank of ``Ĉ``: ``n`` centred rows span ``n - 1``
+        dimensions, ``n`` uncentred ones ``n``."""
+        return sketch.n_samples + (1 if self.assume_centered else 0)
 
     def sketch_score(self, sketch):
         """Minus the relative squared sketch residual of the model on another sketch.
@@ -420,7 +418,7 @@ sketcher_, n_features_in_, feature_names_in_
     }
 
     def __init__(self, *, alphas=6, cv=3, scoring="log_likelihood", selection="one_se",
-                 sketch_size="auto", max_iter=100, tol=1e-4, inner_max_iter=100,
+                 sketch_size="auto", max_iter=300, tol=1e-4, inner_max_iter=100,
                  assume_centered=False, batch_size="auto", random_state=None):
         self.alphas = alphas
         self.cv = cv
@@ -451,19 +449,25 @@ sketcher_, n_features_in_, feature_names_in_
         return alpha_max * np.logspace(0, -np.log10(20), int(self.alphas))
 
     def _path(self, sketch, grid):
+        y, diagonal, _ = centred_sketch(sketch, self.assume_centered)
+        A = sketch.operator.projections_
+        n = self._sketch_rank_samples(sketch)
+        rank = min(A.shape[0], max(n - 1, 1))
+        # the fit to the sketch does not depend on alpha: once per sketch
+        C, fit_residual, _ = covariance_from_sketch(y, A, diagonal, rank=rank,
+                                                    max_iter=self.max_iter,
+                                                    tol=1e-2 * self.tol)
+        _warn_fit(fit_residual, self.tol, self.max_iter)
         fits = []
         init = None
-        y, diagonal, _ = centred_sketch(sketch, self.assume_centered)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", category=UserWarning)
-            for a in grid:
-                cov, prec, _, _, _ = decode_precision(
-                    y, sketch.operator.projections_, diagonal, float(a),
-                    max_iter=self.max_iter, tol=self.tol,
-                    inner_max_iter=self.inner_max_iter, precision_init=init,
-                )
-                fits.append((cov, prec))
-                init = prec
+        for a in grid:
+            cov, prec, *_ = decode_precision(
+                y, A, diagonal, float(a), n_samples=n, max_iter=self.max_iter,
+                tol=self.tol, inner_max_iter=self.inner_max_iter, precision_init=init,
+                sketch_covariance=C,
+            )
+            fits.append((cov, prec))
+            init = prec
         return fits
 
     def _store_cv(self, grid, scores):
@@ -512,7 +516,7 @@ sketcher_, n_features_in_, feature_names_in_
             else:
                 scores.append(self._residual_scores(op.sketch(X[test]), fits))
         self._store_cv(grid, scores)
-        self._decode(whole, warm_start=False, alpha=self.alpha_)
+        self._decode_at(whole, warm_start=False, alpha=self.alpha_)
         return self
 
     def _residual_scores(self, test_sketch, fits):
@@ -553,7 +557,7 @@ sketcher_, n_features_in_, feature_names_in_
         self._store_cv(grid, scores)
         if hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
-        self._decode(whole, warm_start=False, alpha=self.alpha_)
+        self._decode_at(whole, warm_start=False, alpha=self.alpha_)
         return self
 
     @available_if(lambda self: False)

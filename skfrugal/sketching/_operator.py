@@ -15,6 +15,7 @@ covariance sketch of :mod:`skfrugal.covariance`) provide:
 
 import hashlib
 import numbers
+import time
 
 import numpy as np
 from sklearn.utils import check_random_state
@@ -22,6 +23,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skfrugal.sketching._dask import is_dask_array, reduce_dask_chunks
 from skfrugal.sketching._sketch import Sketch
+
+# rows per progress report of a verbose operator's sketch
+_REPORT_ROWS = 2**20
 
 
 class SketchOperatorMixin:
@@ -138,9 +142,28 @@ class SketchOperatorMixin:
                 X, type(self)._chunk_function, self._feature_shape(),
                 complex_features=self._complex_features, **kwargs,
             )
+        elif getattr(self, "verbose", 0) and X.shape[0] > _REPORT_ROWS:
+            return self._sketch_reporting(X, kwargs)
         else:
             stats = type(self)._chunk_function(X, **kwargs)
         return Sketch(*stats, self.operator_id_, self)
+
+    def _sketch_reporting(self, X, kwargs):
+        """:meth:`sketch` by blocks of ``_REPORT_ROWS`` rows, printing the progress
+        (the blocks' sketches are merged: the same sketch to float64 rounding)."""
+        n = X.shape[0]
+        name = type(self).__name__
+        start = time.perf_counter()
+        total = None
+        for begin in range(0, n, _REPORT_ROWS):
+            stop = min(n, begin + _REPORT_ROWS)
+            part = Sketch(*type(self)._chunk_function(X[begin:stop], **kwargs),
+                          self.operator_id_, self)
+            total = part if total is None else total + part
+            elapsed = max(time.perf_counter() - start, 1e-9)
+            print(f"[{name}] {stop:,} / {n:,} rows, {stop / elapsed:,.0f} rows/s",
+                  flush=True)
+        return total
 
     def partial_fit(self, X, y=None):
         """Add ``X`` to the running sketch ``sketch_`` (fitting the operator on first call).
@@ -170,7 +193,13 @@ class SketchOperatorMixin:
                 check_random_state(self.random_state),
             )
             self.operator_id_ = self._compute_operator_id()
+        start = time.perf_counter()
         chunk_sketch = self.sketch(X)
         previous = getattr(self, "sketch_", None)
         self.sketch_ = chunk_sketch if previous is None else previous + chunk_sketch
+        if getattr(self, "verbose", 0):
+            rate = chunk_sketch.n_samples / max(time.perf_counter() - start, 1e-9)
+            print(f"[{type(self).__name__}] partial_fit: {chunk_sketch.n_samples:,} rows at "
+                  f"{rate:,.0f} rows/s; {self.sketch_.n_samples:,} rows in the sketch",
+                  flush=True)
         return self

@@ -6,13 +6,16 @@ matrix-vector kernel, and the rows at the edge of a tile through another kernel)
 sample's float32 phases changed in the last bit with the batch it fell in, and sketches
 of different chunkings disagreed at about 1e-9 relative instead of float64 rounding.
 Here each row is the fixed sequence ``x_0 ω_0 + x_1 ω_1 + ...`` whatever the batch;
-four rows share each load of a frequency row.
+four rows share each load of a frequency row. Products and sums may be fused into FMAs
+(``fastmath={"contract"}``, nothing reordered), as in the fused sketching kernel of
+``_fused.py``: a sample's float32 phases are the same in :meth:`FourierSketcher.transform`
+and in its sketch.
 """
 
 from numba import njit
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, fastmath={"contract"})
 def project_rows(x, w, out):
     """Write ``x @ w`` into ``out``, each row summed over features in order.
 

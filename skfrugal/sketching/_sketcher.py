@@ -14,16 +14,29 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skfrugal.sketching._dask import is_dask_array
-from skfrugal.sketching._features import fourier_features, sketch_chunk
+from skfrugal.sketching._features import check_n_jobs, fourier_features, sketch_chunk
 from skfrugal.sketching._frequencies import FREQUENCY_LAWS, draw_frequencies
 from skfrugal.sketching._operator import SketchOperatorMixin
 from skfrugal.sketching._scale import estimate_scale
 
 # rows of the subsample on which scale="auto" is estimated
 _SCALE_SAMPLES = 10000
+# rows (at most) from which the robust range is estimated, and its quantiles
+_BOUNDS_SAMPLES = 100_000
+ROBUST_QUANTILES = (0.001, 0.999)
 
 
-def fourier_sketch_chunk(X, frequencies, mean, std, dtype="float32", batch_size=None):
+def robust_range(sample):
+    """Per-feature ``ROBUST_QUANTILES`` (0.1% and 99.9%) of a sample, shape (2, d).
+
+    Decoders keep the centres they fit inside this range: a few outliers stretch the
+    minimum and maximum, and centres searched in that box end up on its corners.
+    """
+    return np.quantile(np.asarray(sample, dtype=np.float64), ROBUST_QUANTILES, axis=0)
+
+
+def fourier_sketch_chunk(X, frequencies, mean, std, dtype="float32", batch_size=None,
+                         n_jobs=1):
     """Sketch statistics of one chunk under a Fourier operator (runs on Dask workers).
 
     Parameters
@@ -38,6 +51,8 @@ def fourier_sketch_chunk(X, frequencies, mean, std, dtype="float32", batch_size=
         Precision of the projection and the trigonometric functions.
     batch_size : int, default=None
         Rows per batch.
+    n_jobs : int, default=1
+        Threads (float32 only; the same result whatever ``n_jobs``).
 
     Returns
     -------
@@ -45,7 +60,8 @@ def fourier_sketch_chunk(X, frequencies, mean, std, dtype="float32", batch_size=
         ``(feature_sum, n_samples, data_min, data_max, data_mean, data_m2)``; see
         :func:`sketch_chunk`.
     """
-    return sketch_chunk(X, frequencies / std[:, None], mean, np.dtype(dtype), batch_size)
+    return sketch_chunk(X, frequencies / std[:, None], mean, np.dtype(dtype), batch_size,
+                        n_jobs=n_jobs)
 
 
 class FourierSketcher(
@@ -85,11 +101,23 @@ class FourierSketcher(
         Centre and scale each feature by the mean and standard deviation seen at fit
         before projecting, so that an isotropic frequency law suits anisotropic data.
     batch_size : "auto" or int, default="auto"
-        Rows per batch; ``"auto"`` holds about 4 MB of phases per batch.
+        Rows per batch; ``"auto"``: ``2^24 / sketch_size`` rows (1024 to 65536) in
+        float32, about 4 MB of phases in float64.
     dtype : {"float32", "float64"}, default="float32"
-        Precision of the projection and trigonometric functions. Sums are always
-        accumulated in float64. ``"float32"`` is about 8 times faster, with an error of
-        about ``1e-7 · |ωᵀx̃|`` per feature.
+        Precision of the projection and trigonometric functions. ``"float32"`` runs
+        the fused kernel (projection, vectorised sine-cosine and sums in one pass,
+        more than 50 times faster than ``"float64"``): each feature, accurate to
+        about ``2e-7 + 6e-8 · |ωᵀx̃|``, is rounded to a multiple of ``2^-24`` and the
+        sums are exact integers, so the sketch is the same bit for bit whatever the
+        batching, chunking or ``n_jobs``. ``"float64"`` sums float64 features in
+        float64 (chunkings then agree to float64 rounding).
+    n_jobs : int, default=None
+        Threads that share the sketching of each batch (``dtype="float32"``); ``None``
+        means 1, ``-1`` all CPUs. The sketch is the same, bit for bit, whatever
+        ``n_jobs``.
+    verbose : int, default=0
+        If positive, :meth:`sketch` and :meth:`partial_fit` report the rows sketched
+        and the rows per second as they stream through NumPy arrays and memmaps.
     random_state : int, RandomState instance or None, default=None
         Seed of the frequencies and of the scale estimation. The same seed on the same
         fit data gives the same operator (the same ``operator_id_``) on any machine.
@@ -104,6 +132,10 @@ class FourierSketcher(
         Per-feature scale (ones when ``standardize=False``; 1 for constant features).
     scale_ : float
         The ``σ̄²`` used to draw the frequencies.
+    robust_range_ : ndarray of shape (2, `n_features_in_`)
+        Per-feature 0.1% and 99.9% quantiles of the fit data (of at most 100 000
+        evenly spaced rows; of a random subsample of 20 000 rows for Dask input), the
+        range decoders keep centres in.
     operator_id_ : str
         Identifier of the operator (a hash of the arrays above); sketches merge only
         when their operators' identifiers agree.
@@ -160,10 +192,12 @@ class FourierSketcher(
         "standardize": ["boolean"],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "dtype": [StrOptions({"float32", "float64"})],
+        "n_jobs": [None, Integral],
+        "verbose": ["verbose"],
         "random_state": ["random_state"],
     }
 
-    _state_attributes = ("frequencies_", "mean_", "std_", "scale_")
+    _state_attributes = ("frequencies_", "mean_", "std_", "scale_", "robust_range_")
     _chunk_function = staticmethod(fourier_sketch_chunk)
 
     def __init__(
@@ -176,6 +210,8 @@ class FourierSketcher(
         standardize=True,
         batch_size="auto",
         dtype="float32",
+        n_jobs=None,
+        verbose=0,
         random_state=None,
     ):
         self.sketch_size = sketch_size
@@ -185,6 +221,8 @@ class FourierSketcher(
         self.standardize = standardize
         self.batch_size = batch_size
         self.dtype = dtype
+        self.n_jobs = n_jobs
+        self.verbose = verbose
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -230,11 +268,14 @@ class FourierSketcher(
             n_sub = min(n, 20000)
             rows = np.sort(rng.choice(n, n_sub, replace=False))
             sample = np.asarray(X[rows].compute(), dtype=np.float64)
+            self.robust_range_ = robust_range(sample)
         else:
             # batched moments: no n x d temporary (sketch_chunk with no frequency)
             _, _, _, _, mean, m2 = sketch_chunk(X, np.zeros((d, 0)), np.zeros(d), np.float64)
             std = np.sqrt(m2 / n)
             sample = X
+            # deterministic stride: the random stream of the frequencies is unchanged
+            self.robust_range_ = robust_range(X[::max(1, -(-n // _BOUNDS_SAMPLES))])
         if self.standardize:
             std = np.where(std > 1e-12 * np.maximum(1.0, np.abs(mean)), std, 1.0)
             self.mean_, self.std_ = np.asarray(mean, dtype=np.float64), np.asarray(std)
@@ -270,6 +311,7 @@ class FourierSketcher(
             std=self.std_,
             dtype=self.dtype,
             batch_size=self._batch_size(),
+            n_jobs=check_n_jobs(self.n_jobs),
         )
 
     def _feature_shape(self):

@@ -31,6 +31,7 @@ def _butterfly_instances(name):
                 butterfly.ButterflyFactorization(pad=True),
                 butterfly.ButterflyFactorization(rank="auto", tol=0.5, pad=True),
                 butterfly.ButterflyFactorization(order="balanced", rank=2, pad=True),
+                butterfly.ButterflyFactorization(architecture="deformable", n_factors=2),
             ]
         if name == "ButterflyRandomProjection":
             return [butterfly.ButterflyRandomProjection(n_components=5, random_state=0)]

@@ -56,12 +56,17 @@ def test_invalid_chains_are_named():
         check_patterns([])
 
 
-def test_sizes_without_chain_suggest_padding():
-    with pytest.raises(ValueError, match="admits no butterfly chain.*pad"):
-        butterfly_patterns(7, 11)
+def test_prime_sizes_get_a_dense_factor_and_padding_is_offered():
+    # a prime size has no radix but itself: the chain keeps one dense factor (as
+    # pyfaust's fdb) instead of refusing; padded_shape still offers sizes that compress
+    assert butterfly_patterns(7, 11) == [(1, 7, 11, 1)]
+    assert butterfly_patterns(2, 2) == [(1, 2, 2, 1)]
+    assert butterfly_patterns(7, 12, n_factors=2) == [(1, 1, 1, 7), (1, 7, 12, 1)]
+    with pytest.raises(ValueError, match="admits no butterfly chain"):
+        butterfly_patterns(7, 11, architecture="monarch")
     with pytest.raises(ValueError, match="power of two"):
         butterfly_patterns(12, 12, architecture="dyadic")
-    with pytest.raises(ValueError, match="architecture must be one of"):
+    with pytest.raises(ValueError, match="architecture"):
         butterfly_patterns(8, 8, architecture="fft")
     assert padded_shape(7, 11) == (8, 16)
     assert padded_shape(1, 12) == (4, 12)

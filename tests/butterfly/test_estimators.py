@@ -56,8 +56,10 @@ def test_factorization_float32_and_errors():
     A = random_butterfly(32, rng).toarray().astype(np.float32)
     bf = ButterflyFactorization().fit(A)
     assert bf.transform(A[:3]).dtype == np.float32
-    with pytest.raises(ValueError, match="admits no butterfly chain"):
-        ButterflyFactorization().fit(rng.standard_normal((7, 11)))
+    prime = rng.standard_normal((7, 11))  # prime sizes: one dense factor, exact
+    bf_prime = ButterflyFactorization().fit(prime)
+    assert bf_prime.patterns_ == [(1, 7, 11, 1)] and bf_prime.compression_ratio_ == 1.0
+    np.testing.assert_allclose(bf_prime.butterfly_.toarray(), prime, atol=1e-14)
     with pytest.warns(ToleranceNotMetWarning):
         ButterflyFactorization(tol=1e-3).fit(rng.standard_normal((32, 32)))
     with pytest.raises(ValueError, match="NaN"):

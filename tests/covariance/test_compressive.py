@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.covariance import empirical_covariance
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skfrugal.covariance import (
@@ -14,6 +15,7 @@ from skfrugal.covariance import (
     CovarianceSketcher,
     GraphicalLasso,
     auto_sketch_size,
+    centred_sketch,
     decode_precision,
 )
 from skfrugal.datasets import make_sparse_precision, sample_gaussian_graph
@@ -46,28 +48,71 @@ def test_large_sketch_reaches_full_data_glasso(graph):
     assert np.linalg.eigvalsh(model.precision_)[0] > 0
 
 
-def test_preconditioned_decoder_reaches_full_data_glasso_at_ratio_one(graph):
-    # with m = p(p+1)/2 >= p(p-1)/2 the least-squares preconditioner is exact at the
-    # fixed point: the decoder returns the full-data graphical lasso; the plain
-    # gradient step (cg_iter=0) measures the fit in the A*A metric and lands elsewhere
-    from skfrugal.covariance import centred_sketch
-
+def test_decoder_reaches_full_data_glasso_at_ratio_one(graph):
+    # with m = p(p+1)/2 >= p(p-1)/2 measurements the sketch determines the covariance:
+    # stage 1 fits it and the decoder returns the full-data graphical lasso
     _, X = graph
     p = X.shape[1]
     op = CovarianceSketcher(p * (p + 1) // 2, random_state=0).fit(X)
     y, diag, _ = centred_sketch(op.sketch(X))
     full = GraphicalLasso(alpha=0.05, tol=1e-8).fit(X).precision_
+    cov, theta, n_rounds, _, fit_residual, converged = decode_precision(
+        y, op.projections_, diag, 0.05, n_samples=len(X), tol=1e-6, max_iter=2000)
+    assert n_rounds == 0 and converged
+    assert fit_residual < 1e-5
+    assert np.linalg.norm(theta - full) / np.linalg.norm(full) < 1e-3
+    np.testing.assert_allclose(cov @ theta, np.eye(p), atol=1e-8)
 
-    def error(cg_iter):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            theta = decode_precision(y, op.projections_, diag, 0.05, cg_iter=cg_iter,
-                                     tol=1e-6, max_iter=300)[1]
-        return np.linalg.norm(theta - full) / np.linalg.norm(full)
 
-    err_pre, err_plain = error(5), error(0)
-    assert err_pre < 0.01
-    assert err_plain > 5 * err_pre
+def test_rank_bound_determines_covariance_of_few_samples():
+    # n = 5 samples in p = 15 dimensions: rank 4, 15*4 - 6 - 15 = 39 degrees of
+    # freedom with the diagonal known, against 105 entries: 60 measurements determine
+    # the covariance (a least-squares fit of all 105 entries could not)
+    from skfrugal.covariance import covariance_from_sketch, rank_one_forward
+    from skfrugal.covariance._decoder import degrees_of_freedom
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(5, 15)) @ rng.normal(size=(15, 15))
+    C = empirical_covariance(X)
+    assert degrees_of_freedom(15, 4) == 39
+    A = rng.normal(size=(15, 60)) / np.sqrt(60)
+    est, residual, _ = covariance_from_sketch(rank_one_forward(A, C), A, np.diag(C),
+                                              rank=4, max_iter=3000, tol=1e-9)
+    assert residual < 1e-6
+    np.testing.assert_allclose(est, C, rtol=0, atol=1e-4 * np.abs(C).max())
+    # a plain least-squares fit of the 105 off-diagonal entries is undetermined: its
+    # minimum-norm solution reproduces the measurements but not the covariance
+    iu = np.triu_indices(15, 1)
+    design = 2.0 * A[iu[0]] * A[iu[1]]  # (105, 60): a_jᵀ C a_j = Σ_i C_ii a_ij² + 2 Σ_{k<l}
+    offdiag = np.linalg.lstsq(design.T, rank_one_forward(A, C) - (np.diag(C) @ A**2),
+                              rcond=None)[0]
+    np.testing.assert_allclose(design.T @ offdiag, design.T @ C[iu], rtol=1e-8)
+    assert np.abs(offdiag - C[iu]).max() > 0.1 * np.abs(C).max()
+
+
+def test_real_data_graph_matches_full_data_glasso():
+    # breast cancer (569 x 30, standardised): the decoded graph against the full-data
+    # graphical lasso at the same alpha (measured: F1 0.92-0.99 at m = p(p+1)/2,
+    # 0.70-0.78 at m = p(p+1)/4 for alpha from 0.1 to 0.7 of max |S_ij|)
+    from sklearn.datasets import load_breast_cancer
+
+    X = load_breast_cancer().data
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    S = empirical_covariance(X)
+    p = S.shape[0]
+    alpha = 0.3 * np.abs(S - np.diag(np.diag(S))).max()
+    full = GraphicalLasso(alpha=alpha).fit(X).precision_
+    with pytest.warns(CompressionWarning):
+        whole = CompressiveGraphicalLasso(alpha, sketch_size=p * (p + 1) // 2,
+                                          random_state=0).fit(X)
+    half = CompressiveGraphicalLasso(alpha, sketch_size=p * (p + 1) // 4,
+                                     random_state=0).fit(X)
+    assert edge_f1_score(full, whole.precision_) > 0.93
+    assert edge_f1_score(full, half.precision_) > 0.72
+    assert half.n_iter_ > 0 and whole.n_iter_ == 0
+    for model in (whole, half):
+        assert model.fit_residual_ < 1e-2
+        assert np.linalg.eigvalsh(model.precision_)[0] > 0
 
 
 def test_recovery_beats_memory_matched_subsample(graph):
@@ -103,12 +148,37 @@ def test_partial_fit_fit_sketch_and_merge_agree(graph):
     fresh = CompressiveGraphicalLasso(**kw).fit_sketch(merged)
     np.testing.assert_allclose(fresh.precision_, stream.precision_, atol=1e-4)
     # the same decoding from the arrays, as a function
-    from skfrugal.covariance import centred_sketch
-
     y, diag, _ = centred_sketch(merged)
-    _, theta, _, _, _ = decode_precision(y, op.projections_, diag, 0.1, tol=1e-6,
-                                         max_iter=300)
+    theta = decode_precision(y, op.projections_, diag, 0.1, n_samples=len(X), tol=1e-6,
+                             max_iter=300)[1]
     np.testing.assert_allclose(theta, fresh.precision_, atol=1e-6)
+
+
+def test_partial_fit_is_atomic(graph, monkeypatch):
+    """A decoding that fails leaves sketch and model as they were; a retry counts the
+    chunk once (the estimator shares the compressive mixin of k-means and GMM)."""
+    import skfrugal.covariance._compressive as compressive
+
+    _, X = graph
+    model = CompressiveGraphicalLasso(alpha=0.1, sketch_size=60, random_state=0)
+    first, second = X[:600], X[600:]
+    model.partial_fit(first)
+    before = (model.sketch_, model.precision_.copy())
+    real = compressive.decode_precision
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(compressive, "decode_precision", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        model.partial_fit(second)
+    assert model.sketch_ is before[0] and model.sketch_.n_samples == 600
+    np.testing.assert_array_equal(model.precision_, before[1])
+    monkeypatch.setattr(compressive, "decode_precision", real)
+    model.partial_fit(second)
+    assert model.sketch_.n_samples == len(X)
+    whole = model.sketcher_.sketch(X)
+    np.testing.assert_allclose(model.sketch_.feature_sum, whole.feature_sum, rtol=1e-10)
 
 
 def test_inherited_score_and_mahalanobis(graph):
@@ -202,7 +272,7 @@ def test_bad_input(graph):
     with pytest.raises(ValueError, match="infinity"):
         est.fit(bad)
     fourier = FourierSketcher(sketch_size=10, random_state=0).fit(X)
-    with pytest.raises(ValueError, match="CovarianceSketcher"):
+    with pytest.raises(TypeError, match="CovarianceSketcher"):
         est.fit_sketch(fourier.sketch(X))
     with pytest.raises(TypeError, match="Sketch"):
         est.fit_sketch(X)
@@ -221,19 +291,16 @@ def test_bad_input(graph):
         est.fit_sketch(tiny)
 
 
-def test_decoder_reports_failure_instead_of_non_spd(monkeypatch):
-    # an inner solver that always fails: the decoder must warn and keep its last
-    # positive-definite iterate, never return something non-SPD silently
-    import skfrugal.covariance._decoder as dec
-
-    def broken(*args, **kwargs):
-        raise FloatingPointError("non SPD")
-
-    monkeypatch.setattr(dec, "solve_graphical_lasso", broken)
-    rng = np.random.default_rng(0)
-    A = rng.normal(size=(4, 30)) / np.sqrt(30)
-    C = np.cov(rng.normal(size=(100, 4)).T)
-    y = np.einsum("ij,ik,kj->j", A, C, A)
-    with pytest.warns(UserWarning, match="acceptable step"):
-        cov, theta, *_ = decode_precision(y, A, np.diag(C), 0.1)
-    assert np.linalg.eigvalsh(theta)[0] > 0
+def test_forged_sketch_warns_with_the_figures(graph):
+    # measurements that no positive semi-definite covariance produces (the sketch of
+    # one data set with the sums of another operator): the decoder says so
+    _, X = graph
+    est = CompressiveGraphicalLasso(alpha=0.1, sketch_size=60, random_state=0).fit(X)
+    forged = est.sketch_
+    forged.feature_sum[:] = forged.feature_sum[::-1] * np.linspace(0.2, 3.0, 60)
+    with pytest.warns(ConvergenceWarning, match=r"no positive semi-definite covariance "
+                      r"reproduces the sketch: .* residual of \d"):
+        bad = CompressiveGraphicalLasso(alpha=0.1).fit_sketch(forged)
+    assert bad.fit_residual_ > 1e-2
+    assert not bad.converged_
+    assert np.linalg.eigvalsh(bad.precision_)[0] > 0
