@@ -17,12 +17,23 @@ from skfrugal.linear_model._path import (
     path_on_problem,
     targets_for,
 )
-from skfrugal.linear_model._slope import SLOPEClassifier, SLOPERegression, _SLOPEBase
+from skfrugal.linear_model._slope import (
+    SLOPEClassifier,
+    SLOPERegression,
+    _SLOPEBase,
+    check_class_weights,
+)
 from skfrugal.proximal._lambdas import LAMBDA_KINDS
 from skfrugal.proximal._penalty import PENALTIES
 
 _REFIT_ATTRIBUTES = ("coef_", "intercept_", "clusters_", "n_clusters_", "n_iter_",
                      "dual_gap_", "lambdas_", "alpha_max_")
+
+
+def _class_missing(y_train, classes, w_train):
+    """Whether some class has no sample of positive weight in a training fold."""
+    return classes is not None and any(
+        not np.sum(w_train[y_train == c]) > 0 for c in classes)
 
 
 def _held_out_error(loss, X_test, y_test, coefs, intercepts, w):
@@ -122,16 +133,25 @@ class _SLOPECVBase(_SLOPEBase):
                 whole.alpha_max, self.n_alphas, self.alpha_min_ratio, n, p)
             errs = np.full((grid.size, len(folds)), np.nan)
             for f, (train, test) in enumerate(folds):
+                if classifier and _class_missing(y[train], classes, sw[train]):
+                    continue  # this fold's errors stay NaN: no model of every class
                 prob = Problem(X[train], targets[train], loss, sw[train], self.fit_intercept,
                                whole.lambdas, qv)
                 coefs, intercepts, _, _ = path_on_problem(prob, grid, penalty, self.max_iter,
                                                           self.tol)
                 errs[: len(coefs), f] = _held_out_error(loss, X[test], targets[test], coefs,
                                                         intercepts, sw[test])
+                # a classification path that stopped on a saturated fit: its last model
+                # stands for the smaller alphas (as glmnet's cv does)
+                errs[len(coefs):, f] = errs[len(coefs) - 1, f]
             grids.append(grid)
             errors.append(errs)
         alphas = np.array(grids)
         err = np.array(errors)
+        if np.all(np.isnan(err)):
+            raise ValueError(
+                f"{type(self).__name__}: every training fold misses a class (or gives all of "
+                f"its samples zero sample_weight); use fewer folds or stratified folds")
         iq, ia = np.unravel_index(np.nanargmin(np.nanmean(err, axis=2)), err.shape[:2])
         return alphas, err, qs[iq], float(alphas[iq, ia]), classes
 
@@ -374,6 +394,7 @@ class SLOPEClassifierCV(ClassifierMixin, _SLOPECVBase):
         if classes.size < 2:
             raise ValueError(f"SLOPEClassifierCV needs samples of 2 classes, got one class: "
                              f"{classes[0]!r}")
+        check_class_weights(y, classes, sample_weight, type(self).__name__)
         loss = "logistic" if classes.size == 2 else "multinomial"
         self.alphas_, self.log_loss_path_, self.q_, self.alpha_, self.classes_ = (
             self._cross_validate(X, y, loss, sample_weight, classifier=True))

@@ -26,7 +26,7 @@ The conjugates (``s`` and ``v`` the dual variables of each sample):
 """
 
 import numpy as np
-from scipy.special import expit, log_expit, logsumexp, softmax, xlogy
+from scipy.special import expit, log_expit, softmax, xlogy
 
 # largest linear predictor fed to exp in the Poisson loss (exp(700) ~ 1e304)
 _ZMAX = 700.0
@@ -61,6 +61,9 @@ class SquaredLoss:
         if fit_intercept:
             return g - self.w * g.sum()
         return g.copy()
+
+    def separated(self, z):
+        return False
 
     def dual_value(self, u):
         pos = self.w > 0
@@ -111,6 +114,15 @@ class LogisticLoss:
     def dual_point(self, g, fit_intercept):
         return _balance(g, fit_intercept)
 
+    def separated(self, z):
+        """Whether ``z`` classifies every sample of positive weight strictly right.
+
+        Then the classes are linearly separable: scaling the model up drives the loss
+        to 0, so the unpenalised loss has no minimiser.
+        """
+        pos = self.w > 0
+        return bool(np.all(np.where(self.y[pos] > 0, z[pos], -z[pos]) > 0))
+
     def dual_value(self, u):
         pos = self.w > 0
         s = np.clip(self.y[pos] + u[pos] / self.w[pos], 0.0, 1.0)
@@ -146,6 +158,9 @@ class PoissonLoss:
     def dual_point(self, g, fit_intercept):
         return _balance(g, fit_intercept)
 
+    def separated(self, z):
+        return False
+
     def dual_value(self, u):
         pos = self.w > 0
         v = np.maximum(self.y[pos] + u[pos] / self.w[pos], 0.0)
@@ -162,7 +177,9 @@ class MultinomialLoss:
         self.y, self.w = Y, w
 
     def value(self, Z):
-        return float(self.w @ (logsumexp(Z, axis=1) - np.sum(Z * self.y, axis=1)))
+        m = Z.max(axis=1)
+        lse = m + np.log(np.exp(Z - m[:, None]).sum(axis=1))
+        return float(self.w @ (lse - np.sum(Z * self.y, axis=1)))
 
     def grad(self, Z):
         return self.w[:, None] * (softmax(Z, axis=1) - self.y)
@@ -211,6 +228,15 @@ class MultinomialLoss:
             return np.zeros_like(G)
         tau /= tau.max()
         return G * tau[cls][:, None]
+
+    def separated(self, Z):
+        """Whether ``Z`` ranks the true class strictly first for every sample of
+        positive weight (then the loss has no minimiser without a penalty)."""
+        pos = self.w > 0
+        Zp, Yp = Z[pos], self.y[pos] > 0
+        true = Zp[Yp]
+        other = np.where(Yp, -np.inf, Zp).max(axis=1)
+        return bool(np.all(true > other))
 
     def dual_value(self, U):
         pos = self.w > 0

@@ -212,7 +212,9 @@ class _SLOPEBase(BaseEstimator):
                 beta, b = prev[prob.keep].copy(), self.intercept_
         beta, b, n_iter, gap, crit, converged = fit_one(
             prob, alpha, penalty, beta, b, self.max_iter, self.tol, self.solver)
-        if not converged:
+        if alpha * prob.lam_kept[:1].sum() == 0 and self._warn_separated(prob, beta, b):
+            pass  # the separation warning replaces the convergence one
+        elif not converged:
             what = ("relative duality gap" if penalty.convex and alpha > 0
                     else "relative fixed-point residual")
             warnings.warn(
@@ -244,6 +246,22 @@ class _SLOPEBase(BaseEstimator):
         self.lambdas_ = prob.lambdas
         self.clusters_, self.n_clusters_ = cluster_labels(self.coef_)
         return self
+
+    def _warn_separated(self, prob, beta, b):
+        """Warn (with figures) when an unpenalised classifier separates the classes."""
+        z = prob.design.matvec(beta) + b
+        if not prob.loss.separated(z):
+            return False
+        n_pos = int(np.count_nonzero(prob.loss.w > 0))
+        warnings.warn(
+            f"{type(self).__name__} with alpha=0: the classes are linearly separable "
+            f"(the fit classifies all {n_pos} training samples of positive weight "
+            f"correctly; training log-loss {prob.loss.value(z):.3g}, max |coef| "
+            f"{float(np.abs(beta).max()) if beta.size else 0.0:.3g}), so the unpenalised "
+            "loss has no minimiser: the coefficients grow without bound and the fit "
+            "stopped at the first separating iterate; use alpha > 0",
+            ConvergenceWarning, stacklevel=4)
+        return True
 
     def _linear(self, X):
         check_is_fitted(self)

@@ -70,6 +70,10 @@ class Design:
         else:
             X = np.asfortranarray(X, dtype=np.float64)
         self.X = X
+        # X^T once (a CSR view of the CSC data for sparse X: scipy's .T builds a new
+        # matrix object on every call)
+        self.XT = sp.csr_matrix((X.data, X.indices, X.indptr), shape=X.shape[::-1]) \
+            if self.sparse else X.T
         self.n_samples, self.n_features = X.shape
 
     def subset(self, cols):
@@ -93,7 +97,7 @@ class Design:
 
     def rmatvec(self, r):
         """Return ``X^T r`` (``r`` of shape (n,) or (n, K))."""
-        out = np.asarray(self.X.T @ r)
+        out = np.asarray(self.XT @ r)
         return out.ravel() if r.ndim == 1 else out
 
     def wmean(self, h):
@@ -103,7 +107,9 @@ class Design:
     def wcol_sq(self, h, xmean):
         """``sum_i h_i (x_ij - xmean_j)^2`` (per column of ``h`` when it is 2-D)."""
         if self.sparse:
-            sq = np.asarray(self.X.multiply(self.X).T @ h)
+            if not hasattr(self, "_XT_sq"):
+                self._XT_sq = self.XT.multiply(self.XT).tocsr()
+            sq = np.asarray(self._XT_sq @ h)
         else:
             sq = (self.X * self.X).T @ h
         sq = sq.ravel() if h.ndim == 1 else sq
@@ -465,6 +471,9 @@ def solve_hybrid(design, loss, lam, beta, intercept, fit_intercept, max_iter, to
                 b = b + t * db
             if not np.all(np.isfinite(z)):
                 raise non_finite("linear predictor")
+            if lam[0] == 0 and loss.separated(z):
+                stalled = True  # separable classes: no minimiser, stop (the caller warns)
+                break
             # gap of the working-set problem (cheap: |work| columns)
             primal, gap_w, scale, _ = gap_at(sub, loss, lam_w, bw, z, fit_intercept, fnull)
             gap = gap_w
@@ -546,7 +555,7 @@ def solve_prox_grad(design, loss, lam, penalty, beta, intercept, fit_intercept, 
         return design.matvec(bet) + bb
 
     def objective(f_val, bet):
-        return f_val + penalty.value(bet, lam)
+        return f_val + penalty._value(bet, lam)
 
     z = predictor(beta, b)
     f = loss.value(z)
@@ -581,7 +590,7 @@ def solve_prox_grad(design, loss, lam, penalty, beta, intercept, fit_intercept, 
         accepted = False
         for _ in range(MAX_BACKTRACK):
             eta = min(1.0 / L, cap)
-            new = penalty.prox((yb - eta * grad).ravel(), lam, eta).reshape(shape)
+            new = penalty._prox((yb - eta * grad).ravel(), lam, eta).reshape(shape)
             new_b = yb0 - eta * gb
             d = new - yb
             db = new_b - yb0

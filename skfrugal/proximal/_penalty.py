@@ -131,16 +131,11 @@ class SortedPenalty:
         self.name = penalty
         self.code = PENALTY_CODES[penalty]
         self.param_name = PARAM_NAMES[penalty]
-        if penalty == "l1":
-            self.param = 0.0
-        elif penalty == "mcp":
-            self.param = _real(gamma, "gamma", low=0.0)
-        elif penalty == "scad":
-            self.param = _real(a, "a", low=2.0)
-        elif penalty == "log":
-            self.param = _real(log_eps, "log_eps", low=0.0)
-        else:
-            self.param = _real(lq_exponent, "lq_exponent", low=0.0, high=1.0)
+        # every parameter is checked, also those the chosen penalty does not use
+        params = {"gamma": _real(gamma, "gamma", low=0.0), "a": _real(a, "a", low=2.0),
+                  "log_eps": _real(log_eps, "log_eps", low=0.0),
+                  "lq_exponent": _real(lq_exponent, "lq_exponent", low=0.0, high=1.0)}
+        self.param = 0.0 if self.param_name is None else params[self.param_name]
         self.convex = penalty == "l1"
 
     def __repr__(self):
@@ -162,6 +157,7 @@ class SortedPenalty:
             ``inf`` for L1 and l_q (no bound), ``gamma`` for MCP, ``a - 1`` for SCAD,
             ``log_eps**2 / lambda_max`` for log-sum.
         """
+        lambda_max = _real(lambda_max, "lambda_max", low=0.0, low_open=False)
         if self.name == "mcp":
             return self.param
         if self.name == "scad":
@@ -194,6 +190,7 @@ class SortedPenalty:
         lambda_max : float
             The largest weight.
         """
+        step = _real(step, "step", low=0.0)
         if step < self.max_step(lambda_max):
             return
         if self.name == "mcp":
@@ -231,22 +228,31 @@ class SortedPenalty:
         -------
         threshold : float
         """
+        step = _real(step, "step", low=0.0)
+        lambda_min = _real(lambda_min, "lambda_min", low=0.0, low_open=False)
         return zero_threshold(self.code, step, lambda_min, self.param)
 
     def value(self, x, lambdas):
-        """Value of the penalty at ``x`` for validated weights.
+        """Value of the penalty at ``x``.
 
         Parameters
         ----------
-        x : ndarray of shape (p,)
-            Vector (any shape: it is flattened).
-        lambdas : ndarray of shape (p,)
-            Non-increasing, non-negative weights.
+        x : array-like of shape (p,)
+            Finite real vector.
+        lambdas : array-like of shape (p,)
+            Non-increasing, non-negative, finite weights.
 
         Returns
         -------
         value : float
         """
+        from skfrugal.proximal._prox import check_lambdas, check_vector
+
+        x = check_vector(x, "x")
+        return self._value(x, check_lambdas(lambdas, x.shape[0]))
+
+    def _value(self, x, lambdas):
+        """:meth:`value` on validated arrays (``x`` of any shape: it is flattened)."""
         t = np.sort(np.abs(np.ravel(x)))[::-1]
         lam = lambdas
         if self.name == "l1":
@@ -265,16 +271,16 @@ class SortedPenalty:
         return float(v.sum())
 
     def prox(self, y, lambdas, step=1.0, return_clusters=False):
-        """Proximal operator on validated float64 inputs (no checks: for the solvers).
+        """Proximal operator of ``step`` times the penalty at ``y``.
 
         Parameters
         ----------
-        y : ndarray of shape (p,), float64, C-contiguous
-            Point.
-        lambdas : ndarray of shape (p,)
-            Validated weights.
+        y : array-like of shape (p,)
+            Finite real point.
+        lambdas : array-like of shape (p,)
+            Non-increasing, non-negative, finite weights.
         step : float, default=1.0
-            Step size (for non-convex penalties, below :meth:`max_step`).
+            Step size (> 0; for MCP, SCAD and log-sum, below :meth:`max_step`).
         return_clusters : bool, default=False
             Also return the PAV cluster labels.
 
@@ -283,6 +289,18 @@ class SortedPenalty:
         u : ndarray of shape (p,)
         labels : ndarray of shape (p,), int64, only if ``return_clusters``
         """
+        from skfrugal.proximal._prox import check_lambdas, check_vector
+
+        y = check_vector(y, "y")
+        lam = check_lambdas(lambdas, y.shape[0])
+        step = _real(step, "step", low=0.0)
+        if not isinstance(return_clusters, (bool, np.bool_)):
+            raise TypeError(f"return_clusters must be a bool, got {return_clusters!r}")
+        self.check_step(step, lam[0])
+        return self._prox(y, lam, step, bool(return_clusters))
+
+    def _prox(self, y, lambdas, step=1.0, return_clusters=False):
+        """:meth:`prox` on validated float64 C-contiguous arrays (for the solvers)."""
         from skfrugal.proximal._prox import prox_sorted_unchecked
 
         return prox_sorted_unchecked(y, lambdas, self.code, step, self.param,

@@ -252,7 +252,7 @@ def prox_sorted(
         penalty = SortedPenalty(penalty, gamma=gamma, a=a, log_eps=log_eps,
                                 lq_exponent=lq_exponent)
     penalty.check_step(step, lam[0])
-    res = penalty.prox(y, lam, step, return_clusters=return_clusters)
+    res = penalty._prox(y, lam, step, return_clusters=return_clusters)
     out = res[0] if return_clusters else res
     if dtype == np.float32:
         out = out.astype(np.float32)

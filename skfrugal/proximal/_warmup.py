@@ -15,4 +15,4 @@ def warm_up():
     for name in PENALTIES:
         pen = SortedPenalty(name, log_eps=2.0)
         for labels in (True, False):
-            pen.prox(y, lam, 0.5, return_clusters=labels)
+            pen._prox(y, lam, 0.5, return_clusters=labels)

@@ -5,6 +5,8 @@ PoissonRegressor, least squares by numpy, repeated rows, optimality conditions (
 prox-gradient fixed point) and duality gaps written here from the definitions.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 from scipy.special import log_softmax
@@ -315,3 +317,40 @@ def test_non_convergence_is_reported(cancer):
 def test_lambda_sequence_gaussian_uses_weight_sum():
     lam = lambda_sequence(10, "gaussian", n_samples=40.0)
     np.testing.assert_allclose(lam, lambda_sequence(10, "gaussian", n_samples=40))
+
+
+def test_alpha_zero_on_separable_classes_warns_with_figures():
+    """Setosa vs versicolor is linearly separable (a hard-margin linear SVM gets every
+    training sample right): the unpenalised logistic loss has no minimiser."""
+    from sklearn.svm import LinearSVC
+
+    X, y = load_iris(return_X_y=True)
+    X, y = StandardScaler().fit_transform(X[y < 2]), y[y < 2]
+    assert LinearSVC(C=1e4, max_iter=100000).fit(X, y).score(X, y) == 1.0
+    with pytest.warns(ConvergenceWarning, match=r"linearly separable.*100 training"):
+        clf = SLOPEClassifier(alpha=0.0).fit(X, y)
+    assert clf.score(X, y) == 1.0  # a separating model, returned with the warning
+    # non-separable classes (versicolor vs virginica): no warning
+    X2, y2 = load_iris(return_X_y=True)
+    X2, y2 = StandardScaler().fit_transform(X2[y2 > 0]), y2[y2 > 0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        SLOPEClassifier(alpha=0.0, tol=1e-10).fit(X2, y2)
+
+
+def test_classification_path_stops_when_saturated():
+    """As glmnet: the path ends once the fit explains 99.9 % of the null deviance."""
+    from sklearn.metrics import log_loss
+
+    X, y = load_iris(return_X_y=True)
+    X, y = StandardScaler().fit_transform(X[y < 2]), y[y < 2]
+    path = slope_path(X, y, loss="logistic", n_alphas=60, alpha_min_ratio=1e-8)
+    k = path.alphas.size
+    assert 2 < k < 60
+    null = log_loss(y, np.full(y.size, y.mean()))
+
+    def ratio(i):
+        z = X @ path.coefs[:, i] + path.intercepts[i]
+        return 1 - log_loss(y, 1 / (1 + np.exp(-z))) / null
+
+    assert ratio(k - 1) >= 0.999 > ratio(k - 2)
