@@ -7,13 +7,13 @@ import numpy as np
 from scipy.special import log_softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import d2_tweedie_score
+from sklearn.metrics import mean_tweedie_deviance
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils._param_validation import Hidden, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from skfrugal.linear_model._fit import Problem, fit_one, relaxed_refit
+from skfrugal.linear_model._fit import Problem, check_range, fit_one, relaxed_refit
 from skfrugal.linear_model._solvers import cluster_labels
 from skfrugal.proximal._lambdas import LAMBDA_KINDS
 from skfrugal.proximal._penalty import PENALTIES, SortedPenalty, renamed
@@ -267,6 +267,7 @@ class _SLOPEBase(BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
                           dtype=[np.float64, np.float32])
+        check_range(X, "X")  # the products of larger values overflow
         if self.coef_.ndim == 2:
             return np.asarray(X @ self.coef_.T) + self.intercept_
         return np.asarray(X @ self.coef_).ravel() + self.intercept_
@@ -484,7 +485,15 @@ class SLOPEPoissonRegression(RegressorMixin, _SLOPEBase):
         score : float
             D^2, at most 1.
         """
-        return d2_tweedie_score(y, self.predict(X), sample_weight=sample_weight, power=1)
+        y = np.asarray(y, dtype=np.float64)
+        pred = self.predict(X)
+        dev = mean_tweedie_deviance(y, pred, sample_weight=sample_weight, power=1)
+        dev_null = mean_tweedie_deviance(
+            y, np.full_like(y, np.average(y, weights=sample_weight)),
+            sample_weight=sample_weight, power=1)
+        if dev_null == 0:  # constant targets: as r2_score, 1 for a perfect fit, else 0
+            return 1.0 if dev == 0 else 0.0
+        return float(1.0 - dev / dev_null)
 
 
 @_document

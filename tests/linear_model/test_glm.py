@@ -354,3 +354,19 @@ def test_classification_path_stops_when_saturated():
         return 1 - log_loss(y, 1 / (1 + np.exp(-z))) / null
 
     assert ratio(k - 1) >= 0.999 > ratio(k - 2)
+
+
+def test_poisson_score_and_predict_edge_cases():
+    from sklearn.metrics import d2_tweedie_score, r2_score
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 4))
+    y = rng.poisson(np.exp(0.3 * X[:, 0])).astype(float)
+    w = rng.random(40)
+    reg = SLOPEPoissonRegression(alpha=0.01).fit(X, y)
+    assert reg.score(X, y, w) == pytest.approx(
+        d2_tweedie_score(y, reg.predict(X), sample_weight=w, power=1), rel=1e-12)
+    const = np.full(40, 2)  # null deviance 0: the convention of r2_score
+    assert reg.score(X, const) == r2_score(const, reg.predict(X)) == 0.0
+    with pytest.raises(ValueError, match="overflow"):
+        reg.predict(X * 1e300)
