@@ -208,3 +208,63 @@ def covariance_datasets():
         "sachs": covariance_sachs,
         "breast_cancer": covariance_breast_cancer,
     }
+
+
+# --------------------------------------------------------------------------- slope
+# Sorted-penalty (SLOPE) classification tables: (X, y) with y the class labels. The
+# benchmarks standardise X themselves.
+def slope_breast_cancer():
+    """Wisconsin breast cancer (scikit-learn): 569 x 30, binary (malignant / benign)."""
+    return clustering_breast_cancer()
+
+
+def slope_breast_cancer_pairs():
+    """Breast cancer with all pairwise products and squares of the standardised features
+    (569 x 465, binary): a few hundred samples and some 500 strongly correlated
+    features, the regime where SLOPE clusters."""
+    from sklearn.preprocessing import PolynomialFeatures, StandardScaler
+
+    X, y = clustering_breast_cancer()
+    Z = PolynomialFeatures(2, include_bias=False).fit_transform(StandardScaler().fit_transform(X))
+    return np.ascontiguousarray(Z[:, 30:]), y
+
+
+def slope_khan():
+    """Khan et al. (2001) small round blue cell tumours (ISLP): 63 x 2 308 gene-expression
+    values (the training set), 4 tumour classes (labels 1-4)."""
+    X = _read_csv("ISLP", "data/Khan_xtrain.csv").to_numpy(dtype=np.float64)
+    y = _read_csv("ISLP", "data/Khan_ytrain.csv").to_numpy().ravel()
+    return np.ascontiguousarray(X), y
+
+
+def slope_nci60():
+    """NCI60 cancer cell lines (ISLP): 64 x 6 830 gene-expression values, 14 cancer types."""
+    X = np.load(package_file("ISLP", "data/NCI60data.npy"))
+    y = _read_csv("ISLP", "data/NCI60labs.csv").iloc[:, 0].to_numpy()
+    return np.ascontiguousarray(X, dtype=np.float64), y
+
+
+def slope_caravan():
+    """Caravan insurance (ISLP): 5 822 customers x 85 socio-demographic and product-usage
+    columns, binary (bought caravan insurance, 6 %)."""
+    return covariance_caravan()
+
+
+def slope_yeast():
+    """Yeast genes (river): 2 417 x 103 features, binary (first functional class)."""
+    df = _read_csv("river", "datasets/yeast.csv.gz")
+    X = df[[c for c in df.columns if c.startswith("Att")]]
+    labels = [c for c in df.columns if not c.startswith("Att")]
+    return np.ascontiguousarray(X.to_numpy(dtype=np.float64)), df[labels[0]].to_numpy()
+
+
+def slope_datasets():
+    """The SLOPE classification tables, name -> loader."""
+    return {
+        "breast_cancer": slope_breast_cancer,
+        "cancer_pairs": slope_breast_cancer_pairs,
+        "khan": slope_khan,
+        "nci60": slope_nci60,
+        "caravan": slope_caravan,
+        "yeast": slope_yeast,
+    }

@@ -20,6 +20,14 @@ median of repeats (for the prox, of rounds that call every function in turn):
    alpha = sigma / sqrt(n), relative duality gap 1e-8 (centred data, no intercept, so
    that all libraries solve the identical problem); objective differences relative.
 3. path: 100 alphas from alpha_max to 1e-2 alpha_max on the p = 5000 problem.
+4. logistic (``--sections logistic``): binary logistic SLOPE against sortedl1's
+   ``loss="logistic"`` on real tables shipped in wheels (``benchmarks/_real_data.py``:
+   breast cancer, its pairwise products, Khan and NCI60 gene expression, Caravan,
+   yeast; multiclass tables as one class against the rest) and on generated data
+   (n = 500, AR(1) 0.5 design, 20 non-zeros, p = 100 to 10 000). X standardised, BH
+   q = 0.1, alpha = 0.05 and 0.01 alpha_max, the same tolerance passed to both (1e-4
+   and 1e-7); "obj diff" is (ours - sortedl1) / sortedl1 of the same objective
+   (negative: ours lower). Times are medians of interleaved repeats.
 """
 
 import os
@@ -229,11 +237,91 @@ def bench_path(p, repeats):
           f"{np.max((f_ours - f_ref) / f_ref):16.1e}")
 
 
+def logistic_objective(X, y, coef, b, lam_a):
+    z = X @ coef + b
+    return float(np.mean(np.logaddexp(0, z) - y * z) + np.sort(np.abs(coef))[::-1] @ lam_a)
+
+
+def logistic_problems(quick):
+    """(name, X standardised (F-ordered), y in {0, 1}) of the logistic table."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import _real_data
+    from sklearn.preprocessing import StandardScaler
+
+    out = []
+    for name, loader in _real_data.slope_datasets().items():
+        if quick and name not in ("breast_cancer", "cancer_pairs", "khan"):
+            continue
+        try:
+            X, y = loader()
+        except _real_data.MissingDataset as err:
+            print(f"  ({name} skipped: {err})")
+            continue
+        labels, counts = np.unique(y, return_counts=True)
+        y01 = (y == labels[np.argmax(counts)]).astype(float) if labels.size > 2 else (
+            y == labels[1]).astype(float)
+        X = StandardScaler().fit_transform(X[:, np.ptp(X, axis=0) > 0])
+        out.append((name, np.asfortranarray(X), y01))
+    rng = np.random.default_rng(0)
+    for p in ([100, 1000] if quick else [100, 1000, 10000]):
+        n = 500
+        Z = rng.standard_normal((n, p))
+        X = np.empty((n, p))
+        X[:, 0] = Z[:, 0]
+        for j in range(1, p):  # AR(1) correlation 0.5 between neighbours
+            X[:, j] = 0.5 * X[:, j - 1] + np.sqrt(1 - 0.25) * Z[:, j]
+        beta = np.zeros(p)
+        beta[rng.choice(p, 20, replace=False)] = rng.choice([-1.0, 1.0], 20)
+        y01 = (rng.random(n) < 1 / (1 + np.exp(-X @ beta))).astype(float)
+        out.append((f"generated p={p}", np.asfortranarray(StandardScaler().fit_transform(X)),
+                    y01))
+    return out
+
+
+def bench_logistic(repeats, quick):
+    import sortedl1
+
+    from skfrugal.linear_model import SLOPEClassifier
+    from skfrugal.linear_model._fit import Problem
+    from skfrugal.proximal import lambda_sequence
+
+    print("\n## logistic SLOPE vs sortedl1 (same tol; seconds, medians of interleaved "
+          "repeats; ratio = ours / sortedl1)")
+    print(f"{'data':<20} {'n':>5} {'p':>6} {'a/amax':>6} {'tol':>6} {'skfrugal':>9} "
+          f"{'sortedl1':>9} {'ratio':>6} {'obj diff':>9} {'nnz':>5}")
+    ratios = []
+    for name, X, y in logistic_problems(quick):
+        n, p = X.shape
+        lam = lambda_sequence(p, "bh", q=0.1)
+        amax = Problem(X, y, "logistic", None, True, "bh").alpha_max
+        for ratio in (0.05, 0.01):
+            alpha = ratio * amax
+            for tol in (1e-4, 1e-7):
+                def ours(X=X, y=y, alpha=alpha, tol=tol):
+                    return SLOPEClassifier(alpha=alpha, tol=tol, max_iter=10000).fit(X, y)
+
+                def ref(X=X, y=y, alpha=alpha, tol=tol, lam=lam):
+                    return sortedl1.Slope(lam=lam, alpha=alpha, loss="logistic",
+                                          tol=tol).fit(X, y)
+
+                t, (m, r) = interleaved_times([ours, ref], repeats)
+                f_ours = logistic_objective(X, y, m.coef_, m.intercept_, alpha * lam)
+                f_ref = logistic_objective(X, y, np.ravel(r.coef_),
+                                           float(np.ravel(r.intercept_)[0]), alpha * lam)
+                ratios.append(t[0] / t[1])
+                print(f"{name:<20} {n:>5} {p:>6} {ratio:>6g} {tol:>6g} {t[0]:9.4f} "
+                      f"{t[1]:9.4f} {t[0] / t[1]:6.2f} {(f_ours - f_ref) / f_ref:9.1e} "
+                      f"{np.count_nonzero(m.coef_):>5}")
+    r = np.array(ratios)
+    print(f"ratio: geometric mean {np.exp(np.mean(np.log(r))):.2f}, max {r.max():.2f}, "
+          f"{np.sum(r <= 1)}/{r.size} rows <= 1")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small run")
-    parser.add_argument("--sections", default="compile,prox,fit,path",
-                        help="comma-separated subset of compile,prox,fit,path")
+    parser.add_argument("--sections", default="compile,prox,fit,path,logistic",
+                        help="comma-separated subset of compile,prox,fit,path,logistic")
     parser.add_argument("--no-skglm", action="store_true", help="skip skglm's (slow) fits")
     parser.add_argument("--repeats", type=int, default=3, help="repeats of each fit")
     parser.add_argument("--timer", default="cpu", choices=("cpu", "wall"),
@@ -257,6 +345,8 @@ def main():
                       with_skglm=not (args.quick or args.no_skglm))
         if "path" in sections and not args.quick:
             bench_path(5000, repeats=1)
+        if "logistic" in sections:
+            bench_logistic(max(args.repeats, 3), args.quick)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ settings = {
     "L1": ("l1", {}),
     "MCP (gamma=2)": ("mcp", {"gamma": 2.0}),
     "SCAD (a=3.7)": ("scad", {"a": 3.7}),
-    "log-sum (eps=1.5)": ("log", {"eps": 1.5}),
+    "log-sum (log_eps=1.5)": ("log", {"log_eps": 1.5}),
     "l_1/2": ("lq", {"q": 0.5}),
 }
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.8))

@@ -4,8 +4,10 @@ Between two proximal gradient steps (which let coefficients enter, leave, split 
 merge clusters), coordinate descent moves each non-zero cluster as one coordinate:
 with ``d = sum_{j in C} sign(beta_j) x_j`` (centred when there is an intercept) the
 objective along ``beta_C = z sign(beta_C)`` is ``h/2 (z - w)^2 + J(z)`` where
-``h = ||d||^2 / n``, ``w = c + d^T r / (n h)`` and ``J`` is convex, piecewise linear
-in ``|z|`` with kinks at the magnitudes of the other clusters: the minimiser (the
+``h = sum_i h_i d_i^2``, ``w = c + sum_i h_i d_i r_i / h`` (sample weights ``h_i``:
+``1/n`` for least squares, the Hessian diagonal of a proximal Newton step otherwise)
+and ``J`` is convex, piecewise linear in ``|z|`` with kinks at the magnitudes of the
+other clusters: the minimiser (the
 "SLOPE thresholding" of the paper) either lies inside one of the intervals between
 these magnitudes, or at one of them (the cluster merges into that cluster), or at 0
 (the cluster leaves). Every move is an exact minimisation of a convex function along
@@ -136,8 +138,14 @@ def _move_cluster(k, z_abs, target, beta, cval, csize, head, tail, nxt, corder, 
 
 
 @njit(cache=True)
-def _cd_core(dense, X, data, indices, indptr, xmean, center, r, beta, lam, n_epochs, tol):
-    n = r.shape[0]
+def _cd_core(dense, X, data, indices, indptr, xmean, center, r, beta, lam, n_epochs, tol, h,
+             n_out):
+    # h: sample weights of the quadratic (empty: uniform 1 / n); n_out outputs (K > 1:
+    # beta is the C-ordered flat (p, K) matrix, r and h the flat (n, K) matrices)
+    K = n_out
+    m = r.shape[0]
+    n = m // K
+    uniform = h.shape[0] == 0
     p = beta.shape[0]
     cum = np.empty(p + 1)
     cum[0] = 0.0
@@ -151,7 +159,8 @@ def _cd_core(dense, X, data, indices, indptr, xmean, center, r, beta, lam, n_epo
     corder = np.empty(p, dtype=np.int64)
     n_active = _build_clusters(beta, cval, csize, head, tail, nxt, corder)
     alive = np.ones(max(n_active, 1), dtype=np.bool_)
-    d = np.empty(n)
+    d = np.empty(m)
+    shift = np.zeros(K)
     snapshot = np.empty(max(n_active, 1), dtype=np.int64)
     epoch = 0
     for epoch in range(n_epochs):  # noqa: B007 (the count is returned)
@@ -164,30 +173,55 @@ def _cd_core(dense, X, data, indices, indptr, xmean, center, r, beta, lam, n_epo
             if not alive[k]:
                 continue
             d[:] = 0.0
-            shift = 0.0
+            shift[:] = 0.0
             j = head[k]
             while j != -1:
                 sj = 1.0 if beta[j] > 0 else -1.0
-                if dense:
-                    for i in range(n):
-                        d[i] += sj * X[i, j]
+                if K == 1:
+                    if dense:
+                        for i in range(n):
+                            d[i] += sj * X[i, j]
+                    else:
+                        for ii in range(indptr[j], indptr[j + 1]):
+                            d[indices[ii]] += sj * data[ii]
+                    shift[0] += sj * xmean[j]
                 else:
-                    for ii in range(indptr[j], indptr[j + 1]):
-                        d[indices[ii]] += sj * data[ii]
-                shift += sj * xmean[j]
+                    col = j // K
+                    cls = j - col * K
+                    if dense:
+                        for i in range(n):
+                            d[i * K + cls] += sj * X[i, col]
+                    else:
+                        for ii in range(indptr[col], indptr[col + 1]):
+                            d[indices[ii] * K + cls] += sj * data[ii]
+                    shift[cls] += sj * xmean[j]
                 j = nxt[j]
             hh = 0.0
             gr = 0.0
-            for i in range(n):
-                if center:
-                    d[i] -= shift
-                hh += d[i] * d[i]
-                gr += d[i] * r[i]
-            hh /= n
+            if center:
+                if K == 1:
+                    s0 = shift[0]
+                    for i in range(n):
+                        d[i] -= s0
+                else:
+                    for i in range(n):
+                        for c in range(K):
+                            d[i * K + c] -= shift[c]
+            if uniform:
+                for i in range(n):
+                    hh += d[i] * d[i]
+                    gr += d[i] * r[i]
+                hh /= n
+                gr /= n
+            else:
+                for i in range(m):
+                    hd = h[i] * d[i]
+                    hh += hd * d[i]
+                    gr += hd * r[i]
             if hh <= 0.0:
                 continue
             c = cval[k]
-            w = c + gr / (n * hh)
+            w = c + gr / hh
             z_abs, target = _slope_threshold(
                 abs(w), 1.0 / hh, k, cval, csize, corder, n_active, cum, csize[k]
             )
@@ -195,7 +229,7 @@ def _cd_core(dense, X, data, indices, indptr, xmean, center, r, beta, lam, n_epo
             delta = z - c
             if delta == 0.0:
                 continue
-            for i in range(n):
+            for i in range(m):
                 r[i] -= delta * d[i]
             j = head[k]
             while j != -1:
@@ -215,21 +249,28 @@ def _cd_core(dense, X, data, indices, indptr, xmean, center, r, beta, lam, n_epo
 
 
 @njit(cache=True)
-def cd_epochs_dense(X, xmean, center, r, beta, lam, n_epochs, tol):
+def cd_epochs_dense(X, xmean, center, r, beta, lam, n_epochs, tol, h, n_out):
     """Cluster coordinate descent epochs on a Fortran-ordered dense design.
 
-    ``r`` (the centred residual when ``center``) and ``beta`` are updated in place;
-    ``lam`` are the scaled weights ``alpha * lambdas``. Returns the number of epochs.
+    Minimises ``1/2 sum_i h_i (r_i - (X_c d)_i)^2 + J(beta + d)`` over ``d``, ``X_c`` the
+    design centred by ``xmean`` when ``center`` (the ``h``-weighted column means: the
+    intercept is profiled out). ``h`` empty means uniform weights ``1 / n``. ``r`` (the
+    centred residual) and ``beta`` are updated in place; ``lam`` are the scaled weights
+    ``alpha * lambdas``. With ``n_out = K > 1`` outputs (multinomial), ``beta`` is the
+    flat C-ordered (p, K) matrix (entry ``j K + k`` multiplies column ``j`` in output
+    ``k``), ``r``, ``h`` the flat (n, K) matrices and ``xmean`` the flat (p, K) means
+    (per output weights). Returns the number of epochs.
     """
     empty_f = np.empty(0)
     empty_i = np.empty(0, dtype=np.int64)
     return _cd_core(True, X, empty_f, empty_i, empty_i, xmean, center, r, beta, lam,
-                    n_epochs, tol)
+                    n_epochs, tol, h, n_out)
 
 
 @njit(cache=True)
-def cd_epochs_sparse(data, indices, indptr, xmean, center, r, beta, lam, n_epochs, tol):
+def cd_epochs_sparse(data, indices, indptr, xmean, center, r, beta, lam, n_epochs, tol, h,
+                     n_out):
     """Cluster coordinate descent epochs on a CSC design (``data, indices, indptr``)."""
     empty_x = np.empty((0, 0)).T
     return _cd_core(False, empty_x, data, indices, indptr, xmean, center, r, beta, lam,
-                    n_epochs, tol)
+                    n_epochs, tol, h, n_out)

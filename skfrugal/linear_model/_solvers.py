@@ -1,30 +1,53 @@
-"""Solvers for sorted-penalty regression and classification.
+"""Solvers for sorted-penalty generalised linear models.
 
-- :func:`solve_slope_ls`: SLOPE least squares by hybrid coordinate descent (Larsson,
-  Klopfenstein, Massias and Wallin, AISTATS 2023): a proximal gradient step (exact PAV
-  prox, backtracking on the step) lets coefficients enter, leave, split and merge
-  clusters; epochs of cluster-wise coordinate descent (:mod:`._cd`) then move whole
-  clusters. Stops on the relative duality gap.
-- :func:`solve_prox_grad`: monotone proximal gradient with backtracking for any
-  smooth loss and any sorted penalty (the non-convex penalties, warm-started from
-  SLOPE, and the logistic loss), optionally accelerated (FISTA with restart) in the
-  convex case. Stops on the fixed-point residual ``||beta - prox(beta - eta grad)|| / eta``,
-  or, given a duality-gap function (:func:`logistic_gap` for SLOPE logistic regression),
-  on the relative duality gap.
+- :func:`solve_hybrid`: SLOPE (convex sorted L1 penalty) for the squared, logistic
+  and Poisson losses by proximal Newton with hybrid coordinate descent inner solves
+  (Larsson, Klopfenstein, Massias and Wallin, AISTATS 2023) on a working set of
+  features. Each Newton step minimises the quadratic model of the loss (weights: the
+  Hessian diagonal ``h``; for least squares the model is the loss and one step is one
+  round) plus the penalty by rounds of: one proximal gradient step (exact PAV prox,
+  backtracking) that lets features enter, leave, split and merge clusters, then
+  epochs of cluster-wise coordinate descent (:mod:`._cd`) that move whole clusters.
+  The step is then damped by an Armijo line search on the true objective (Tseng and
+  Yun). The working set starts from the strong screening rule (Larsson, Bogdan and
+  Wallin 2020) and grows by the features that violate the optimality conditions of
+  the full problem; the fit stops on the relative duality gap of the full problem.
+- :func:`solve_prox_grad`: monotone (accelerated) proximal gradient with
+  backtracking for any loss (multinomial included) and any sorted penalty (the
+  non-convex ones warm-started from SLOPE), stopped on the relative duality gap
+  (convex) or on the fixed-point residual (non-convex).
 
-The intercept, when fitted, is profiled out in the least-squares solver (the residual
-is kept centred, the design is centred implicitly) and is an unpenalised coordinate
-in the proximal gradient solver.
+The intercept is profiled out of each quadratic model (columns centred by their
+``h``-weighted means) in the hybrid solver, and is an unpenalised coordinate in the
+proximal gradient solver. Every loop is bounded, and non-finite values raise.
 """
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import xlogy
 
 from skfrugal.linear_model._cd import cd_epochs_dense, cd_epochs_sparse
-from skfrugal.proximal._norms import dual_norm_unchecked, sorted_penalty_value
-from skfrugal.proximal._pava import PENALTY_CODES
-from skfrugal.proximal._prox import prox_sorted_unchecked
+from skfrugal.proximal._norms import dual_norm_unchecked
+
+# bounds of the loops (each also bounded by max_iter where it applies)
+MAX_BACKTRACK = 80  # doublings of the Lipschitz estimate / halvings of a step
+MAX_WORKING_SETS = 100
+N_CD_EPOCHS = 10
+MAX_INNER_ROUNDS = 30
+# inexact Newton: each quadratic model is solved to a gap of INNER_C times the true gap
+INNER_C = 0.3
+
+
+class NonFiniteError(ValueError):
+    """The objective or the iterates became non-finite."""
+
+
+def non_finite(what):
+    """The error raised when a solver meets NaN or inf."""
+    return NonFiniteError(
+        f"non-finite values during the fit ({what}): the data or the regularisation "
+        "are outside the range the solver can handle in float64 (values near 1e+-300, "
+        "a target far outside the loss's domain); rescale X and y"
+    )
 
 
 class Design:
@@ -34,11 +57,9 @@ class Design:
     ----------
     X : ndarray or sparse matrix of shape (n_samples, n_features)
         Validated design.
-    fit_intercept : bool
-        Whether products with the centred design are needed.
     """
 
-    def __init__(self, X, fit_intercept):
+    def __init__(self, X):
         self.sparse = sp.issparse(X)
         if self.sparse:
             X = sp.csc_matrix(X, dtype=np.float64)
@@ -46,18 +67,25 @@ class Design:
             self.data = np.ascontiguousarray(X.data, dtype=np.float64)
             self.indices = np.ascontiguousarray(X.indices, dtype=np.int64)
             self.indptr = np.ascontiguousarray(X.indptr, dtype=np.int64)
-            self.xmean = np.asarray(X.mean(axis=0)).ravel()
         else:
             X = np.asfortranarray(X, dtype=np.float64)
-            self.xmean = X.mean(axis=0)
         self.X = X
+        # X^T once (a CSR view of the CSC data for sparse X: scipy's .T builds a new
+        # matrix object on every call)
+        self.XT = sp.csr_matrix((X.data, X.indices, X.indptr), shape=X.shape[::-1]) \
+            if self.sparse else X.T
         self.n_samples, self.n_features = X.shape
-        self.center = bool(fit_intercept)
-        if not self.center:
-            self.xmean = np.zeros(self.n_features)
 
-    def matvec(self, beta, centered):
-        """Return ``X beta`` (minus its mean part when ``centered``) using non-zeros only."""
+    def subset(self, cols):
+        """The design restricted to the columns ``cols`` (self when all of them)."""
+        if cols.size == self.n_features:
+            return self
+        return Design(self.X[:, cols])
+
+    def matvec(self, beta):
+        """Return ``X beta`` (``beta`` of shape (p,) or (p, K)) using non-zero rows only."""
+        if beta.ndim == 2:
+            return np.asarray(self.X @ beta)
         nz = np.flatnonzero(beta)
         if nz.size == 0:
             return np.zeros(self.n_samples)
@@ -65,29 +93,34 @@ class Design:
             v = self.X @ beta
         else:
             v = self.X[:, nz] @ beta[nz]
-        v = np.asarray(v).ravel()
-        if centered and self.center:
-            v = v - self.xmean[nz] @ beta[nz]
-        return v
+        return np.asarray(v).ravel()
 
     def rmatvec(self, r):
-        """Return ``X^T r``."""
-        return np.asarray(self.X.T @ r).ravel()
+        """Return ``X^T r`` (``r`` of shape (n,) or (n, K))."""
+        out = np.asarray(self.XT @ r)
+        return out.ravel() if r.ndim == 1 else out
 
-    def col_sq_norms(self):
-        """Squared norms of the (centred if fitting an intercept) columns."""
+    def wmean(self, h):
+        """Column means weighted by ``h`` (per column of ``h`` when it is 2-D)."""
+        return self.rmatvec(h) / h.sum(axis=0)
+
+    def wcol_sq(self, h, xmean):
+        """``sum_i h_i (x_ij - xmean_j)^2`` (per column of ``h`` when it is 2-D)."""
         if self.sparse:
-            sq = np.asarray(self.X.multiply(self.X).sum(axis=0)).ravel()
+            if not hasattr(self, "_XT_sq"):
+                self._XT_sq = self.XT.multiply(self.XT).tocsr()
+            sq = np.asarray(self._XT_sq @ h)
         else:
-            sq = np.einsum("ij,ij->j", self.X, self.X)
-        return sq - self.n_samples * self.xmean**2
+            sq = (self.X * self.X).T @ h
+        sq = sq.ravel() if h.ndim == 1 else sq
+        return np.maximum(sq - h.sum(axis=0) * xmean**2, 0.0)
 
-    def cd(self, r, beta, lam, n_epochs, tol):
+    def cd(self, r, beta, lam, n_epochs, tol, h, xmean, center, n_out=1):
         """Run cluster coordinate descent epochs in place; return the epoch count."""
         if self.sparse:
-            return cd_epochs_sparse(self.data, self.indices, self.indptr, self.xmean,
-                                    self.center, r, beta, lam, n_epochs, tol)
-        return cd_epochs_dense(self.X, self.xmean, self.center, r, beta, lam, n_epochs, tol)
+            return cd_epochs_sparse(self.data, self.indices, self.indptr, xmean, center, r,
+                                    beta, lam, n_epochs, tol, h, n_out)
+        return cd_epochs_dense(self.X, xmean, center, r, beta, lam, n_epochs, tol, h, n_out)
 
 
 def cluster_labels(beta):
@@ -95,62 +128,260 @@ def cluster_labels(beta):
 
     Parameters
     ----------
-    beta : ndarray of shape (p,) or (n_targets, p)
-        Coefficients; for a 2-D array the labels are computed per row.
+    beta : ndarray of shape (p,) or (K, p)
+        Coefficients; a 2-D array is one sorted-L1 vector (multinomial: one set of
+        clusters over all its entries).
 
     Returns
     -------
     labels : ndarray of int64, same shape as ``beta``
-    n_clusters : int or ndarray
+    n_clusters : int
         Number of non-zero clusters.
     """
     beta = np.asarray(beta)
-    if beta.ndim == 2:
-        res = [cluster_labels(b) for b in beta]
-        return np.array([r[0] for r in res]), np.array([r[1] for r in res])
-    mags = np.abs(beta)
+    mags = np.abs(beta).ravel()
     uniq = np.unique(mags[mags > 0])[::-1]
-    labels = np.zeros(beta.shape[0], dtype=np.int64)
+    labels = np.zeros(mags.shape[0], dtype=np.int64)
     nz = mags > 0
     labels[nz] = uniq.size - np.searchsorted(uniq[::-1], mags[nz])
-    return labels, int(uniq.size)
+    return labels.reshape(beta.shape), int(uniq.size)
 
 
-def ls_gap(r, grad, beta, lam, y_c, n):
-    """Primal, dual and duality gap of SLOPE least squares at ``beta`` (residual ``r``)."""
-    primal = r @ r / (2 * n) + float(np.sort(np.abs(beta))[::-1] @ lam)
-    scale = max(1.0, dual_norm_unchecked(grad, lam))
-    res = y_c - r / scale
-    dual = (y_c @ y_c - res @ res) / (2 * n)
-    return primal, dual, primal - dual
+def sorted_l1(beta, lam):
+    """The sorted L1 norm of ``beta`` (any shape) for validated weights."""
+    return float(np.sort(np.abs(beta.ravel()))[::-1] @ lam)
 
 
-def alpha_max_ls(design, y, lambdas):
-    """Smallest alpha with an all-zero SLOPE least-squares solution."""
-    y_c = y - y.mean() if design.center else y
-    grad = design.rmatvec(y_c) / design.n_samples
-    return dual_norm_unchecked(grad, lambdas)
+def null_model(loss, fit_intercept):
+    """Intercept and linear predictor of the model without features."""
+    if loss.multi:
+        K = loss.y.shape[1]
+        b = loss.null_intercept() if fit_intercept else np.zeros(K)
+        return b, np.tile(b, (loss.y.shape[0], 1))
+    b = loss.null_intercept() if fit_intercept else 0.0
+    return b, np.full(loss.y.shape[0], b)
 
 
-def solve_slope_ls(design, y, lam, beta, max_iter, tol, n_cd_epochs=10):
-    """SLOPE least squares by hybrid coordinate descent.
+def gap_at(design, loss, lam, beta, z, fit_intercept, fnull):
+    """Primal value, duality gap, its scale and the dual point's correlations.
+
+    Returns
+    -------
+    primal : float
+    gap : float
+        When ``lam`` is zero (no penalty, no dual ball), the first-order bound
+        ``||X^T u||_inf * max(||beta||_1, 1)`` instead (not a certificate).
+    scale : float
+        Positive normaliser of the relative gap: the primal minus the saturated loss,
+        floored at 1e-12 times the null model's (so that a perfect fit stops).
+    corr : ndarray
+        ``X^T u`` for the balanced dual point ``u`` (the gradient when optimal).
+    """
+    f = loss.value(z)
+    primal = f + sorted_l1(beta, lam)
+    g = loss.grad(z)
+    u = loss.dual_point(g, fit_intercept)
+    corr = design.rmatvec(u)
+    if lam[0] > 0:
+        s = max(1.0, dual_norm_unchecked(corr.ravel(), lam))
+        gap = primal - loss.dual_value(u / s)
+    else:
+        # no penalty: no dual ball; first-order bound ||grad||_inf ||beta||_1 instead
+        gap = float(np.abs(corr).max()) * max(float(np.abs(beta).sum()), 1.0) \
+            if corr.size else 0.0
+    sat = loss.saturated()
+    scale = max(primal - sat, 1e-12 * max(fnull - sat, 1e-300))
+    if not (np.isfinite(primal) and np.isfinite(scale) and not np.isnan(gap)):
+        raise non_finite("objective")
+    return primal, max(gap, 0.0), scale, corr
+
+
+def strong_set_size(grad_abs_sorted, lam_new, lam_prev):
+    """Size of the active set predicted by the strong rule for SLOPE.
+
+    Larsson, Bogdan and Wallin (NeurIPS 2020), Algorithm 1 with
+    ``c = |grad|_(.) + lam_prev - lam_new``: the predicted set is the top ``k``
+    features by gradient magnitude, ``k`` the last index where the partial sums of
+    ``c - lam_new`` reach their running maximum (when it is >= 0).
+    """
+    s = np.cumsum(grad_abs_sorted + (lam_prev - lam_new) - lam_new)
+    s = np.concatenate([[0.0], s])
+    top = s.max()
+    return int(np.flatnonzero(s >= top)[-1])
+
+
+def kkt_violators(grad, beta, lam, tol):
+    """Zero coefficients whose subgradient condition fails (full gradient ``grad``)."""
+    zero = np.flatnonzero(beta == 0)
+    if zero.size == 0:
+        return zero
+    nnz = beta.size - zero.size
+    g = np.abs(grad[zero])
+    order = np.argsort(-g)
+    s = np.cumsum(g[order] - lam[nnz:])
+    k = int(np.argmax(s))
+    if s[k] <= tol:
+        return np.empty(0, dtype=np.int64)
+    return zero[order[: k + 1]]
+
+
+def initial_working_set(corr, beta, lam):
+    """Strong-rule working set of features at the current point, plus the support.
+
+    ``corr`` and ``beta`` are (p,) or (p, K): a feature is in when one of its entries is.
+    """
+    K = 1 if corr.ndim == 1 else corr.shape[1]
+    a = np.abs(corr).ravel()
+    order = np.argsort(-a)
+    ratio = max(1.0, dual_norm_unchecked(a, lam)) if lam[0] > 0 else 1.0
+    size = strong_set_size(a[order], lam, ratio * lam)
+    return np.union1d(order[: max(size, 1)] // K, support(beta))
+
+
+def support(beta):
+    """Features with a non-zero coefficient (in any output)."""
+    return np.flatnonzero(beta if beta.ndim == 1 else np.any(beta != 0, axis=1))
+
+
+class _Quadratic:
+    """State of one quadratic model ``1/2 sum h (r - X_c d)^2 + J(beta + d)``.
+
+    ``h`` and ``r0`` are (n,) or (n, K) (one diagonal Hessian block per output: the
+    cross-output terms of the multinomial Hessian are left out, the line search
+    damps the step); the residual ``r`` and the weights are kept flat for the kernel,
+    coefficients are flat C-ordered (p, K).
+    """
+
+    def __init__(self, design, h, r0, fit_intercept):
+        self.design = design
+        self.K = 1 if h.ndim == 1 else h.shape[1]
+        self.center = fit_intercept
+        if fit_intercept:
+            self.xmean = design.wmean(h)
+            self.r_shift = (h * r0).sum(axis=0) / h.sum(axis=0)
+            r = r0 - self.r_shift
+        else:
+            self.xmean = np.zeros((design.n_features,) + h.shape[1:])
+            self.r_shift = np.zeros(h.shape[1:]) if h.ndim == 2 else 0.0
+            r = r0
+        self.r = np.array(r, dtype=np.float64).ravel()
+        self.h = np.ascontiguousarray(h, dtype=np.float64).ravel()
+        self.xflat = np.ascontiguousarray(self.xmean).ravel()
+
+    def matrix(self, d):
+        """A flat coefficient vector as (p,) or (p, K)."""
+        return d if self.K == 1 else d.reshape(-1, self.K)
+
+    def apply(self, d):
+        """``X_c d`` (flat) for a flat coefficient change ``d``."""
+        D = self.matrix(d)
+        v = self.design.matvec(D)
+        if self.center:
+            v = v - (self.xmean * D).sum(axis=0)
+        return v.ravel()
+
+    def intercept_change(self, d):
+        """Change of the (profiled) intercept for the coefficient change ``d``."""
+        if not self.center:
+            return self.r_shift
+        return self.r_shift - (self.xmean * self.matrix(d)).sum(axis=0)
+
+    def corr(self):
+        """``X_c^T (h r)`` (flat)."""
+        hr = self.h * self.r
+        return self.design.rmatvec(hr if self.K == 1 else hr.reshape(-1, self.K)).ravel()
+
+    def value(self, r):
+        return 0.5 * float(self.h @ (r * r))
+
+
+def _pgd_step(q, beta, lam, L, g):
+    """One proximal gradient step on the quadratic model from its gradient ``-g``.
+
+    Returns ``(beta, L)``; ``q.r`` is updated.
+    """
+    r = q.r
+    grad = -g
+    f = q.value(r)
+    for _ in range(MAX_BACKTRACK):
+        new = prox_l1(beta - grad / L, lam / L)
+        d = new - beta
+        if not d.any():
+            return beta, L
+        r_new = r - q.apply(d)
+        f_new = q.value(r_new)
+        if f_new <= f + grad @ d + 0.5 * L * (d @ d) + 1e-14 * abs(f):
+            q.r = r_new
+            return new, L
+        L *= 2.0
+    raise non_finite("proximal gradient step of the quadratic model")
+
+
+def prox_l1(y, lam):
+    """Sorted L1 prox on validated arrays (imported late: the proximal package's kernel)."""
+    from skfrugal.proximal._prox import prox_sorted_unchecked
+
+    return prox_sorted_unchecked(y, lam, 0, 1.0, 0.0)
+
+
+def _quadratic_gap(q, beta, lam, g):
+    """Duality gap of the quadratic model's SLOPE problem at ``beta`` (``g = X_c^T h r``).
+
+    With the dual point ``h r / s``, ``s = max(1, J*(g))``: ``1/2 ||r||_h^2 (1 - 1/s)^2
+    + J(beta) - beta^T g / s``.
+    """
+    if lam[0] == 0:  # no penalty: the first-order bound of gap_at
+        return float(np.abs(g).max()) * max(float(np.abs(beta).sum()), 1.0)
+    s = max(1.0, dual_norm_unchecked(g, lam))
+    rr = float(q.h @ (q.r * q.r))
+    return 0.5 * rr * (1.0 - 1.0 / s) ** 2 + sorted_l1(beta, lam) - float(beta @ g) / s
+
+
+def _solve_quadratic(q, beta, lam, L, rounds, target, cd_tol, n_epochs=N_CD_EPOCHS):
+    """Rounds of (proximal gradient step, CD epochs) on a quadratic model, in place.
+
+    Stops when the model's duality gap is at most ``target`` (checked at the start of
+    each round, where the gradient is computed anyway), or after ``rounds`` rounds.
+    """
+    n_rounds = 0
+    for n_rounds in range(1, rounds + 1):  # noqa: B007 (the count is returned)
+        g = q.corr()
+        if target > 0 and _quadratic_gap(q, beta, lam, g) <= target:
+            break
+        beta, L = _pgd_step(q, beta, lam, L, g)
+        q.design.cd(q.r, beta, lam, n_epochs, cd_tol, q.h, q.xflat, q.center, q.K)
+    return beta, L, n_rounds
+
+
+def solve_hybrid(design, loss, lam, beta, intercept, fit_intercept, max_iter, tol,
+                 working_set=True, ws=None):
+    """SLOPE for any loss of :mod:`._losses` by hybrid proximal Newton.
 
     Parameters
     ----------
     design : Design
-        The design.
-    y : ndarray of shape (n_samples,)
-        Target.
+        The design (all features).
+    loss : a loss of :mod:`._losses`
+        The loss (with its targets and normalised sample weights); the multinomial
+        loss takes ``beta`` of shape (n_features, K) and a vector intercept.
     lam : ndarray of shape (n_features,)
         Scaled weights ``alpha * lambdas``.
     beta : ndarray of shape (n_features,)
         Starting point (copied).
+    intercept : float
+        Starting intercept (ignored without ``fit_intercept``).
+    fit_intercept : bool
+        Whether the intercept is fitted.
     max_iter : int
-        Maximum number of proximal gradient steps (each followed by CD epochs).
+        Maximum number of Newton steps (each one round of proximal gradient + CD for
+        least squares) over all working sets.
     tol : float
-        Tolerance on the relative duality gap ``gap / primal``.
-    n_cd_epochs : int, default=10
-        Maximum number of coordinate descent epochs between two gradient steps.
+        Tolerance on the relative duality gap of the full problem.
+    working_set : bool, default=True
+        Solve on a working set of features grown by the violators of the optimality
+        conditions; False solves on all features.
+    ws : ndarray of int, default=None
+        Initial working set (the path passes its strong-rule set); None computes it.
 
     Returns
     -------
@@ -158,223 +389,247 @@ def solve_slope_ls(design, y, lam, beta, max_iter, tol, n_cd_epochs=10):
     intercept : float
     n_iter : int
     gap : float
-        Absolute duality gap at ``beta``.
-    primal : float
+        Absolute duality gap of the full problem.
+    rel_gap : float
+        Relative duality gap (``gap`` over the primal minus the saturated loss).
     """
+    p = design.n_features
     n = design.n_samples
+    K = loss.y.shape[1] if loss.multi else 1
     beta = np.array(beta, dtype=np.float64)
-    y_c = y - y.mean() if design.center else y.astype(np.float64)
-    r = y_c - design.matvec(beta, centered=True)
-    sq = design.col_sq_norms() / n
-    L = max(float(sq.max()), 1e-12)
-    gap = primal = np.inf
-    scale_y = max(y_c @ y_c / (2 * n), 1e-300)
+    b0, znull = null_model(loss, fit_intercept)
+    fnull = loss.value(znull)
+    b = np.array(intercept, dtype=np.float64) if fit_intercept else np.zeros_like(b0)
+    if not beta.any():
+        b = np.array(b0, dtype=np.float64)
+    z = design.matvec(beta) + b
+    quadratic = loss.name == "squared"
+    primal, gap, scale, corr = gap_at(design, loss, lam, beta, z, fit_intercept, fnull)
+    if gap <= tol * scale:
+        return beta, _scalar(b), 0, gap, gap / scale
+    if not working_set or p <= 100 or lam[0] == 0:
+        work = np.arange(p)
+    elif ws is not None:
+        work = np.union1d(ws, support(beta))
+    else:
+        work = initial_working_set(corr, beta, lam)
     n_iter = 0
-    for n_iter in range(1, max_iter + 1):  # noqa: B007 (the count is returned)
-        grad = -design.rmatvec(r) / n
-        primal, _, gap = ls_gap(r, grad, beta, lam, y_c, n)
-        if gap <= tol * max(primal, 1e-12 * scale_y):
-            break
-        f = r @ r / (2 * n)
-        while True:
-            beta_new = prox_sorted_unchecked(beta - grad / L, lam / L, 0, 1.0, 0.0)
-            d = beta_new - beta
-            r_new = r - design.matvec(d, centered=True)
-            f_new = r_new @ r_new / (2 * n)
-            if f_new <= f + grad @ d + 0.5 * L * (d @ d) + 1e-14 * abs(f):
+    L = 1.0
+    sub_tol = tol
+    stalled = False
+    for _ in range(MAX_WORKING_SETS):
+        sub = design.subset(work)
+        lam_w = lam[: work.size * K]
+        bw = beta[work].ravel()
+        while n_iter < max_iter:
+            n_iter += 1
+            g = loss.grad(z)
+            h = loss.hess(z)
+            if quadratic:
+                r0 = loss.y - z
+            else:
+                h = np.maximum(h, 1e-12 * h.max())
+                r0 = -g / h
+            q = _Quadratic(sub, h, r0, fit_intercept)
+            diag = sub.wcol_sq(h, q.xmean)
+            L = max(float(diag.max()) if diag.size else 0.0, 0.5 * L, 1e-300)
+            cd_tol = 1e-3 * np.sqrt(max(gap, 0.0) / n + 1e-300)
+            if quadratic:
+                rounds, target = 1, 0.0
+            else:
+                # inexact Newton: the model is solved to a gap that follows the true gap
+                rounds, target = MAX_INNER_ROUNDS, INNER_C * gap
+            old = bw.copy()
+            bw, L, _ = _solve_quadratic(q, bw, lam_w, L, rounds, target, cd_tol)
+            d = bw - old
+            db = q.intercept_change(d)
+            if quadratic:
+                z = loss.y - q.r  # the model is the loss: its residual is the loss's
+                b = b + db
+            else:
+                dz = sub.matvec(q.matrix(d)) + db
+                f0 = loss.value(z)
+                j0 = sorted_l1(old, lam_w)
+                j1 = sorted_l1(bw, lam_w)
+                delta = float(np.sum(g * dz)) + j1 - j0
+                t = 1.0
+                accepted = False
+                for _ls in range(MAX_BACKTRACK):
+                    bt = old + t * d
+                    f_t = loss.value(z + t * dz)
+                    if f_t + sorted_l1(bt, lam_w) <= f0 + j0 + 1e-4 * t * min(delta, 0.0) \
+                            + 1e-15 * abs(f0 + j0):
+                        accepted = True
+                        break
+                    t *= 0.5
+                if not accepted:
+                    bw = old  # no decrease along the Newton direction: numerical optimum
+                    stalled = True
+                    break
+                bw = bt
+                z = z + t * dz
+                b = b + t * db
+            if not np.all(np.isfinite(z)):
+                raise non_finite("linear predictor")
+            if lam[0] == 0 and loss.separated(z):
+                stalled = True  # separable classes: no minimiser, stop (the caller warns)
                 break
-            L *= 2.0
-        beta, r = beta_new, r_new
-        inner_tol = 1e-3 * np.sqrt(max(gap, 0.0) / n + 1e-300)
-        design.cd(r, beta, lam, n_cd_epochs, inner_tol)
-    intercept = float(y.mean() - design.xmean @ beta) if design.center else 0.0
-    return beta, intercept, n_iter, float(gap), float(primal)
+            # gap of the working-set problem (cheap: |work| columns)
+            primal, gap_w, scale, _ = gap_at(sub, loss, lam_w, bw, z, fit_intercept, fnull)
+            gap = gap_w
+            if gap_w <= sub_tol * scale:
+                break
+        beta = np.zeros_like(beta)
+        beta[work] = bw if K == 1 else bw.reshape(-1, K)
+        primal, gap, scale, corr = gap_at(design, loss, lam, beta, z, fit_intercept, fnull)
+        if gap <= tol * scale or n_iter >= max_iter or stalled:
+            break
+        if work.size == p:
+            continue  # all features in: keep iterating on the full problem
+        flat = kkt_violators(corr.ravel(), beta.ravel(), lam, 1e-12 * max(lam[0], 1e-300))
+        viol = np.setdiff1d(np.unique(flat // K), work)
+        if viol.size == 0:
+            sub_tol *= 0.1  # the restricted problem needs a tighter solve
+            if sub_tol < 1e-16:
+                break
+        work = np.union1d(work, viol)
+    return beta, _scalar(b), n_iter, gap, gap / scale
 
 
-def _step_cap(penalty, param, lam0):
-    """Largest step for which the sorted prox of a weakly convex penalty is exact."""
-    if penalty == "mcp":
-        return 0.99 * param
-    if penalty == "scad":
-        return 0.99 * (param - 1.0)
-    if penalty == "log":
-        return 0.99 * param**2 / lam0 if lam0 > 0 else np.inf
-    return np.inf
+def _scalar(b):
+    """A float for a 0-d intercept, the array otherwise."""
+    b = np.asarray(b, dtype=np.float64)
+    return float(b) if b.ndim == 0 else b
 
 
-def squared_loss(y):
-    """Return the squared loss ``||y - z||^2 / (2 n)`` and its gradient in ``z``."""
-    n = y.shape[0]
-
-    def loss(z):
-        res = z - y
-        return res @ res / (2 * n), res / n
-
-    return loss
-
-
-def logistic_loss(y):
-    """Return the logistic loss ``mean log(1 + exp(-y z))`` (``y`` in {-1, 1}) and gradient."""
-    n = y.shape[0]
-
-    def loss(z):
-        m = -y * z
-        value = np.logaddexp(0.0, m).sum() / n
-        sig = np.exp(-np.logaddexp(0.0, -m))  # sigmoid(m), stable
-        return value, -y * sig / n
-
-    return loss
-
-
-def logistic_gap(design, y, lam, fit_intercept):
-    r"""Return the duality gap function of SLOPE logistic regression.
-
-    The primal is :math:`P(\beta, b) = f(X\beta + b) + J(\beta)` with
-    :math:`f(z) = \frac1n\sum_i \log(1 + e^{-y_i z_i})` (``y`` in {-1, 1}) and
-    :math:`J` the sorted L1 norm of weights ``lam``. Writing a dual point as
-    :math:`u_i = -y_i s_i / n` with :math:`s_i \in [0, 1]`, the Fenchel dual is
-
-    .. math:: D(u) = -\frac1n \sum_i \big(s_i \log s_i + (1 - s_i)\log(1 - s_i)\big)
-
-    over :math:`J^*(X^\top u) \le 1` (the dual sorted L1 norm) and, with an
-    intercept, :math:`\sum_i u_i = 0`. The dual point is built from the gradient
-    :math:`u = \nabla f(z)` (optimal at the solution): the class with the larger sum
-    of ``s`` is scaled down to balance the other (the intercept constraint), then
-    ``s`` is divided by ``max(1, J^*(X^T u))``. Both keep ``s`` in ``[0, 1]``.
-
-    Parameters
-    ----------
-    design : Design
-        The (uncentred) design.
-    y : ndarray of shape (n_samples,)
-        Labels in {-1, 1}.
-    lam : ndarray of shape (n_features,)
-        Penalty weights (non-increasing).
-    fit_intercept : bool
-        Whether the intercept is fitted (adds the balance constraint).
-
-    Returns
-    -------
-    gap : callable
-        ``gap(f_value, grad_z, beta) -> (primal, gap)`` where ``f_value`` and
-        ``grad_z`` are the loss value and its gradient at ``z = X beta + b``.
-    """
-    n = y.shape[0]
-    pos = y > 0
-
-    def gap(f_value, grad_z, beta):
-        s = -n * y * grad_z
-        if fit_intercept:
-            s_pos, s_neg = s[pos].sum(), s[~pos].sum()
-            if s_pos > s_neg:
-                s[pos] *= s_neg / s_pos
-            elif s_neg > 0:
-                s[~pos] *= s_pos / s_neg
-        s /= max(1.0, dual_norm_unchecked(design.rmatvec(-y * s / n), lam))
-        primal = f_value + float(np.sort(np.abs(beta))[::-1] @ lam)
-        dual = -float((xlogy(s, s) + xlogy(1.0 - s, 1.0 - s)).sum()) / n
-        return primal, primal - dual
-
-    return gap
-
-
-def solve_prox_grad(design, loss, lam, penalty, param, beta, intercept, fit_intercept,
-                    max_iter, tol, accelerate=False, L0=None, gap=None, gap_every=10):
-    """Proximal gradient on ``loss(X beta + b) + sum psi(|beta|_(i); lam_i)``.
+def solve_prox_grad(design, loss, lam, penalty, beta, intercept, fit_intercept, max_iter,
+                    tol, accelerate=True, use_gap=None, gap_every=10):
+    """Proximal gradient on ``loss(X beta + b) + penalty(beta; lam)``.
 
     Monotone: a step is accepted only if it decreases the objective; with
     ``accelerate``, FISTA momentum is used and dropped (restart) whenever the
     extrapolated step does not decrease the objective (monotone FISTA, which keeps
-    the descent property needed by non-convex penalties). The step size is capped so
-    that the PAV prox is exact. Stops when the
-    fixed-point residual ``||G||_inf`` (with ``G = (beta - beta_+) / eta``) is below
-    ``tol`` times the same quantity at zero (a scale-free criterion); or, when ``gap``
-    is given (convex problems, see :func:`logistic_gap`), when the duality gap relative
-    to the primal value is below ``tol``, checked every ``gap_every`` iterations and
-    whenever the fixed-point residual is below ``tol``.
+    the descent property needed by non-convex penalties). The step size is capped by
+    ``penalty.step_cap`` so that the PAV prox is exact. Stops, for convex penalties
+    (``use_gap``, the default for them), when the relative duality gap is below
+    ``tol`` (checked every ``gap_every`` iterations and when the fixed-point residual is
+    small); otherwise when the fixed-point residual ``||G||_inf`` (with
+    ``G = (beta - beta_+) / eta``) is below ``tol`` times its value at the start.
+
+    Parameters
+    ----------
+    design : Design
+    loss : a loss of :mod:`._losses` (multinomial: ``beta`` of shape (p, K))
+    lam : ndarray of shape (beta.size,)
+        Scaled weights.
+    penalty : SortedPenalty
+    beta : ndarray of shape (p,) or (p, K)
+    intercept : float or ndarray of shape (K,)
+    fit_intercept : bool
+    max_iter : int
+    tol : float
+    accelerate : bool, default=True
+    use_gap : bool, default=None
+        Stop on the duality gap; None: for the L1 penalty with ``lam[0] > 0``.
+    gap_every : int, default=10
 
     Returns
     -------
-    beta : ndarray of shape (n_features,)
-    intercept : float
-    n_iter : int
-    residual : float
-        Final value of the stopping criterion: the relative duality gap when ``gap``
-        is given, else the relative fixed-point residual.
-    labels : ndarray of shape (n_features,)
-        Cluster labels from the last prox (PAV blocks).
+    beta, intercept, n_iter, criterion, gap
+        ``criterion`` is the final relative gap (``use_gap``) or relative fixed-point
+        residual; ``gap`` the absolute duality gap (NaN without ``use_gap``).
     """
-    code = PENALTY_CODES[penalty]
-    cap = _step_cap(penalty, param, lam[0])
+    if use_gap is None:
+        use_gap = penalty.convex and lam[0] > 0
+    cap = penalty.step_cap(lam[0]) if lam[0] > 0 else np.inf
     beta = np.array(beta, dtype=np.float64)
-    b = float(intercept)
-    z = design.matvec(beta, centered=False) + b
-    f, gz = loss(z)
+    shape = beta.shape
+    b = np.array(intercept, dtype=np.float64) if fit_intercept else np.zeros_like(
+        np.asarray(intercept, dtype=np.float64))
+    b0, znull = null_model(loss, fit_intercept)
+    fnull = loss.value(znull)
+    if not beta.any() and fit_intercept:
+        b = np.array(b0, dtype=np.float64)
+
+    def predictor(bet, bb):
+        return design.matvec(bet) + bb
 
     def objective(f_val, bet):
-        return f_val + sorted_penalty_value(bet, lam, penalty, param)
+        return f_val + penalty._value(bet, lam)
 
+    z = predictor(beta, b)
+    f = loss.value(z)
+    gz = loss.grad(z)
     F = objective(f, beta)
-    # scale of the fixed-point residual: the gradient at the starting point's loss scale
+    if not np.isfinite(F):
+        raise non_finite("objective at the start")
     g0 = design.rmatvec(gz)
-    scale = max(float(np.abs(g0).max()), float(abs(gz.sum())), 1e-12)
-    if L0 is None:
-        L0 = float(design.col_sq_norms().max()) / design.n_samples
-    L = max(L0, 1e-12)
-    # momentum state (t_k = 1: no momentum, after a start or a restart)
-    beta_prev, b_prev, t_k = beta.copy(), b, 1.0
-    labels = np.zeros(beta.shape[0], dtype=np.int64)
-    residual = np.inf
-    rel_gap = None
+    fp_scale = max(float(np.abs(g0).max()) if g0.size else 0.0,
+                   float(np.abs(gz.sum(axis=0)).max()), 1e-12)
+    # a lower bound on the Lipschitz constant (backtracking doubles it as needed): the
+    # largest weighted squared column norm (the same for weights as for repeated rows)
+    col_sq = design.wcol_sq(loss.w, 0.0)
+    L = max(0.25 * float(col_sq.max()) if col_sq.size else 1.0, 1e-12)
+    beta_prev, b_prev, t_k = beta.copy(), b.copy(), 1.0
+    criterion = np.inf
+    gap = np.nan
     n_iter = 0
+    checked = False
     for n_iter in range(1, max_iter + 1):
         t_next = 0.5 * (1 + np.sqrt(1 + 4 * t_k * t_k)) if accelerate else 1.0
         mom = (t_k - 1) / t_next
         if mom > 0:
             yb = beta + mom * (beta - beta_prev)
             yb0 = b + mom * (b - b_prev)
-            zy = design.matvec(yb, centered=False) + yb0
-            fy, gzy = loss(zy)
+            zy = predictor(yb, yb0)
+            fy, gzy = loss.value(zy), loss.grad(zy)
         else:
             yb, yb0, zy, fy, gzy = beta, b, z, f, gz
         grad = design.rmatvec(gzy)
-        gb = float(gzy.sum()) if fit_intercept else 0.0
-        while True:
+        gb = gzy.sum(axis=0) if fit_intercept else np.zeros_like(b)
+        accepted = False
+        for _ in range(MAX_BACKTRACK):
             eta = min(1.0 / L, cap)
-            new, lab = prox_sorted_unchecked(yb - eta * grad, lam, code, eta, param,
-                                             return_clusters=True)
+            new = penalty._prox((yb - eta * grad).ravel(), lam, eta).reshape(shape)
             new_b = yb0 - eta * gb
             d = new - yb
             db = new_b - yb0
-            z_new = zy + design.matvec(d, centered=False) + db
-            f_new, gz_new = loss(z_new)
-            quad = fy + grad @ d + gb * db + (d @ d + db * db) / (2 * eta)
-            if f_new <= quad + 1e-13 * abs(fy) or eta < 1e-14:
+            z_new = zy + design.matvec(d) + db
+            f_new = loss.value(z_new)
+            quad = fy + float(np.sum(grad * d)) + float(np.sum(gb * db)) + (
+                float(np.sum(d * d)) + float(np.sum(db * db))) / (2 * eta)
+            if f_new <= quad + 1e-13 * abs(fy):
+                accepted = True
                 break
             L *= 2.0
+        if not accepted:
+            if not np.isfinite(fy):
+                raise non_finite("objective")
+            break
+        gz_new = loss.grad(z_new)
         F_new = objective(f_new, new)
-        residual = max(float(np.abs(d).max()), abs(db)) / eta / scale
+        criterion = max(float(np.abs(d).max()) if d.size else 0.0,
+                        float(np.abs(db).max()) if db.size else 0.0) / eta / fp_scale
         if F_new > F + 1e-13 * abs(F):
             if mom > 0:  # monotone restart: drop the momentum, step from beta
                 t_k = 1.0
                 continue
-            # a plain step that does not decrease: numerical convergence (or, for
-            # l_q, a prox that is not the global minimiser): keep the current point
-            break
+            break  # a plain step that does not decrease: numerical convergence
         beta_prev, b_prev, t_k = beta, b, t_next
-        beta, b, z, f, gz, F, labels = new, new_b, z_new, f_new, gz_new, F_new, lab
-        rel_gap = None  # not computed at this beta
-        if gap is None:
-            if residual <= tol:
+        beta, b, z, f, gz, F = new, new_b, z_new, f_new, gz_new, F_new
+        checked = False
+        if not use_gap:
+            if criterion <= tol:
                 break
-        elif residual <= tol or n_iter % gap_every == 0:
-            primal, g = gap(f, gz, beta)
-            rel_gap = g / max(primal, 1e-300)
-            if rel_gap <= tol:
+        elif criterion <= tol or n_iter % gap_every == 0:
+            _, gap, scale, _ = gap_at(design, loss, lam, beta, z, fit_intercept, fnull)
+            checked = True
+            if gap <= tol * scale:
                 break
-    if gap is None:
-        return beta, b, n_iter, residual, labels
-    if rel_gap is None:
-        primal, g = gap(f, gz, beta)
-        rel_gap = g / max(primal, 1e-300)
-    return beta, b, n_iter, rel_gap, labels
+    if use_gap:
+        if not checked:
+            _, gap, scale, _ = gap_at(design, loss, lam, beta, z, fit_intercept, fnull)
+        criterion = gap / scale
+    if not np.all(np.isfinite(beta)):
+        raise non_finite("coefficients")
+    return beta, b, n_iter, criterion, gap

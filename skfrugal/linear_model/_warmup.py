@@ -10,7 +10,13 @@ def warm_up():
     """Compile (or load from the numba cache) every kernel of skfrugal.linear_model."""
     rng = np.random.default_rng(0)
     X = rng.standard_normal((6, 4))
-    for design in (Design(X, True), Design(sp.csc_matrix(X), True)):
-        beta = np.array([1.0, -1.0, 0.5, 0.0])
-        r = rng.standard_normal(6)
-        design.cd(r, beta, np.array([0.4, 0.3, 0.2, 0.1]), 2, 0.0)
+    lam = np.array([0.4, 0.3, 0.2, 0.1])
+    for design in (Design(X), Design(sp.csc_matrix(X))):
+        for h in (np.empty(0), np.full(6, 1 / 6)):
+            beta = np.array([1.0, -1.0, 0.5, 0.0])
+            r = rng.standard_normal(6)
+            design.cd(r, beta, lam, 2, 0.0, h, X.mean(axis=0), True)
+        # two outputs (multinomial): flat (p, 2) coefficients, (n, 2) residual
+        beta = np.array([1.0, -1.0, 0.5, 0.0, 0.2, 0.0, 0.0, -0.3])
+        design.cd(rng.standard_normal(12), beta, np.linspace(0.5, 0.1, 8), 2, 0.0,
+                  np.full(12, 1 / 12), np.zeros(8), True, 2)

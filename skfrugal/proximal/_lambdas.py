@@ -1,13 +1,25 @@
 """Weight sequences of the sorted L1 norm."""
 
-import numbers
+from numbers import Integral, Real
 
 import numpy as np
 from scipy.stats import norm
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 LAMBDA_KINDS = ("bh", "gaussian", "oscar", "lasso")
 
 
+@validate_params(
+    {
+        "n_features": [Interval(Integral, 1, None, closed="left")],
+        "kind": [StrOptions(set(LAMBDA_KINDS))],
+        "q": [Interval(Real, 0, 1, closed="neither")],
+        "n_samples": [Interval(Real, 0, None, closed="neither"), None],
+        "theta1": [Interval(Real, 0, None, closed="left")],
+        "theta2": [Interval(Real, 0, None, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
 def lambda_sequence(
     n_features, kind="bh", q=0.1, n_samples=None, theta1=1.0, theta2=0.5
 ):
@@ -31,8 +43,9 @@ def lambda_sequence(
         Family of the sequence.
     q : float, default=0.1
         Target false discovery rate, in (0, 1), for ``"bh"`` and ``"gaussian"``.
-    n_samples : int, default=None
-        Number of samples, required by ``"gaussian"``.
+    n_samples : float, default=None
+        Number of samples, required by ``"gaussian"`` (the sum of the sample weights
+        for weighted data: frequency weights).
     theta1 : float, default=1.0
         Offset of the OSCAR sequence (>= 0).
     theta2 : float, default=0.5
@@ -51,32 +64,20 @@ def lambda_sequence(
     >>> lambda_sequence(3, "oscar", theta1=1.0, theta2=0.5)
     array([2. , 1.5, 1. ])
     """
-    if isinstance(n_features, bool) or not isinstance(n_features, numbers.Integral):
-        raise TypeError(f"n_features must be an int, got {n_features!r}")
-    if n_features < 1:
-        raise ValueError(f"n_features must be >= 1, got {n_features}")
-    if kind not in LAMBDA_KINDS:
-        raise ValueError(f"kind must be one of {LAMBDA_KINDS}, got {kind!r}")
     p = int(n_features)
     j = np.arange(1, p + 1)
     if kind == "lasso":
         return np.ones(p)
     if kind == "oscar":
-        for name, value in (("theta1", theta1), ("theta2", theta2)):
-            if not isinstance(value, numbers.Real) or not np.isfinite(value) or value < 0:
-                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
         return theta1 + (p - j) * float(theta2)
-    if not isinstance(q, numbers.Real) or not 0 < q < 1:
-        raise ValueError(f"q must be in (0, 1), got {q!r}")
     lam = norm.isf(j * q / (2.0 * p))
     if kind == "bh":
         return lam
     if n_samples is None:
         raise ValueError("kind='gaussian' needs n_samples, got None")
-    if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral):
-        raise TypeError(f"n_samples must be an int, got {n_samples!r}")
-    if n_samples < 2:
-        raise ValueError(f"n_samples must be >= 2 for kind='gaussian', got {n_samples}")
+    if not np.isfinite(n_samples) or n_samples < 2:
+        raise ValueError(f"n_samples must be finite and >= 2 for kind='gaussian', got "
+                         f"{n_samples}")
     out = lam.copy()
     sq = 0.0
     for k in range(1, p):

@@ -1,10 +1,13 @@
 """The sorted L1 norm and its dual norm."""
 
 import numpy as np
+from sklearn.utils._param_validation import validate_params
 
 from skfrugal.proximal._prox import check_lambdas, check_vector
 
 
+@validate_params({"x": ["array-like"], "lambdas": ["array-like"]},
+                 prefer_skip_nested_validation=True)
 def sorted_l1_norm(x, lambdas):
     r"""Return the sorted L1 norm :math:`J_\lambda(x) = \sum_i \lambda_i |x|_{(i)}`.
 
@@ -34,6 +37,8 @@ def sorted_l1_norm(x, lambdas):
     return float(np.sort(np.abs(x))[::-1] @ lam)
 
 
+@validate_params({"x": ["array-like"], "lambdas": ["array-like"]},
+                 prefer_skip_nested_validation=True)
 def sorted_l1_dual_norm(x, lambdas):
     r"""Return the dual norm of the sorted L1 norm.
 
@@ -78,38 +83,3 @@ def dual_norm_unchecked(x, lam):
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(cl > 0, cx / np.where(cl > 0, cl, 1.0), np.where(cx > 0, np.inf, 0.0))
     return float(ratio.max())
-
-
-def sorted_penalty_value(x, lam, penalty, param):
-    """Value of ``sum_i psi(|x|_(i); lam_i)`` for a validated penalty (private helper).
-
-    Parameters
-    ----------
-    x : ndarray of shape (p,)
-        Vector.
-    lam : ndarray of shape (p,)
-        Non-increasing weights (already scaled).
-    penalty : {"l1", "mcp", "scad", "log", "lq"}
-        The scalar penalty.
-    param : float
-        gamma, a, eps or q.
-
-    Returns
-    -------
-    value : float
-    """
-    t = np.sort(np.abs(x))[::-1]
-    if penalty == "l1":
-        return float(t @ lam)
-    if penalty == "mcp":
-        g = param
-        v = np.where(t <= g * lam, lam * t - t**2 / (2 * g), g * lam**2 / 2)
-    elif penalty == "scad":
-        a = param
-        mid = (2 * a * lam * t - t**2 - lam**2) / (2 * (a - 1))
-        v = np.where(t <= lam, lam * t, np.where(t <= a * lam, mid, lam**2 * (a + 1) / 2))
-    elif penalty == "log":
-        v = lam * np.log1p(t / param)
-    else:
-        v = lam * t**param
-    return float(v.sum())

@@ -1,21 +1,25 @@
 """Proximal operators of the sorted L1 norm and of sorted non-convex penalties."""
 
-import numbers
+from numbers import Real
 
 import numpy as np
+from sklearn.utils._param_validation import Hidden, Interval, StrOptions, validate_params
 
 from skfrugal.proximal._checks import first_non_finite, weights_violation
 from skfrugal.proximal._pava import (
-    PENALTY_CODES,
     key_shift,
-    lq_threshold,
     make_keys,
     pav_scatter,
     sort_keys,
     sorted_magnitudes,
 )
-
-PENALTIES = ("l1", "mcp", "scad", "log", "lq")
+from skfrugal.proximal._penalty import (
+    PENALTIES,
+    SortedPenalty,
+    _real,
+    renamed,
+    zero_threshold,
+)
 
 
 def check_vector(x, name="x"):
@@ -78,82 +82,6 @@ def check_lambdas(lambdas, n_features, name="lambdas"):
     return lam
 
 
-def _real(value, name, low=None, high=None, low_open=True, high_open=True):
-    # type(value) is float first: the check against the numbers.Real ABC is slow
-    if type(value) is not float and (
-        isinstance(value, bool) or not isinstance(value, numbers.Real)
-    ):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
-    value = float(value)
-    if not np.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value}")
-    if low is not None and (value <= low if low_open else value < low):
-        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {value}")
-    if high is not None and (value >= high if high_open else value > high):
-        raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}, got {value}")
-    return value
-
-
-def penalty_param(penalty, step, lam_max, gamma, a, eps, q):
-    """Check the penalty name, its parameter and PAV's exactness condition.
-
-    Returns
-    -------
-    code : int
-        The kernel's penalty code.
-    param : float
-        gamma, a, eps or q (0.0 for L1).
-    """
-    if penalty not in PENALTY_CODES:
-        raise ValueError(f"penalty must be one of {PENALTIES}, got {penalty!r}")
-    code = PENALTY_CODES[penalty]
-    if penalty == "l1":
-        return code, 0.0
-    if penalty == "mcp":
-        gamma = _real(gamma, "gamma", low=0.0)
-        if not step < gamma:
-            raise ValueError(
-                f"the sorted MCP prox is exact only for step < gamma: got step={step:g}, "
-                f"gamma={gamma:g}; increase gamma or decrease step"
-            )
-        return code, gamma
-    if penalty == "scad":
-        a = _real(a, "a", low=2.0)
-        if not step < a - 1.0:
-            raise ValueError(
-                f"the sorted SCAD prox is exact only for step < a - 1: got step={step:g}, "
-                f"a={a:g}; increase a or decrease step"
-            )
-        return code, a
-    if penalty == "log":
-        eps = _real(eps, "eps", low=0.0)
-        if not step * lam_max < eps**2:
-            raise ValueError(
-                "the sorted log-sum prox is exact only for step * lambdas[0] < eps**2: got "
-                f"step={step:g}, lambdas[0]={lam_max:g}, eps={eps:g}; increase eps or "
-                "decrease step"
-            )
-        return code, eps
-    q = _real(q, "q", low=0.0, high=1.0)
-    return code, q
-
-
-def zero_threshold(code, step, lam_min, param):
-    """Magnitude below which an entry of the prox is zero whatever the other entries.
-
-    An entry with ``|y_i| <= t`` where ``t`` is the scalar threshold of its smallest
-    possible weight ``step * lambdas[-1]`` is zero at the optimum of (P_iso): zeroing the
-    suffix of such entries keeps the order constraint and decreases each of their
-    terms, because 0 minimises each term on its own. Only the others are sorted.
-    """
-    mu = step * lam_min
-    if code == PENALTY_CODES["log"]:
-        return mu / param
-    if code == PENALTY_CODES["lq"]:
-        return lq_threshold(mu, param) if mu > 0 else 0.0
-    return mu
-
-
 def prox_sorted_unchecked(y, lam, code, step, param, return_clusters=False):
     """Prox on validated float64 inputs (the solvers call this in their loops).
 
@@ -194,6 +122,22 @@ def prox_sorted_unchecked(y, lam, code, step, param, return_clusters=False):
     return out
 
 
+@validate_params(
+    {
+        "x": ["array-like"],
+        "lambdas": ["array-like"],
+        "penalty": [StrOptions(set(PENALTIES)), SortedPenalty],
+        "step": [Interval(Real, 0, None, closed="neither")],
+        "gamma": [Interval(Real, 0, None, closed="neither")],
+        "a": [Interval(Real, 2, None, closed="neither")],
+        "log_eps": [Interval(Real, 0, None, closed="neither")],
+        "lq_exponent": [Interval(Real, 0, 1, closed="neither")],
+        "return_clusters": ["boolean"],
+        "eps": [Interval(Real, 0, None, closed="neither"), Hidden(StrOptions({"deprecated"}))],
+        "q": [Interval(Real, 0, 1, closed="neither"), Hidden(StrOptions({"deprecated"}))],
+    },
+    prefer_skip_nested_validation=True,
+)
 def prox_sorted(
     x,
     lambdas,
@@ -202,9 +146,11 @@ def prox_sorted(
     *,
     gamma=3.0,
     a=3.7,
-    eps=1.0,
-    q=0.5,
+    log_eps=1.0,
+    lq_exponent=0.5,
     return_clusters=False,
+    eps="deprecated",
+    q="deprecated",
 ):
     r"""Proximal operator of a sorted penalty, exact by pool-adjacent-violators.
 
@@ -242,21 +188,28 @@ def prox_sorted(
         Point at which the prox is evaluated.
     lambdas : array-like of shape (p,)
         Non-negative, non-increasing weights.
-    penalty : {"l1", "mcp", "scad", "log", "lq"}, default="l1"
-        The scalar penalty :math:`\psi`.
+    penalty : {"l1", "mcp", "scad", "log", "lq"} or SortedPenalty, default="l1"
+        The scalar penalty :math:`\psi` (a :class:`SortedPenalty` carries its own
+        parameter: ``gamma``, ``a``, ``log_eps`` and ``lq_exponent`` are then ignored).
     step : float, default=1.0
         Step size :math:`\eta > 0`.
     gamma : float, default=3.0
         MCP concavity parameter (> 0).
     a : float, default=3.7
         SCAD parameter (> 2).
-    eps : float, default=1.0
-        Log-sum parameter (> 0).
-    q : float, default=0.5
+    log_eps : float, default=1.0
+        Log-sum parameter :math:`\varepsilon` (> 0).
+    lq_exponent : float, default=0.5
         Exponent of the l_q penalty, in (0, 1).
     return_clusters : bool, default=False
         Also return the cluster labels: 0 for zero entries, then 1, ..., K for the
         PAV blocks by decreasing magnitude (entries of one block share a magnitude).
+    eps : float
+        Deprecated alias of ``log_eps`` (renamed: ``eps`` is the path length of
+        scikit-learn's path functions). FutureWarning.
+    q : float
+        Deprecated alias of ``lq_exponent`` (renamed: ``q`` is the FDR level of the
+        weights elsewhere). FutureWarning.
 
     Returns
     -------
@@ -289,20 +242,32 @@ def prox_sorted(
     >>> labels
     array([1, 2, 4, 3])
     """
-    if isinstance(return_clusters, (bool, np.bool_)) is False:
-        raise TypeError(f"return_clusters must be a bool, got {return_clusters!r}")
+    log_eps = renamed(log_eps, eps, "eps", "log_eps", 1.0)
+    lq_exponent = renamed(lq_exponent, q, "q", "lq_exponent", 0.5)
     dtype = np.asarray(x).dtype
     y = check_vector(x, "x")
     step = _real(step, "step", low=0.0)
     lam = check_lambdas(lambdas, y.shape[0])
-    code, param = penalty_param(penalty, step, lam[0], gamma, a, eps, q)
-    res = prox_sorted_unchecked(y, lam, code, step, param, return_clusters=return_clusters)
+    if not isinstance(penalty, SortedPenalty):
+        penalty = SortedPenalty(penalty, gamma=gamma, a=a, log_eps=log_eps,
+                                lq_exponent=lq_exponent)
+    penalty.check_step(step, lam[0])
+    res = penalty._prox(y, lam, step, return_clusters=return_clusters)
     out = res[0] if return_clusters else res
     if dtype == np.float32:
         out = out.astype(np.float32)
     return (out, res[1]) if return_clusters else out
 
 
+@validate_params(
+    {
+        "x": ["array-like"],
+        "lambdas": ["array-like"],
+        "step": [Interval(Real, 0, None, closed="neither")],
+        "return_clusters": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def prox_sorted_l1(x, lambdas, step=1.0, *, return_clusters=False):
     r"""Proximal operator of the sorted L1 norm (the SLOPE penalty).
 

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from skfrugal.proximal._pava import PENALTY_CODES
-from skfrugal.proximal._prox import check_lambdas, check_vector, prox_sorted_unchecked
+from skfrugal.proximal._penalty import PENALTIES, SortedPenalty
+from skfrugal.proximal._prox import check_lambdas, check_vector
 
 
 def warm_up():
@@ -12,7 +12,7 @@ def warm_up():
     lam = np.array([1.0, 0.8, 0.5, 0.2])
     check_vector(y)
     check_lambdas(lam, 4)
-    params = {"l1": 0.0, "mcp": 3.0, "scad": 3.7, "log": 2.0, "lq": 0.5}
-    for name, code in PENALTY_CODES.items():
+    for name in PENALTIES:
+        pen = SortedPenalty(name, log_eps=2.0)
         for labels in (True, False):
-            prox_sorted_unchecked(y, lam, code, 0.5, params[name], return_clusters=labels)
+            pen._prox(y, lam, 0.5, return_clusters=labels)

@@ -73,17 +73,32 @@ def _slope_instances(name):
 
         if name == "SLOPERegression":
             return [
-                linear_model.SLOPERegression(alpha=0.01),
+                linear_model.SLOPERegression(),
                 linear_model.SLOPERegression(alpha=0.01, penalty="mcp", max_iter=200),
                 linear_model.SLOPERegression(alpha=0.01, penalty="lq", lambdas="oscar",
                                              fit_intercept=False, max_iter=200),
+                linear_model.SLOPERegression(relax=0.5),
             ]
         if name == "SLOPEClassifier":
             return [
-                linear_model.SLOPEClassifier(alpha=0.01, max_iter=200),
-                linear_model.SLOPEClassifier(alpha=0.01, penalty="scad", max_iter=200),
+                linear_model.SLOPEClassifier(),
+                # tol=1e-11: weighted and repeated-row fits agree to the checks' 1e-7
+                # (the sample-weight equivalence checks pass on this instance)
+                linear_model.SLOPEClassifier(alpha=0.01, penalty="scad", tol=1e-11),
             ]
-        return [linear_model.SLOPERegressionCV(n_alphas=5, cv=3, max_iter=200)]
+        if name == "SLOPEPoissonRegression":
+            return [
+                linear_model.SLOPEPoissonRegression(),
+                linear_model.SLOPEPoissonRegression(penalty="mcp", max_iter=200),
+            ]
+        if name == "SLOPEClassifierCV":
+            # a small grid: the default (30 alphas x 5 folds down to 1e-4 alpha_max)
+            # refits the 3- and 4-class check data 150 times per fit, and the multinomial
+            # fits near alpha=0 converge slowly (the loss is flat along B - v 1^T): the
+            # default took most of the suite's time (check_estimator_sparse_array:
+            # 27.5 s CPU with alpha_min_ratio=1e-4, 7.7 s with 1e-2)
+            return [linear_model.SLOPEClassifierCV(n_alphas=5, cv=3, alpha_min_ratio=1e-2)]
+        return [linear_model.SLOPERegressionCV()]
 
     return instances
 
@@ -139,6 +154,8 @@ TEST_INSTANCES = {
     "GraphicalLassoCV": _graphical_lasso_cv_instances,
     "GraphicalLassoEBIC": _graphical_lasso_ebic_instances,
     "SLOPEClassifier": _slope_instances("SLOPEClassifier"),
+    "SLOPEClassifierCV": _slope_instances("SLOPEClassifierCV"),
+    "SLOPEPoissonRegression": _slope_instances("SLOPEPoissonRegression"),
     "SLOPERegression": _slope_instances("SLOPERegression"),
     "SLOPERegressionCV": _slope_instances("SLOPERegressionCV"),
     "CompressiveKMeans": _compressive_kmeans_instances,
@@ -150,7 +167,38 @@ TEST_INSTANCES = {
 }
 
 # class name -> {check name: reason}
-EXPECTED_FAILED_CHECKS = {}
+_SW_REASON = (
+    "SLOPEClassifier stops at the relative duality gap tol=1e-7 (its default): on the "
+    "check's 3-class data the weighted and the repeated-rows fits agree to about 1e-6 in "
+    "the probabilities, not to the check's 1e-7; the registered instance with tol=1e-11 "
+    "passes both checks (and tests/linear_model/test_glm.py checks the equivalence for "
+    "every loss at tol=1e-10)"
+)
+_SW_CV_REASON = (
+    "SLOPEClassifierCV's multinomial fold fits stop at tol=1e-7 or max_iter (the "
+    "multinomial solver converges slowly near alpha=0, where the loss is flat along "
+    "B -> B - v 1^T), and repeated rows change the folds: the weighted and repeated fits "
+    "agree to about 1e-6, not to the check's 1e-7 (the refit alone is checked on "
+    "SLOPEClassifier)"
+)
+EXPECTED_FAILED_CHECKS = {
+    "SLOPEClassifier": {
+        "check_sample_weight_equivalence_on_dense_data": _SW_REASON,
+        "check_sample_weight_equivalence_on_sparse_data": _SW_REASON,
+    },
+    "SLOPEClassifierCV": {
+        "check_sample_weight_equivalence_on_dense_data": _SW_CV_REASON,
+        "check_sample_weight_equivalence_on_sparse_data": _SW_CV_REASON,
+    },
+}
+# (class name, check name) -> parameters under which the expected failure does not
+# apply (the instance passes): the checks then run as ordinary checks
+_PASSES_WHEN = {
+    ("SLOPEClassifier", "check_sample_weight_equivalence_on_dense_data"):
+        lambda est: est.tol <= 1e-10,
+    ("SLOPEClassifier", "check_sample_weight_equivalence_on_sparse_data"):
+        lambda est: est.tol <= 1e-10,
+}
 
 
 def registered_instances(estimator_class):
@@ -186,4 +234,6 @@ def expected_failed_checks(estimator):
     -------
     checks : dict of str to str
     """
-    return dict(EXPECTED_FAILED_CHECKS.get(type(estimator).__name__, {}))
+    name = type(estimator).__name__
+    return {check: reason for check, reason in EXPECTED_FAILED_CHECKS.get(name, {}).items()
+            if not _PASSES_WHEN.get((name, check), lambda est: False)(estimator)}

@@ -15,10 +15,11 @@ from skfrugal.proximal import (
     sorted_l1_norm,
 )
 
-PARAMS = {"l1": {}, "mcp": {"gamma": 2.5}, "scad": {"a": 3.7}, "log": {"eps": 1.5}, "lq": {}}
+PARAMS = {"l1": {}, "mcp": {"gamma": 2.5}, "scad": {"a": 3.7}, "log": {"log_eps": 1.5},
+          "lq": {}}
 
 
-def psi(t, lam, penalty, gamma=2.5, a=3.7, eps=1.5, q=0.5):
+def psi(t, lam, penalty, gamma=2.5, a=3.7, log_eps=1.5, q=0.5):
     """Scalar penalty, written from the definitions (independent of the kernels)."""
     t = np.abs(t)
     if penalty == "l1":
@@ -29,7 +30,7 @@ def psi(t, lam, penalty, gamma=2.5, a=3.7, eps=1.5, q=0.5):
         mid = (2 * a * lam * t - t**2 - lam**2) / (2 * (a - 1))
         return np.where(t <= lam, lam * t, np.where(t <= a * lam, mid, lam**2 * (a + 1) / 2))
     if penalty == "log":
-        return lam * np.log1p(t / eps)
+        return lam * np.log1p(t / log_eps)
     return lam * t**q
 
 
@@ -190,7 +191,7 @@ def test_lq_against_brute_force():
             p = int(rng.integers(1, 7))
             y, lam = random_instance(rng, p, "gaussian")
             step = rng.uniform(0.2, 1.0)
-            u = prox_sorted(y, lam, "lq", step, q=q)
+            u = prox_sorted(y, lam, "lq", step, lq_exponent=q)
             z = np.sort(np.abs(y))[::-1]
             best, _ = brute_force_iso(z, lam, "lq", step, q=q)
             ours = objective(u, y, lam, "lq", step, q=q)
@@ -209,7 +210,7 @@ def test_lq_against_brute_force():
 def test_scalar_lq_prox_against_grid(q):
     """p = 1: the prox is the scalar l_q prox, compared with a fine grid."""
     for y in [-3.0, -0.8, 0.0, 0.4, 1.1, 2.0, 7.0]:
-        u = prox_sorted(np.array([y]), [0.9], "lq", 1.0, q=q)[0]
+        u = prox_sorted(np.array([y]), [0.9], "lq", 1.0, lq_exponent=q)[0]
         t = np.linspace(0, abs(y), 200001)
         f = 0.5 * (t - abs(y)) ** 2 + 0.9 * t**q
         fu = 0.5 * (abs(u) - abs(y)) ** 2 + 0.9 * abs(u) ** q
@@ -221,7 +222,7 @@ def test_all_zero_output_and_p1():
     for pen in PARAMS:
         lam = np.array([1.0, 1.0, 1.0]) if pen == "log" else np.array([2.0, 1.0, 1.0])
         u, labels = prox_sorted([0.5, -0.3, 0.9], lam, pen, 0.95, return_clusters=True,
-                                **({"eps": 1.0} if pen == "log" else PARAMS[pen]))
+                                **({"log_eps": 1.0} if pen == "log" else PARAMS[pen]))
         np.testing.assert_array_equal(u, 0.0)
         np.testing.assert_array_equal(labels, 0)
     # p = 1: soft thresholding for L1, firm thresholding for MCP
@@ -281,12 +282,20 @@ def test_norms_against_definitions():
         ({"x": np.array([1j, 0, 0])}, TypeError, "complex"),
         ({"x": np.ones((3, 1))}, ValueError, "1-D"),
         ({"penalty": "mcp", "gamma": 0.5}, ValueError, "step < gamma"),
-        ({"penalty": "scad", "a": 1.5}, ValueError, "a must be > 2"),
+        ({"penalty": "scad", "a": 1.5}, ValueError, "'a' parameter of prox_sorted"),
         ({"penalty": "scad", "a": 2.5, "step": 2.0}, ValueError, "step < a - 1"),
-        ({"penalty": "log", "eps": 0.5}, ValueError, "eps\\*\\*2"),
-        ({"penalty": "lq", "q": 1.5}, ValueError, "q must be < 1"),
-        ({"penalty": "huber"}, ValueError, "penalty must be one of"),
-        ({"step": -1.0}, ValueError, "step must be > 0"),
+        ({"penalty": "log", "log_eps": 0.5}, ValueError, "log_eps\\*\\*2"),
+        ({"penalty": "lq", "lq_exponent": 1.5}, ValueError, "'lq_exponent' parameter"),
+        ({"penalty": "huber"}, ValueError, "'penalty' parameter of prox_sorted"),
+        ({"step": -1.0}, ValueError, "'step' parameter of prox_sorted"),
+        ({"step": np.nan}, ValueError, "'step' parameter of prox_sorted"),
+        ({"step": np.inf}, ValueError, "'step' parameter of prox_sorted"),
+        ({"lambdas": np.ones((3, 1))}, ValueError, "1-D"),
+        ({"lambdas": np.array([1j, 0, 0])}, TypeError, "complex"),
+        ({"lambdas": np.ones(3, dtype=np.int8)[::-1] * 0 + 1}, None, None),
+        ({"x": []}, ValueError, "empty"),
+        ({"x": np.array(["a", "b", "c"])}, TypeError, "numeric"),
+        ({"return_clusters": 1}, ValueError, "'return_clusters' parameter"),
         ({"lambdas": [1.0, np.nan, 0.0]}, ValueError, "finite"),
     ],
 )
@@ -294,19 +303,69 @@ def test_bad_input(kwargs, error, match):
     args = {"x": [1.0, -2.0, 0.5], "lambdas": [1.0, 0.5, 0.2], "step": 1.0}
     args.update(kwargs)
     x, lam = args.pop("x"), args.pop("lambdas")
+    if error is None:  # accepted (integer weights are converted)
+        assert prox_sorted(x, lam, **args).shape == (3,)
+        return
     with pytest.raises(error, match=match):
         prox_sorted(x, lam, **args)
 
 
 def test_bad_lambda_sequence_arguments():
-    with pytest.raises(ValueError, match="kind must be one of"):
+    with pytest.raises(ValueError, match="'kind' parameter"):
         lambda_sequence(3, "foo")
-    with pytest.raises(ValueError, match="q must be in"):
+    with pytest.raises(ValueError, match="'q' parameter"):
         lambda_sequence(3, "bh", q=1.5)
+    with pytest.raises(ValueError, match="'q' parameter"):
+        lambda_sequence(3, "bh", q=np.nan)
     with pytest.raises(ValueError, match="n_samples"):
         lambda_sequence(3, "gaussian")
-    with pytest.raises(ValueError, match="n_features must be >= 1"):
+    with pytest.raises(ValueError, match="'n_features' parameter"):
         lambda_sequence(0)
+    with pytest.raises(ValueError, match="'theta1' parameter"):
+        lambda_sequence(3, "oscar", theta1=np.inf)
+
+
+def test_renamed_parameters_warn_and_still_work():
+    """``eps`` (log-sum) became ``log_eps`` and ``q`` (l_q exponent) ``lq_exponent``:
+    the old names give the same result with a FutureWarning; both at once is an error."""
+    y = np.array([2.0, -1.0, 0.3])
+    lam = np.array([1.0, 0.6, 0.2])
+    with pytest.warns(FutureWarning, match="'eps' is renamed 'log_eps'"):
+        old = prox_sorted(y, lam, "log", 0.5, eps=2.0)
+    np.testing.assert_array_equal(old, prox_sorted(y, lam, "log", 0.5, log_eps=2.0))
+    with pytest.warns(FutureWarning, match="'q' is renamed 'lq_exponent'"):
+        old = prox_sorted(y, lam, "lq", 0.5, q=2 / 3)
+    np.testing.assert_array_equal(old, prox_sorted(y, lam, "lq", 0.5, lq_exponent=2 / 3))
+    with pytest.warns(FutureWarning), pytest.raises(ValueError, match="only"):
+        prox_sorted(y, lam, "log", 0.5, eps=2.0, log_eps=3.0)
+
+
+def test_sorted_penalty_object():
+    """SortedPenalty: step bounds, value against psi, prox equal to prox_sorted."""
+    from skfrugal.proximal import SortedPenalty
+
+    rng = np.random.default_rng(7)
+    y = 2 * rng.standard_normal(12)
+    lam = np.sort(rng.uniform(0.1, 1.0, 12))[::-1]
+    bounds = {"l1": np.inf, "mcp": 2.5, "scad": 2.7, "log": 1.5**2 / lam[0], "lq": np.inf}
+    for name, kw in PARAMS.items():
+        pen = SortedPenalty(name, **kw)
+        assert pen.max_step(lam[0]) == pytest.approx(bounds[name])
+        assert pen.convex == (name == "l1")
+        assert pen.value(y, lam) == pytest.approx(
+            np.sum(psi(np.sort(np.abs(y))[::-1], lam, name)))
+        step = min(1.0, 0.5 * pen.max_step(lam[0]))
+        np.testing.assert_array_equal(pen.prox(y, lam, step),
+                                      prox_sorted(y, lam, name, step, **kw))
+        np.testing.assert_array_equal(pen.prox(y, lam, step),
+                                      prox_sorted(y, lam, pen, step))
+        assert name in repr(pen)
+    with pytest.raises(ValueError, match="step < gamma"):
+        SortedPenalty("mcp", gamma=1.0).check_step(1.0, 1.0)
+    with pytest.raises(ValueError, match="penalty must be one of"):
+        SortedPenalty("huber")
+    with pytest.raises(TypeError, match="gamma must be a real number"):
+        SortedPenalty("mcp", gamma="3")
 
 
 @pytest.mark.parametrize("spread", [2**22, 2**12])
@@ -437,7 +496,7 @@ def test_non_float64_and_strided_inputs():
         prox_sorted_l1(np.where(np.arange(20) == 3, np.inf, y[::2])[::-1][::-1], lam)
     with pytest.raises(TypeError, match="step must be a real number"):
         prox_sorted_l1(y[::2], lam, True)
-    with pytest.raises(TypeError, match="step must be a real number"):
+    with pytest.raises(TypeError, match="'step' parameter of prox_sorted_l1"):
         prox_sorted_l1(y[::2], lam, "1.0")
 
 
