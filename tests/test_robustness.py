@@ -40,14 +40,6 @@ PROBE_TIMEOUT = 1.0  # the hang probe sleeps: stopped after WALL_FACTOR x 1 s
 # The lead empties a branch's rows when merging it, and the test then runs their cases.
 # entry point -> (branch that fixes it, what fails today: failing cases and kinds)
 PENDING = {
-    # linear_model and proximal -> branch slope
-    "skfrugal.linear_model.SLOPEClassifier": ("slope", "1 case"),
-    "skfrugal.linear_model.SLOPERegression": (
-        "slope", "3 cases: hang at X x 1e300 (line search on NaN)"),
-    "skfrugal.linear_model.SLOPERegressionCV": ("slope", "3 cases: hang at X x 1e300"),
-    "skfrugal.linear_model.slope_path": ("slope", "19 cases: hang at X x 1e300, NaN"),
-    "skfrugal.proximal.lambda_sequence": ("slope", "5 cases: NaN/fractional accepted"),
-    "skfrugal.proximal.prox_sorted": ("slope", "8 cases: accepted invalid input"),
 }
 
 

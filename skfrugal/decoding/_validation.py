@@ -10,6 +10,8 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from skfrugal.utils._validation import check_nonnegative_number
+
 
 def as_float_array(value, name, ndim, allow_empty=False):
     """``value`` as a C-ordered float64 array of ``ndim`` dimensions, finite."""
@@ -251,7 +253,12 @@ def check_input_fields(inputs):
         raise ValueError(f"inputs.scale must be a positive number, got {inputs.scale!r}")
     out["scale"] = float(scale)
     out["n_samples"] = _check_count_or_none(inputs.n_samples, "inputs.n_samples")
+    for name, positive in (("feature_power", True), ("noise_var", False),
+                           ("harmonic_var", False)):
+        out[name] = check_nonnegative_number(getattr(inputs, name), f"inputs.{name}",
+                                             positive=positive)
     return out
+
 
 
 def check_inputs(inputs, n_components=None):

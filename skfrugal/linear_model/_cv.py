@@ -345,7 +345,8 @@ class SLOPEClassifierCV(ClassifierMixin, _SLOPECVBase):
     classes_ : ndarray of shape (n_classes,)
         The class labels.
     log_loss_path_ : ndarray of shape (n_qs, n_alphas, n_folds)
-        Held-out mean log losses.
+        Held-out mean log losses; NaN for a fold whose training part misses a class
+        (no model of every class; the fold is left out of the choice of ``alpha``).
     best_estimator_ : SLOPEClassifier
         The refitted model.
     {cv_attributes}

@@ -59,6 +59,9 @@ from scipy.optimize import brentq
 from scipy.special import log_ndtr, ndtr
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
+#: the privacy budgets accepted: beyond them the noise scales over- or underflow
+EPSILON_RANGE = (1e-6, 1e6)
+
 
 def _noise_generator():
     """The source of privacy noise: fresh operating-system entropy at every release."""
@@ -103,10 +106,11 @@ def check_privacy(privacy):
             "privacy must be None, epsilon (a positive number) or a pair (epsilon, "
             f"delta), got {privacy!r}"
         )
-    if not (np.isfinite(epsilon) and epsilon > 0):
+    if not (EPSILON_RANGE[0] <= epsilon <= EPSILON_RANGE[1]):
         raise ValueError(
-            f"privacy epsilon must be a finite number > 0, got {epsilon!r} (no privacy: "
-            "privacy=None)"
+            f"privacy epsilon must be a number in [{EPSILON_RANGE[0]:g}, "
+            f"{EPSILON_RANGE[1]:g}], got {epsilon!r} (outside, the noise scales over- or "
+            "underflow; no privacy: privacy=None)"
         )
     if delta is None:
         return epsilon, 0.0
@@ -230,7 +234,7 @@ def budget_split(epsilon, n_frequencies):
     {
         "n_frequencies": [Interval(Integral, 1, None, closed="left")],
         "n_features": [Interval(Integral, 1, None, closed="left")],
-        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "epsilon": [Interval(Real, EPSILON_RANGE[0], EPSILON_RANGE[1], closed="both")],
         "delta": [Interval(Real, 0, 1, closed="left")],
         "quantization": [None, StrOptions({"1bit"})],
     },

@@ -239,13 +239,10 @@ class Sketch:
             raise TypeError(f"operator_id must be a non-empty string, got {operator_id!r}")
         self.operator_id = operator_id
         self.operator = operator
-        self.noise_var = float(noise_var)
-        self.count_noise_var = float(count_noise_var)
-        if not (self.noise_var >= 0 and self.count_noise_var >= 0):
-            raise ValueError(
-                "noise_var and count_noise_var must be >= 0, got "
-                f"{self.noise_var} and {self.count_noise_var}"
-            )
+        from skfrugal.utils._validation import check_nonnegative_number
+
+        self.noise_var = check_nonnegative_number(noise_var, "noise_var")
+        self.count_noise_var = check_nonnegative_number(count_noise_var, "count_noise_var")
         self.validate()
 
     def validate(self, deep=False):

@@ -1,6 +1,7 @@
 """Validation helpers shared by the subpackages."""
 
 import os
+from numbers import Real
 
 import numpy as np
 
@@ -101,3 +102,16 @@ def check_allocation(shape, dtype, name):
             f"{name} of shape {tuple(int(s) for s in shape)} needs {nbytes:.3g} B "
             f"({_human(nbytes)}), more than the {_human(limit)} of memory of this machine"
         )
+
+
+def check_nonnegative_number(value, name, positive=False):
+    """``value`` as a finite float ``>= 0`` (``> 0`` if ``positive``), or raise."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
+    if not isinstance(value, Real) or isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    value = float(value)
+    if not np.isfinite(value) or value < 0 or (positive and value == 0):
+        bound = "> 0" if positive else ">= 0"
+        raise ValueError(f"{name} must be a finite number {bound}, got {value!r}")
+    return value

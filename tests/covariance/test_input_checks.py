@@ -283,9 +283,11 @@ def test_forged_sketches_are_refused():
     m2 = sketch.data_m2.copy()
     m2[0] = -1.0
     cases = [
-        (_forged(sketch, center_=np.full(5, np.nan)), "non-finite center_"),
+        (_forged(sketch, center_=np.full(5, np.nan)),
+         "non-finite center_|center_ holds NaN"),
         (_forged(sketch, projections_=np.where(op.projections_ > 0.3, np.nan,
-                                               op.projections_)), "non-finite projections_"),
+                                               op.projections_)),
+         "non-finite projections_|projections_ holds NaN"),
         (_forged(sketch, n_samples=2.5), "whole number"),
         (_forged(sketch, data_m2=m2), "negative"),
         (_forged(sketch, data_min=sketch.data_max + 1), "data_min exceeds"),

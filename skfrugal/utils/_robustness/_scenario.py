@@ -203,6 +203,7 @@ OVERRIDES = {
     "covariance_from_sketch": {"y": lambda s: s.measurements.copy(),
                                "diagonal": lambda s: np.diag(s.emp_cov).copy()},
     "graphical_lasso_path": {"alphas": lambda s: [0.3, 0.1]},
+    "noise_calibration": {"epsilon": lambda s: 1.0},
     "fourier_features": {"weights": _fourier_weights},
     "sketch_chunk": {"weights": _fourier_weights},
     "centred_sketch": {"sketch": lambda s: s.fresh(s.cov_sketch)},
