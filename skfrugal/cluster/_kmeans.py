@@ -16,6 +16,10 @@ from skfrugal.decoding._refine import kmeans_refine
 from skfrugal.sketching._frequencies import FREQUENCY_LAWS
 from skfrugal.utils._validation import check_finite_output
 
+#: Seedings refined on the data by fit (each: k-means|| draws from the decoded
+#: centroids, a weighted k-means of the candidates, Lloyd passes); the lowest SSE is kept.
+N_REFINEMENTS = 3
+
 
 def _sse_and_labels(X, centers, batch_size=65536):
     """Per-cluster sums of squared distances to the nearest centre, and the labels, by batch."""
@@ -80,11 +84,12 @@ class CompressiveKMeans(
         a mixture of Gaussian clusters the first decoding nearly always stops there;
         on real data two to four run.
     max_iter : int, default=300
-        Maximum number of Lloyd passes over the data that refine the decoded
-        centroids when :meth:`fit` sees the data (NumPy or memmap input): the decoded
-        centroids and ``4 K`` rows drawn with probability proportional to their squared
-        distance to them (two k-means|| rounds) seed a weighted k-means of at most
-        ``5 K`` candidates, whose centroids Lloyd's passes then refine. A model decoded
+        Maximum number of Lloyd passes over the data, per seeding, that refine the
+        decoded centroids when :meth:`fit` sees the data (NumPy or memmap input): the
+        decoded centroids and ``4 K`` rows drawn with probability proportional to their
+        squared distance to them (two k-means|| rounds) seed a weighted k-means of at
+        most ``5 K`` candidates, whose centroids Lloyd's passes then refine; three such
+        seedings run and the lowest SSE is kept. A model decoded
         from a sketch minimises a kernel distance to the data, not the k-means
         objective; on real data (heavy tails, discrete features) the two optima differ
         by 4 to 30% of SSE. ``0`` keeps the model decoded from the sketch alone (as
@@ -291,11 +296,22 @@ class CompressiveKMeans(
     _refinement_name = "Lloyd refinement"
 
     def _refine(self, X):
-        sketch = self.sketch_
-        centers, _, n_iter, converged = kmeans_refine(
-            X, self.cluster_centers_, random_state=check_random_state(self.random_state),
-            max_iter=self.max_iter, tol=self.tol, data_var=sketch.data_var,
-        )
+        """``N_REFINEMENTS`` seedings from the decoded centroids, each refined; best SSE kept.
+
+        The distance-weighted draws of each seeding differ, and so do the local optima
+        Lloyd's passes reach (on the real tables of the user guide, one refinement
+        ranges over 1.00-1.05 times KMeans(n_init=10)'s SSE, the best of three over
+        1.00-1.03).
+        """
+        rng = check_random_state(self.random_state)
+        best = None
+        for _ in range(N_REFINEMENTS):
+            result = kmeans_refine(X, self.cluster_centers_, random_state=rng,
+                                   max_iter=self.max_iter, tol=self.tol,
+                                   data_var=self.sketch_.data_var)
+            if best is None or result[1] < best[1]:
+                best = result
+        centers, _, n_iter, converged = best
         self.cluster_centers_ = centers
         return n_iter, converged
 
