@@ -24,6 +24,7 @@ import numpy as np
 
 from ._fused import TILE, feature_sums, sincos32
 from ._projection import project_rows
+from ._structured import StructuredFrequencies, structured_feature_sums
 
 
 def auto_batch_size(n_frequencies, dtype=np.float64):
@@ -64,16 +65,18 @@ def _add_feature_sums(xc, w, cos_sum, sin_sum, n_jobs, work):
     """
     b, m = xc.shape[0], w.shape[1]
     if w.dtype == np.float32:
+        kernel = (structured_feature_sums if isinstance(w, StructuredFrequencies)
+                  else feature_sums)
         x32 = np.ascontiguousarray(xc, dtype=np.float32)
         n_tiles = -(-b // TILE)
         cos_part = np.empty((n_tiles, m))
         sin_part = np.empty((n_tiles, m))
         n_jobs = min(n_jobs, n_tiles)
         if n_jobs == 1:
-            feature_sums(x32, w, 0, n_tiles, cos_part, sin_part, work[0])
+            kernel(x32, w, 0, n_tiles, cos_part, sin_part, work[0])
         else:
             bounds = np.linspace(0, n_tiles, n_jobs + 1).astype(np.int64)
-            jobs = [_pool(n_jobs).submit(feature_sums, x32, w, int(bounds[k]),
+            jobs = [_pool(n_jobs).submit(kernel, x32, w, int(bounds[k]),
                                          int(bounds[k + 1]), cos_part, sin_part, work[k])
                     for k in range(n_jobs)]
             for job in jobs:
@@ -106,8 +109,18 @@ def _centred_batch(X, start, stop, mean):
 
 def _project(xc, w, out):
     """Phases ``xc @ w`` into ``out``, invariant to how the rows are batched."""
-    project_rows(np.ascontiguousarray(xc, dtype=w.dtype), w, out)
+    x = np.ascontiguousarray(xc, dtype=w.dtype)
+    if isinstance(w, StructuredFrequencies):
+        return w.project(x, out)
+    project_rows(x, w, out)
     return out
+
+
+def _as_weights(weights, dtype):
+    """The frequency matrix (dense array or :class:`StructuredFrequencies`) in ``dtype``."""
+    if isinstance(weights, StructuredFrequencies):
+        return weights.astype(dtype)
+    return np.ascontiguousarray(weights, dtype=dtype)
 
 
 def sketch_chunk(X, weights, mean, dtype=np.float32, batch_size=None, n_jobs=1):
@@ -118,7 +131,7 @@ def sketch_chunk(X, weights, mean, dtype=np.float32, batch_size=None, n_jobs=1):
     X : array-like of shape (n_samples, n_features)
         A chunk of samples: any object sliceable by rows into NumPy arrays (ndarray,
         memmap, h5py or zarr dataset).
-    weights : ndarray of shape (n_features, n_frequencies)
+    weights : ndarray of shape (n_features, n_frequencies) or StructuredFrequencies
         The effective frequency matrix ``Ω / std[:, None]`` (standardisation folded in).
     mean : ndarray of shape (n_features,)
         The centre subtracted before projection.
@@ -147,7 +160,7 @@ def sketch_chunk(X, weights, mean, dtype=np.float32, batch_size=None, n_jobs=1):
     n, d = X.shape
     m = weights.shape[1]
     dtype = np.dtype(dtype)
-    w = np.ascontiguousarray(weights, dtype=dtype)
+    w = _as_weights(weights, dtype)
     batch_size = auto_batch_size(m, dtype) if batch_size is None else int(batch_size)
     n_jobs = check_n_jobs(n_jobs)
     cos_sum = np.zeros(m)
@@ -156,7 +169,8 @@ def sketch_chunk(X, weights, mean, dtype=np.float32, batch_size=None, n_jobs=1):
     data_max = np.full(d, -np.inf)
     count, data_mean, data_m2 = 0, np.zeros(d), np.zeros(d)
     if dtype == np.float32:
-        work = [np.empty((4, m), dtype=np.float32) for _ in range(n_jobs)]
+        work = [w.work_space() if isinstance(w, StructuredFrequencies)
+                else np.empty((4, m), dtype=np.float32) for _ in range(n_jobs)]
     else:
         work = (np.empty((min(batch_size, n), m), dtype=dtype),
                 np.empty((min(batch_size, n), m), dtype=dtype))
@@ -203,7 +217,7 @@ def fourier_features(X, weights, mean, dtype=np.float32, out_dtype=np.float64, b
     ----------
     X : ndarray of shape (n_samples, n_features)
         Finite samples.
-    weights : ndarray of shape (n_features, n_frequencies)
+    weights : ndarray of shape (n_features, n_frequencies) or StructuredFrequencies
         Effective frequency matrix ``Ω / std[:, None]``.
     mean : ndarray of shape (n_features,)
         Centre subtracted before projection.
@@ -220,7 +234,7 @@ def fourier_features(X, weights, mean, dtype=np.float32, out_dtype=np.float64, b
     """
     n = X.shape[0]
     m = weights.shape[1]
-    w = np.ascontiguousarray(weights, dtype=dtype)
+    w = _as_weights(weights, dtype)
     batch_size = auto_batch_size(m) if batch_size is None else int(batch_size)
     out = np.empty((n, 2 * m), dtype=out_dtype)
     norm = 1.0 / np.sqrt(m)

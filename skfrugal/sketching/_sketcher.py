@@ -15,9 +15,14 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skfrugal.sketching._dask import is_dask_array
 from skfrugal.sketching._features import check_n_jobs, fourier_features, sketch_chunk
-from skfrugal.sketching._frequencies import FREQUENCY_LAWS, draw_frequencies
+from skfrugal.sketching._frequencies import FREQUENCY_LAWS, draw_frequencies, draw_radii
 from skfrugal.sketching._operator import SketchOperatorMixin
 from skfrugal.sketching._scale import estimate_scale
+from skfrugal.sketching._structured import (
+    StructuredFrequencies,
+    draw_structured,
+    structured_frequencies,
+)
 
 # rows of the subsample on which scale="auto" is estimated
 _SCALE_SAMPLES = 10000
@@ -31,7 +36,7 @@ def fourier_sketch_chunk(X, frequencies, mean, std, dtype="float32", batch_size=
     ----------
     X : array-like of shape (n_samples, n_features)
         A chunk of samples.
-    frequencies : ndarray of shape (n_features, sketch_size)
+    frequencies : ndarray of shape (n_features, sketch_size) or StructuredFrequencies
         ``Ω`` in standardised coordinates.
     mean, std : ndarray of shape (n_features,)
         Standardisation ``x̃ = (x - mean) / std``.
@@ -48,8 +53,15 @@ def fourier_sketch_chunk(X, frequencies, mean, std, dtype="float32", batch_size=
         ``(feature_sum, n_samples, data_min, data_max, data_mean, data_m2)``; see
         :func:`sketch_chunk`.
     """
-    return sketch_chunk(X, frequencies / std[:, None], mean, np.dtype(dtype), batch_size,
+    return sketch_chunk(X, _standardized(frequencies, std), mean, np.dtype(dtype), batch_size,
                         n_jobs=n_jobs)
+
+
+def _standardized(frequencies, std):
+    """``Ω / std[:, None]``: the frequencies applied to centred, unscaled samples."""
+    if isinstance(frequencies, StructuredFrequencies):
+        return frequencies.divide_rows(std)
+    return frequencies / std[:, None]
 
 
 class FourierSketcher(
@@ -73,6 +85,17 @@ class FourierSketcher(
         Number of frequencies ``m``; the sketch has ``m`` complex entries and
         :meth:`transform` returns ``2m`` real features. Compressive k-means wants
         about ``10·K·d``, Gaussian mixtures ``5·(2d+1)·K``.
+    operator : {"dense", "structured"}, default="dense"
+        How the frequencies are drawn and applied. ``"dense"``: i.i.d. directions
+        uniform on the sphere, applied as a ``d × m`` matrix, ``O(d m)`` per sample.
+        ``"structured"``: blocks of ``d'`` frequencies (``d`` padded to a power of
+        two, at least 32) whose directions are the rows of ``H D₃ H D₂ H D₁``
+        (Walsh-Hadamard ``H``, random sign diagonals ``Dₖ``) restricted to the ``d``
+        features and normalised; their radii follow ``frequency_law`` exactly as for
+        ``"dense"``. Applied with fast Walsh-Hadamard transforms, ``O(m log d)`` per
+        sample: it pays from ``d ≈ 64`` (the sketch pass about 15 times faster at
+        ``d = 256``, 45 times at ``d = 1024``, for the same compressive k-means
+        error; see the user guide).
     frequency_law : {"adapted_radius", "folded_gaussian", "gaussian"}, \
             default="adapted_radius"
         Law of the frequency radius (see :func:`draw_frequencies`). The adapted-radius
@@ -109,7 +132,14 @@ class FourierSketcher(
     Attributes
     ----------
     frequencies_ : ndarray of shape (`n_features_in_`, sketch_size)
-        The frequency matrix ``Ω`` in standardised coordinates.
+        The frequency matrix ``Ω`` in standardised coordinates (for
+        ``operator="structured"``, the structured blocks written out; the sketch
+        itself is computed with the fast transforms).
+    signs_ : ndarray of shape (n_blocks, 3, block_size), int8
+        ``operator="structured"`` only: the sign diagonals ``D₁, D₂, D₃`` of each block.
+    radii_ : ndarray of shape (sketch_size,)
+        ``operator="structured"`` only: the radius of each frequency drawn from
+        ``frequency_law`` at unit scale (``‖ω_j‖ = radii_[j] / sqrt(scale_)``).
     mean_ : ndarray of shape (`n_features_in_`,)
         Centre subtracted before projection (zeros when ``standardize=False``).
     std_ : ndarray of shape (`n_features_in_`,)
@@ -117,8 +147,9 @@ class FourierSketcher(
     scale_ : float
         The ``σ̄²`` used to draw the frequencies.
     operator_id_ : str
-        Identifier of the operator (a hash of the arrays above); sketches merge only
-        when their operators' identifiers agree.
+        Identifier of the operator (a hash of ``frequencies_``, or of ``signs_`` and
+        ``radii_``, with ``mean_``, ``std_`` and ``scale_``); sketches merge only when
+        their operators' identifiers agree.
     sketch_ : Sketch
         The running sketch of all data passed to :meth:`partial_fit`.
     n_features_in_ : int
@@ -147,6 +178,10 @@ class FourierSketcher(
        learning of mixture models", Information and Inference, 2018.
     .. [2] R. Gribonval et al., "Sketching data sets for large-scale learning", IEEE
        Signal Processing Magazine, 2021.
+    .. [3] A. Chatalic, R. Gribonval, N. Keriven, "Large-scale high-dimensional
+       clustering with fast sketching", ICASSP 2018.
+    .. [4] F. X. Yu, A. T. Suresh, K. Choromanski, D. Holtmann-Rice, S. Kumar,
+       "Orthogonal random features", NeurIPS 2016.
 
     Examples
     --------
@@ -162,10 +197,22 @@ class FourierSketcher(
     >>> halves = sketcher.sketch(X[:5000]) + sketcher.sketch(X[5000:])
     >>> bool(np.allclose(halves.mean, sketch.mean))
     True
+
+    The structured operator gives the same features as its written-out frequencies:
+
+    >>> fast = FourierSketcher(sketch_size=100, operator="structured",
+    ...                        random_state=0).fit(X)
+    >>> fast.signs_.shape  # four blocks of 32 frequencies (d=3 padded to 32)
+    (4, 3, 32)
+    >>> omega = fast.frequencies_ / fast.std_[:, None]
+    >>> dense_sum = np.exp(-1j * ((X - fast.mean_) @ omega)).sum(axis=0)
+    >>> bool(np.abs(fast.sketch(X).feature_sum - dense_sum).max() < 1e-6 * len(X))
+    True
     """
 
     _parameter_constraints: dict = {
         "sketch_size": [Interval(Integral, 1, None, closed="left")],
+        "operator": [StrOptions({"dense", "structured"})],
         "frequency_law": [StrOptions(set(FREQUENCY_LAWS))],
         "scale": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
         "scale_n_clusters": [None, Interval(Integral, 1, None, closed="left")],
@@ -177,13 +224,13 @@ class FourierSketcher(
         "random_state": ["random_state"],
     }
 
-    _state_attributes = ("frequencies_", "mean_", "std_", "scale_")
     _chunk_function = staticmethod(fourier_sketch_chunk)
 
     def __init__(
         self,
         sketch_size=1000,
         *,
+        operator="dense",
         frequency_law="adapted_radius",
         scale="auto",
         scale_n_clusters=None,
@@ -195,6 +242,7 @@ class FourierSketcher(
         random_state=None,
     ):
         self.sketch_size = sketch_size
+        self.operator = operator
         self.frequency_law = frequency_law
         self.scale = scale
         self.scale_n_clusters = scale_n_clusters
@@ -204,6 +252,14 @@ class FourierSketcher(
         self.n_jobs = n_jobs
         self.verbose = verbose
         self.random_state = random_state
+
+    @property
+    def _state_attributes(self):
+        # what defines the operator: the structured one is its signs and radii (the
+        # dense matrix is computed from them), a few bytes per frequency in a file
+        if self.operator == "structured":
+            return ("signs_", "radii_", "mean_", "std_", "scale_")
+        return ("frequencies_", "mean_", "std_", "scale_")
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -274,16 +330,34 @@ class FourierSketcher(
                 )
         else:
             self.scale_ = float(self.scale)
-        self.frequencies_ = draw_frequencies(
-            self.sketch_size, d, self.frequency_law, self.scale_, rng
-        )
+        if self.operator == "structured":
+            self.signs_, rows = draw_structured(self.sketch_size, d, rng)
+            self.radii_ = draw_radii(self.sketch_size, d, self.frequency_law, rng)
+            self._structured, self.frequencies_ = structured_frequencies(
+                self.signs_, self.radii_, self.scale_, d, rows)
+        else:
+            for name in ("signs_", "radii_", "_structured"):  # from an earlier fit
+                if hasattr(self, name):
+                    delattr(self, name)
+            self.frequencies_ = draw_frequencies(
+                self.sketch_size, d, self.frequency_law, self.scale_, rng
+            )
+
+    def _restore_derived(self):
+        if self.operator == "structured":
+            self._structured, self.frequencies_ = structured_frequencies(
+                self.signs_, self.radii_, self.scale_, self.n_features_in_)
+
+    def _frequency_operator(self):
+        """What the kernels apply: the dense matrix or the structured blocks."""
+        return self._structured if self.operator == "structured" else self.frequencies_
 
     def _batch_size(self):
         return None if self.batch_size == "auto" else int(self.batch_size)
 
     def _chunk_kwargs(self):
         return dict(
-            frequencies=self.frequencies_,
+            frequencies=self._frequency_operator(),
             mean=self.mean_,
             std=self.std_,
             dtype=self.dtype,
@@ -313,7 +387,7 @@ class FourierSketcher(
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         return fourier_features(
             X,
-            self.frequencies_ / self.std_[:, None],
+            _standardized(self._frequency_operator(), self.std_),
             self.mean_,
             dtype=np.dtype(self.dtype),
             out_dtype=X.dtype,

@@ -16,6 +16,7 @@ def _sketcher_instances():
     return [
         FourierSketcher(sketch_size=20, random_state=0),
         FourierSketcher(sketch_size=20, frequency_law="gaussian", scale=1.0, random_state=0),
+        FourierSketcher(sketch_size=40, operator="structured", random_state=0),
     ]
 
 

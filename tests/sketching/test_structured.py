@@ -1,0 +1,193 @@
+"""The structured operator: sign-Hadamard blocks applied with fast transforms."""
+
+import numpy as np
+import pytest
+from scipy import stats
+from scipy.linalg import hadamard
+from sklearn.utils._param_validation import InvalidParameterError
+
+from skfrugal.sketching import FourierSketcher, Sketch, StructuredFrequencies, sketch_chunk
+from skfrugal.sketching._fused import TILE, sincos32
+from skfrugal.sketching._structured import (
+    LANES,
+    block_size,
+    draw_structured,
+    structured_feature_sums,
+    structured_frequencies,
+)
+
+
+def _reference_rows(signs, d, m):
+    """Independent reference: the blocks H D3 H D2 H D1 as dense products."""
+    H = hadamard(signs.shape[2])
+    blocks = [H @ np.diag(s[2]) @ H @ np.diag(s[1]) @ H @ np.diag(s[0]) for s in signs]
+    return np.concatenate(blocks)[:m, :d].T
+
+
+@pytest.mark.parametrize("d, m", [(1, 40), (3, 100), (32, 64), (50, 300)])
+def test_blocks_are_sign_hadamard_products(d, m):
+    signs, rows = draw_structured(m, d, np.random.RandomState(d))
+    assert signs.shape == (-(-m // block_size(d)), 3, block_size(d))
+    assert set(np.unique(signs)) <= {-1, 1}
+    np.testing.assert_array_equal(rows, _reference_rows(signs, d, m))
+    assert np.all(np.any(rows != 0, axis=0))  # every frequency has a direction
+
+
+def test_radii_follow_the_law_and_directions_are_isotropic():
+    d, scale = 20, 4.0
+    sk = FourierSketcher(sketch_size=20000, operator="structured", frequency_law="gaussian",
+                         scale=scale, random_state=0).fit(np.zeros((2, d)) + [[0], [1]])
+    radius = np.linalg.norm(sk.frequencies_, axis=0) * np.sqrt(scale)
+    np.testing.assert_allclose(radius, sk.radii_, rtol=1e-12)
+    # the Gaussian law's radius is chi(d): the structured operator keeps it exactly
+    assert stats.kstest(radius, stats.chi(d).cdf).pvalue > 1e-3
+    phi = sk.frequencies_ / np.linalg.norm(sk.frequencies_, axis=0)
+    # second and fourth moments of a uniform direction: I / d and 3 / (d (d + 2))
+    np.testing.assert_allclose(phi @ phi.T / phi.shape[1], np.eye(d) / d, atol=0.004)
+    assert abs(np.mean(phi**4) * d * (d + 2) / 3 - 1) < 0.05
+
+
+@pytest.mark.parametrize("dtype, tol", [("float32", 2e-6), ("float64", 1e-12)])
+@pytest.mark.parametrize("d", [3, 64, 100])
+def test_sketch_equals_the_sketch_of_its_dense_frequencies(d, dtype, tol):
+    rng = np.random.default_rng(d)
+    X = rng.normal(size=(1500, d)) * rng.uniform(0.5, 3, d) + 10
+    sk = FourierSketcher(sketch_size=3 * d + 7, operator="structured", dtype=dtype,
+                         random_state=0).fit(X)
+    Xs = (X - X.mean(axis=0)) / X.std(axis=0)
+    exact = np.exp(-1j * (Xs @ sk.frequencies_)).mean(axis=0)  # brute force, complex128
+    np.testing.assert_allclose(sk.sketch(X).mean, exact, rtol=0, atol=tol)
+    T = sk.transform(X[:100])
+    features = np.sqrt(sk.sketch_size) * (T[:, :sk.sketch_size] + 1j * T[:, sk.sketch_size:])
+    np.testing.assert_allclose(features, np.exp(-1j * (Xs[:100] @ sk.frequencies_)),
+                               rtol=0, atol=50 * tol)
+
+
+def _op(d, m, seed=0):
+    signs, rows = draw_structured(m, d, np.random.RandomState(seed))
+    radii = np.random.default_rng(seed).uniform(0.5, 3, m)
+    return structured_frequencies(signs, radii, 1.0, d, rows)[0].astype(np.float32)
+
+
+def _tile_sums(x, op):
+    n_tiles = -(-x.shape[0] // TILE)
+    cos_part = np.empty((n_tiles, op.shape[1]))
+    sin_part = np.empty((n_tiles, op.shape[1]))
+    structured_feature_sums(x, op, 0, n_tiles, cos_part, sin_part, op.work_space())
+    return cos_part, sin_part
+
+
+@pytest.mark.parametrize("d", [5, 40])
+def test_a_row_contributes_the_same_whatever_its_lane_group_or_batch(d):
+    # 40 rows = groups of 16, 16 and 8 lanes; m = 70 truncates the last block
+    rng = np.random.default_rng(d)
+    x = rng.normal(size=(40, d)).astype(np.float32)
+    op = _op(d, 70)
+    phases = op.project(x, np.empty((40, 70), np.float32))
+    for lo, hi in [(0, 1), (7, 40), (13, 30)]:  # other batches: the same phases, bitwise
+        assert np.array_equal(op.project(x[lo:hi], np.empty((hi - lo, 70), np.float32)),
+                              phases[lo:hi])
+    sin, cos = np.empty_like(phases), np.empty_like(phases)
+    sincos32(phases.ravel(), sin.ravel(), cos.ravel())
+    # the tile's sums, rebuilt from these per-row features in the kernel's order (each
+    # lane over its groups, then the lanes in order): bitwise equal
+    cos_tile, sin_tile = _tile_sums(x, op)
+    for feats, tile in ((cos, cos_tile[0]), (sin, sin_tile[0])):
+        lanes = [np.zeros(70) for _ in range(LANES)]
+        for r in range(40):
+            lanes[r % LANES] = lanes[r % LANES] + feats[r].astype(np.float64)
+        total = lanes[0]
+        for lane in lanes[1:]:
+            total = total + lane
+        assert np.array_equal(tile, total)
+    # one-row tiles: the same features, bitwise
+    for r in (0, 17, 39):
+        c, s = _tile_sums(x[r:r + 1], op)
+        assert np.array_equal(c[0], cos[r].astype(np.float64))
+        assert np.array_equal(s[0], sin[r].astype(np.float64))
+    # the transformer returns the same features as the sketch (float64 output)
+    sk = FourierSketcher(sketch_size=70, operator="structured", standardize=False, scale=1.0,
+                         random_state=0).fit(x)
+    own = sk._frequency_operator().astype(np.float32)
+    sk_phases = own.project(x, np.empty((40, 70), np.float32))
+    sk_cos = np.empty_like(sk_phases)
+    sincos32(sk_phases.ravel(), np.empty(40 * 70, np.float32), sk_cos.ravel())
+    T = sk.transform(x.astype(np.float64))
+    assert np.array_equal(T[:, :70], sk_cos.astype(np.float64) * (1 / np.sqrt(70)))
+    c, _ = _tile_sums(x[3:4], own)
+    assert np.array_equal(c[0], sk_cos[3].astype(np.float64))
+
+
+def test_sketch_bitwise_identical_whatever_n_jobs_and_close_for_any_batching():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(3000, 70))
+    op = _op(70, 300)
+    mean = X.mean(axis=0)
+    ref = sketch_chunk(X, op, mean, np.float32, batch_size=1500)[0]
+    for n_jobs in (2, 3, -1):
+        other = sketch_chunk(X, op, mean, np.float32, batch_size=1500, n_jobs=n_jobs)[0]
+        assert np.array_equal(ref, other)
+    for batch_size in (1, 7, 256, 2999, None):
+        other = sketch_chunk(X, op, mean, np.float32, batch_size=batch_size)[0]
+        np.testing.assert_allclose(other, ref, rtol=0, atol=1e-12 * len(X))
+    exact = np.exp(-1j * ((X - mean) @ op.toarray())).sum(axis=0)
+    assert np.abs(ref - exact).max() / len(X) < 2e-6
+
+
+def test_operator_identity_and_save_load_round_trip(tmp_path):
+    X = np.random.default_rng(1).normal(size=(2000, 40))
+    a = FourierSketcher(sketch_size=100, operator="structured", random_state=3).fit(X)
+    b = FourierSketcher(sketch_size=100, operator="structured", random_state=3).fit(X)
+    c = FourierSketcher(sketch_size=100, operator="structured", random_state=4).fit(X)
+    dense = FourierSketcher(sketch_size=100, random_state=3).fit(X)
+    assert a.operator_id_ == b.operator_id_
+    assert len({a.operator_id_, c.operator_id_, dense.operator_id_}) == 3
+    sketch = a.sketch(X)
+    with pytest.raises(ValueError, match="different operators"):
+        sketch + c.sketch(X)
+    sketch.save(tmp_path / "s.npz")
+    stored = np.load(tmp_path / "s.npz")
+    assert "operator.signs_" in stored and "operator.radii_" in stored
+    assert "operator.frequencies_" not in stored  # rebuilt from the signs and radii
+    loaded = Sketch.load(tmp_path / "s.npz")
+    op = loaded.operator
+    assert op.operator == "structured" and op.operator_id_ == a.operator_id_
+    np.testing.assert_array_equal(op.frequencies_, a.frequencies_)
+    assert np.array_equal(op.sketch(X).feature_sum, sketch.feature_sum)
+    (loaded + a.sketch(X[:10]))  # merges with the original operator's sketches
+    # a refit as dense drops the structured attributes
+    a.set_params(operator="dense").fit(X)
+    assert not hasattr(a, "signs_") and a.operator_id_ == dense.operator_id_
+
+
+def test_partial_fit_dask_and_compressive_kmeans_decode():
+    from skfrugal.cluster import CompressiveKMeans
+    from skfrugal.datasets import make_gmm
+
+    X, _, centers, _, _ = make_gmm(20000, 32, 5, random_state=0)
+    sk = FourierSketcher(sketch_size=1600, operator="structured", scale_n_clusters=5,
+                         random_state=0)
+    for chunk in np.array_split(X, 4):
+        sk.partial_fit(chunk)
+    np.testing.assert_allclose(sk.sketch_.feature_sum, sk.sketch(X).feature_sum,
+                               rtol=0, atol=1e-9 * len(X))
+    da = pytest.importorskip("dask.array")
+    lazy = sk.sketch(da.from_array(X, chunks=7000))
+    np.testing.assert_allclose(lazy.feature_sum, sk.sketch_.feature_sum, rtol=0,
+                               atol=1e-9 * len(X))
+    est = CompressiveKMeans(5, random_state=0).fit_sketch(sk.sketch_)
+    # every true centre recovered to within a fraction of a cluster std
+    dist = np.linalg.norm(est.cluster_centers_[:, None] - centers[None], axis=2)
+    assert dist.min(axis=0).max() < 0.3
+
+
+def test_invalid_operator_and_structured_weights():
+    X = np.zeros((3, 2)) + [[0], [1], [2]]
+    with pytest.raises(InvalidParameterError, match="'operator' parameter"):
+        FourierSketcher(operator="hadamard").fit(X)
+    with pytest.raises(ValueError, match="shape"):
+        StructuredFrequencies(np.ones((1, 3, 12)), np.ones(12), 2)
+    with pytest.raises(ValueError, match="do not fill"):
+        StructuredFrequencies(np.ones((2, 3, 8)), np.ones(5), 2)
+    with pytest.raises(ValueError, match="n_features"):
+        StructuredFrequencies(np.ones((1, 3, 8)), np.ones(5), 9)
