@@ -1,34 +1,60 @@
-"""Sketching throughput, peak memory and scale estimation against NumPy and pycle.
+"""Sketching throughput, threads, a streamed k-means end to end, and scale estimation.
 
-Run: ``python benchmarks/bench_sketch.py`` (``--quick`` for a short run). BLAS is pinned
-to one thread; each figure is the median of ``--repeats`` runs on the same data, all
-implementations in the same process. Features/s counts complex features (n × m); the
-throughput table gives wall time and CPU time (the machine may be shared: CPU time is
-the steadier figure for one thread; the n_jobs=2 row needs the wall time on two idle
-cores). "previous float32 path" is the sketch pass before the fused kernel (the numba
-projection, then NumPy's float32 cos and sin in two more passes), kept here as the
-baseline of issue 17.
+Run: ``python benchmarks/bench_sketch.py`` (``--quick`` for a short run; ``--tables``
+picks tables among ``throughput,threads,e2e,scale``). BLAS and OpenMP are pinned to one
+thread; numba is warmed first; each figure is the median of ``--repeats`` runs on the
+same data, all implementations in the same process. The machine's load average is
+printed with every table (the machine may be shared: CPU time is the steadier figure
+for one thread; the threads table needs the wall time and two idle cores).
+
+**Features/s** counts complex features: ``n × m`` per sketch of ``n`` samples with
+``m`` frequencies (each feature is one cosine and one sine).
+
+Tables:
+
+1. ``throughput`` (d=10, m=1000): the sketch pass of :class:`FourierSketcher` (float32
+   and float64) against the kernel alone, the first fused kernel (commit a24dad0), the
+   float32 path before it (the numba projection, then NumPy's float32 ``cos`` and
+   ``sin``: issue 17's "today"), a complex128 NumPy ``exp`` and pycle's
+   ``computeSketch``; error against skfrugal float64.
+2. ``threads``: wall time of the float32 sketch with ``n_jobs=1`` and ``n_jobs=2``
+   (the two sketches compared bit for bit).
+3. ``e2e``: ``CompressiveKMeans`` on n = 1e7 samples (K = d = 10, the notes'
+   mixture) streamed in chunks of 1e6 rows through ``FourierSketcher.partial_fit``
+   and decoded once with ``fit_sketch``, against one pass of
+   ``MiniBatchKMeans.partial_fit`` over the same chunks (the data is materialised
+   once beforehand; only the consumption is timed). SSE on all 1e7 samples relative to
+   ``KMeans(n_init=10)`` fitted on a random subsample of 1e6 rows.
+4. ``scale``: the scale estimate on the notes' benchmark against pycle's.
 """
 
 import argparse
 import os
 
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-os.environ.setdefault("MKL_NUM_THREADS", "1")
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
-import time
-import tracemalloc
+import time  # noqa: E402
+import tracemalloc  # noqa: E402
 
-import numpy as np
-from threadpoolctl import threadpool_limits
+import numpy as np  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
 
-from skfrugal.sketching import FourierSketcher, estimate_scale
+from skfrugal.sketching import FourierSketcher, estimate_scale  # noqa: E402
+from skfrugal.sketching._fused import feature_sums, half_turn_blocks  # noqa: E402
+from skfrugal.utils import warm_up  # noqa: E402
 
 try:
     import pycle.sketching as pycle_sk
 except ImportError:  # pragma: no cover - optional reference
     pycle_sk = None
+
+K = D = 10
+
+
+def load():
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} / {five:.2f} / {fifteen:.2f} (1 / 5 / 15 min, 2 cores)"
 
 
 def mixture(n, seed, K=10, d=10):
@@ -46,7 +72,7 @@ def numpy_complex128(X, omega, batch=4096):
 
 
 def previous_float32(X, omega, mean, batch=1048):
-    """The sketch pass before the fused kernel: projection loop, then NumPy float32 trig."""
+    """The sketch pass before any fused kernel: projection loop, then NumPy float32 trig."""
     from skfrugal.sketching._projection import project_rows
 
     w = np.ascontiguousarray(omega, dtype=np.float32)
@@ -65,6 +91,14 @@ def previous_float32(X, omega, mean, batch=1048):
     return (cos_sum - 1j * sin_sum) / X.shape[0]
 
 
+def kernel_only(x32, w3, m):
+    """The fused kernel on centred float32 rows, no batching, moments or threads."""
+    acc = np.zeros((2, m), dtype=np.int64)
+    feature_sums(x32, w3, m, 0, x32.shape[0], acc[0], acc[1],
+                 np.empty((4, w3.shape[2]), np.float32), np.empty((2, w3.shape[2]), np.int32))
+    return (acc[0] - 1j * acc[1]) / 2.0**24 / x32.shape[0]
+
+
 def measure(func, repeats):
     times, cpus, peaks, out = [], [], [], None
     for _ in range(repeats):
@@ -79,51 +113,147 @@ def measure(func, repeats):
 
 
 def throughput_table(sizes, m, repeats, pycle_max_n):
-    d = 10
-    print(f"\n## Sketch throughput and peak memory (d={d}, m={m}, one thread; "
-          "last columns: time relative to skfrugal float32, error vs skfrugal float64)")
-    header = (f"{'n':>9} | {'implementation':<30} | {'wall s':>7} | {'CPU s':>7} | "
-              f"{'G features/s wall':>17} | {'G features/s CPU':>16} | {'peak MiB':>8} | "
-              f"{'wall / ours':>11} | {'max |err|':>9}")
+    from _kernel_a24dad0 import sketch_a24dad0
+
+    d = D
+    print(f"\n## 1. Sketch throughput and peak memory (d={d}, m={m}, one thread)\n")
+    print(load())
+    header = (f"| {'n':>9} | {'implementation':<34} | {'wall s':>7} | {'CPU s':>7} | "
+              f"{'G feat/s wall':>13} | {'G feat/s CPU':>12} | {'peak MiB':>8} | "
+              f"{'CPU / ours':>10} | {'max |err|':>9} |")
     print(header)
-    print("-" * len(header))
+    print("|" + "|".join("-" * len(c) for c in header.split("|")[1:-1]) + "|")
     X_fit = mixture(20000, 0, d=d)
     ours32 = FourierSketcher(sketch_size=m, random_state=0).fit(X_fit)
-    ours2 = FourierSketcher(sketch_size=m, n_jobs=2, random_state=0).fit(X_fit)
     ours64 = FourierSketcher(sketch_size=m, dtype="float64", random_state=0).fit(X_fit)
     omega = ours32.frequencies_ / ours32.std_[:, None]
+    w3 = half_turn_blocks(omega)
     for n in sizes:
         X = mixture(n, 1, d=d)
         Xc = X - ours32.mean_
-        ours32.sketch(X[:1000])  # warm
-        ours2.sketch(X[:1000])
-        rows = [("skfrugal float32 (fused)", *measure(lambda: ours32.sketch(X).mean, repeats)),  # noqa: B023
-                ("skfrugal float32, n_jobs=2", *measure(lambda: ours2.sketch(X).mean, repeats)),  # noqa: B023
-                ("previous float32 path", *measure(
-                    lambda: previous_float32(X, omega, ours32.mean_), repeats)),  # noqa: B023
-                ("skfrugal float64", *measure(lambda: ours64.sketch(X).mean, repeats))]  # noqa: B023
-        rows.append(("numpy complex128", *measure(lambda: numpy_complex128(Xc, omega),  # noqa: B023
-                                                  repeats)))
+        x32 = np.ascontiguousarray(Xc, dtype=np.float32)
+        sketch_a24dad0(X[:1000], omega, ours32.mean_)  # compiled before timing
+        previous_float32(X[:1000], omega, ours32.mean_)
+        runs = [
+            ("skfrugal float32 (FourierSketcher)", lambda: ours32.sketch(X).mean),  # noqa: B023
+            ("  its kernel alone", lambda: kernel_only(x32, w3, m)),  # noqa: B023
+            ("first fused kernel (a24dad0)",
+             lambda: sketch_a24dad0(X, omega, ours32.mean_)),  # noqa: B023
+            ("float32 before it (issue's today)",
+             lambda: previous_float32(X, omega, ours32.mean_)),  # noqa: B023
+            ("skfrugal float64", lambda: ours64.sketch(X).mean),  # noqa: B023
+            ("numpy complex128", lambda: numpy_complex128(Xc, omega)),  # noqa: B023
+        ]
+        rows = [(name, *measure(fn, repeats)) for name, fn in runs]
         if pycle_sk is not None and n <= pycle_max_n:
             fmap = pycle_sk.SimpleFeatureMap("complexExponential", omega)
             tp, cp, pp, sp = measure(lambda: pycle_sk.computeSketch(Xc, fmap), 1)  # noqa: B023
             rows.append(("pycle computeSketch", tp, cp, pp, np.conj(sp)))  # exp(+iωx)
-        reference = rows[3][4]
-        t32 = rows[0][1]
+        reference = rows[4][4]
+        c32 = rows[0][2]
         for name, t, c, p, s in rows:
             err = np.max(np.abs(np.asarray(s) - reference))
-            print(f"{n:>9,} | {name:<30} | {t:>7.3f} | {c:>7.3f} | {n * m / t / 1e9:>17.3f} | "
-                  f"{n * m / c / 1e9:>16.3f} | {p / 2**20:>8.1f} | {t / t32:>10.2f}x | "
-                  f"{err:>9.1e}")
+            print(f"| {n:>9,} | {name:<34} | {t:>7.3f} | {c:>7.3f} | {n * m / t / 1e9:>13.3f} | "
+                  f"{n * m / c / 1e9:>12.3f} | {p / 2**20:>8.1f} | {c / c32:>9.2f}x | "
+                  f"{err:>9.1e} |", flush=True)
+    print(load())
+
+
+def threads_table(n, m, repeats):
+    print(f"\n## 2. Threads: float32 sketch of n={n:,} (d={D}, m={m}), wall time\n")
+    print(load())
+    X = mixture(n, 1)
+    sketchers = {j: FourierSketcher(sketch_size=m, n_jobs=j, random_state=0).fit(X[:20000])
+                 for j in (1, 2)}
+    for sk in sketchers.values():
+        sk.sketch(X[:5000])
+    times = {1: [], 2: []}
+    sketches = {}
+    for _ in range(repeats):  # interleaved, so that both see the same load
+        for j, sk in sketchers.items():
+            start = time.perf_counter()
+            sketches[j] = sk.sketch(X)
+            times[j].append(time.perf_counter() - start)
+    t1, t2 = np.median(times[1]), np.median(times[2])
+    print(f"| {'n_jobs':>6} | {'wall s (median)':>15} | {'G features/s':>12} | {'speed-up':>8} |")
+    print(f"|{'-' * 8}|{'-' * 17}|{'-' * 14}|{'-' * 10}|")
+    for j, t in ((1, t1), (2, t2)):
+        print(f"| {j:>6} | {t:>15.3f} | {n * m / t / 1e9:>12.3f} | {t1 / t:>7.2f}x |")
+    same = sketches[1] == sketches[2]
+    print(f"\nn_jobs=1 and n_jobs=2 sketches identical bit for bit (every field): {same}")
+    print(load())
+
+
+def e2e_table(n, chunk, sizes, n_jobs_list):
+    from sklearn.cluster import KMeans, MiniBatchKMeans
+
+    from skfrugal.cluster import CompressiveKMeans
+    from skfrugal.datasets import make_gmm
+    from skfrugal.metrics import kmeans_inertia
+
+    print(f"\n## 3. End to end: k-means of n={n:.0e} streamed samples (K=d={K}), "
+          f"chunks of {chunk:.0e} rows\n")
+    print(load())
+    _, _, centers, _, _ = make_gmm(1, D, K, random_state=0)
+    rng = np.random.default_rng(1000)
+    X = centers[rng.integers(K, size=n)] + rng.standard_normal((n, D))
+    sub = X[np.random.default_rng(0).choice(n, min(n, 10**6), replace=False)]
+    start = time.perf_counter()
+    km = KMeans(K, n_init=10, random_state=0).fit(sub)
+    t_km = time.perf_counter() - start
+    ref = kmeans_inertia(X, km.cluster_centers_)
+
+    def chunks():
+        for s in range(0, n, chunk):
+            yield X[s:s + chunk]
+
+    rows = []
+    for threads in n_jobs_list:
+        def mbk():
+            est = MiniBatchKMeans(K, random_state=0)
+            for part in chunks():
+                est.partial_fit(part)
+            return est.cluster_centers_
+
+        with threadpool_limits(limits=threads, user_api="openmp"):
+            start, cpu = time.perf_counter(), time.process_time()
+            c = mbk()
+            rows.append((f"MiniBatchKMeans.partial_fit, {threads} thread(s)",
+                         time.perf_counter() - start, time.process_time() - cpu, None, c))
+    for m in sizes:
+        for threads in n_jobs_list:
+            start, cpu = time.perf_counter(), time.process_time()
+            sk = FourierSketcher(sketch_size=m, scale_n_clusters=K, n_jobs=threads,
+                                 random_state=0)
+            for part in chunks():
+                sk.partial_fit(part)
+            t_sketch = time.perf_counter() - start
+            est = CompressiveKMeans(K, random_state=0).fit_sketch(sk.sketch_)
+            rows.append((f"ours m={m}, n_jobs={threads}", time.perf_counter() - start,
+                         time.process_time() - cpu, t_sketch, est.cluster_centers_))
+    header = (f"| {'method':<40} | {'wall s':>7} | {'(sketch s)':>10} | {'CPU s':>7} | "
+              f"{'wall / MBK 1 thr':>16} | {'SSE / KMeans(n_init=10)':>23} |")
+    print(header)
+    print("|" + "|".join("-" * len(c) for c in header.split("|")[1:-1]) + "|")
+    t_mbk = rows[0][1]
+    for name, t, cpu, ts, c in rows:
+        sketch = "" if ts is None else f"{ts:.2f}"
+        print(f"| {name:<40} | {t:>7.2f} | {sketch:>10} | {cpu:>7.2f} | {t / t_mbk:>16.2f} | "
+              f"{kmeans_inertia(X, c) / ref:>23.4f} |", flush=True)
+    print(f"\nKMeans(n_init=10) on a subsample of {len(sub):,} rows took {t_km:.1f} s; every "
+          "SSE is on all the samples. Ours: FourierSketcher.partial_fit per chunk (the first "
+          "chunk fits the operator: scale estimate and frequencies), then one "
+          "CompressiveKMeans.fit_sketch.")
+    print(load())
 
 
 def scale_table(n_seeds):
-    print("\n## Scale estimation on the notes' benchmark (K=d=10, unit clusters, n=1e5): "
-          "estimate / true intra-cluster variance (1.0)")
-    header = (f"{'estimator':<34} | {'min':>5} | {'median':>6} | {'max':>5} | "
-              f"{'within 30%':>10} | {'time (s)':>8}")
+    print("\n## 4. Scale estimation on the notes' benchmark (K=d=10, unit clusters, n=1e5): "
+          "estimate / true intra-cluster variance (1.0)\n")
+    header = (f"| {'estimator':<34} | {'min':>5} | {'median':>6} | {'max':>5} | "
+              f"{'within 30%':>10} | {'time (s)':>8} |")
     print(header)
-    print("-" * len(header))
+    print("|" + "|".join("-" * len(c) for c in header.split("|")[1:-1]) + "|")
     data = [mixture(100_000, seed) for seed in range(n_seeds)]
     runs = {"skfrugal estimate_scale": lambda X, s: estimate_scale(X, random_state=s)}
     if pycle_sk is not None:
@@ -139,21 +269,38 @@ def scale_table(n_seeds):
             values.append(func(X, seed))
             times.append(time.perf_counter() - start)
         v = np.array(values)
-        print(f"{name:<34} | {v.min():>5.2f} | {np.median(v):>6.2f} | {v.max():>5.2f} | "
-              f"{int(np.sum(np.abs(v - 1) <= 0.3)):>7}/{n_seeds} | {np.median(times):>8.2f}")
+        print(f"| {name:<34} | {v.min():>5.2f} | {np.median(v):>6.2f} | {v.max():>5.2f} | "
+              f"{int(np.sum(np.abs(v - 1) <= 0.3)):>7}/{n_seeds} | {np.median(times):>8.2f} |")
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes, one repeat")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--sketch-size", type=int, default=1000)
+    parser.add_argument("--tables", default="throughput,threads,e2e,scale")
+    parser.add_argument("--e2e-n", type=float, default=1e7)
+    parser.add_argument("--e2e-sizes", default="200,1000",
+                        help="sketch sizes of the end-to-end table (2Kd = 200, 10Kd = 1000)")
     args = parser.parse_args()
+    tables = set(args.tables.split(","))
     sizes = [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000]
+    repeats = 1 if args.quick else args.repeats
+    start = time.perf_counter()
+    warm_up()
+    print(f"numba warm-up: {time.perf_counter() - start:.1f} s")
     with threadpool_limits(limits=1, user_api="blas"):
-        throughput_table(sizes, args.sketch_size, 1 if args.quick else args.repeats,
-                         pycle_max_n=100_000)
-        scale_table(3 if args.quick else 10)
+        if "throughput" in tables:
+            throughput_table(sizes, args.sketch_size, repeats, pycle_max_n=100_000)
+        if "threads" in tables:
+            threads_table(200_000 if args.quick else 2_000_000, args.sketch_size,
+                          max(repeats, 3))
+        if "e2e" in tables:
+            e2e_table(int(10**6 if args.quick else args.e2e_n), 10**6 if not args.quick
+                      else 10**5, [int(v) for v in args.e2e_sizes.split(",")], (1, 2))
+        if "scale" in tables:
+            scale_table(3 if args.quick else 10)
 
 
 if __name__ == "__main__":

@@ -80,6 +80,13 @@ class CompressiveKMeans(
         Rows sketched per batch.
     dtype : {"float32", "float64"}, default="float32"
         Precision of the sketching pass (sums are always float64).
+    n_jobs : int, default=None
+        Threads of the sketching pass (see
+        :class:`~skfrugal.sketching.FourierSketcher`); ``None`` means 1, ``-1`` all
+        CPUs. The sketch, hence the model, is the same whatever ``n_jobs``.
+    verbose : int, default=0
+        If positive, report the rows per second of the sketching pass and the
+        decoding time.
     random_state : int, RandomState instance or None, default=None
         Seed of the frequencies, of the scale estimation and of the decoder. An int
         gives the same sketch and the same model on every call.
@@ -161,6 +168,8 @@ class CompressiveKMeans(
         "n_init": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "dtype": [StrOptions({"float32", "float64"})],
+        "n_jobs": [None, Integral],
+        "verbose": ["verbose"],
         "random_state": ["random_state"],
     }
 
@@ -175,6 +184,8 @@ class CompressiveKMeans(
         n_init="auto",
         batch_size="auto",
         dtype="float32",
+        n_jobs=None,
+        verbose=0,
         random_state=None,
     ):
         self.n_clusters = n_clusters
@@ -185,6 +196,8 @@ class CompressiveKMeans(
         self.n_init = n_init
         self.batch_size = batch_size
         self.dtype = dtype
+        self.n_jobs = n_jobs
+        self.verbose = verbose
         self.random_state = random_state
 
     # -- what CompressiveFourierMixin needs --------------------------------------------

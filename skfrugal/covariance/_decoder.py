@@ -305,7 +305,7 @@ def decode_precision(y, A, diagonal, alpha, *, n_samples=None, max_iter=300, tol
     Sigma, Theta, _, _, inner_ok = solve_graphical_lasso(
         C, alpha, precision_init=precision_init, max_iter=inner_max_iter, tol=inner_tol)
     n_rounds = 0
-    settled = True
+    settled, stalled = True, False
     dof = degrees_of_freedom(p, rank)
     if rank == p and m < NEAR_DETERMINED * dof:
         settled = False
@@ -321,11 +321,25 @@ def decode_precision(y, A, diagonal, alpha, *, n_samples=None, max_iter=300, tol
             C_fit, fit_res, _ = covariance_from_sketch(
                 y, A, diagonal, rank=rank, init=Sigma, max_iter=max(10, max_iter // 10),
                 tol=fit_tol)
-            C_new = _clip_spectrum(Sigma + relax * (C_fit - Sigma), floor, diagonal)
+            # an over-relaxed step the graphical lasso cannot solve (far outside the
+            # positive-definite cone after clipping) is retried closer to the fit
+            step = relax
+            for _ in range(4):
+                C_new = _clip_spectrum(Sigma + step * (C_fit - Sigma), floor, diagonal)
+                try:
+                    solved = solve_graphical_lasso(C_new, alpha, precision_init=Theta,
+                                                   max_iter=inner_max_iter, tol=inner_tol)
+                    break
+                except (FloatingPointError, np.linalg.LinAlgError):
+                    solved = None
+                    step = 1.0 + 0.25 * (step - 1.0) if step > 1.0 else step
+            if solved is None:
+                stalled = True
+                break
+            relax = step  # later rounds start from the step that worked
             change = np.linalg.norm(C_new - C) / max(np.linalg.norm(C), 1e-300)
             C = C_new
-            Sigma, Theta, _, _, inner_ok = solve_graphical_lasso(
-                C, alpha, precision_init=Theta, max_iter=inner_max_iter, tol=inner_tol)
+            Sigma, Theta, _, _, inner_ok = solved
             new_support = np.abs(Theta) > 0
             if verbose:
                 print(f"round {n_rounds}: change of C {change:.2e}, "
@@ -343,4 +357,6 @@ def decode_precision(y, A, diagonal, alpha, *, n_samples=None, max_iter=300, tol
     y_norm = max(float(np.linalg.norm(y)), 1e-300)
     residual = float(np.linalg.norm(rank_one_forward(A, Sigma) - y) / y_norm)
     converged = bool(settled and inner_ok and (fit_converged or fit_res <= fit_tol))
+    if stalled:
+        converged = False
     return Sigma, Theta, n_rounds, residual, float(fit_res), converged

@@ -90,6 +90,13 @@ class CompressiveGaussianMixture(CompressiveFourierMixin, DensityMixin, BaseEsti
         Rows sketched per batch.
     dtype : {"float32", "float64"}, default="float32"
         Precision of the sketching pass (sums are always float64).
+    n_jobs : int, default=None
+        Threads of the sketching pass (see
+        :class:`~skfrugal.sketching.FourierSketcher`); ``None`` means 1, ``-1`` all
+        CPUs. The sketch, hence the model, is the same whatever ``n_jobs``.
+    verbose : int, default=0
+        If positive, report the rows per second of the sketching pass and the
+        decoding time.
     random_state : int, RandomState instance or None, default=None
         Seed of the frequencies, of the scale estimation, of the decoder and of
         :meth:`sample`. An int gives the same sketch and the same model on every call.
@@ -175,6 +182,8 @@ class CompressiveGaussianMixture(CompressiveFourierMixin, DensityMixin, BaseEsti
         "reg_covar": [Interval(Real, 0.0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "dtype": [StrOptions({"float32", "float64"})],
+        "n_jobs": [None, Integral],
+        "verbose": ["verbose"],
         "random_state": ["random_state"],
     }
 
@@ -191,6 +200,8 @@ class CompressiveGaussianMixture(CompressiveFourierMixin, DensityMixin, BaseEsti
         reg_covar=1e-6,
         batch_size="auto",
         dtype="float32",
+        n_jobs=None,
+        verbose=0,
         random_state=None,
     ):
         self.n_components = n_components
@@ -203,6 +214,8 @@ class CompressiveGaussianMixture(CompressiveFourierMixin, DensityMixin, BaseEsti
         self.reg_covar = reg_covar
         self.batch_size = batch_size
         self.dtype = dtype
+        self.n_jobs = n_jobs
+        self.verbose = verbose
         self.random_state = random_state
 
     # -- helpers ------------------------------------------------------------------------

@@ -8,6 +8,7 @@ a sketch it needs and how to decode it. :func:`decoder_inputs` turns a
 :class:`~skfrugal.sketching.Sketch` into the plain arrays the decoders work on.
 """
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -172,8 +173,23 @@ class CompressiveFourierMixin:
             standardize=True,
             batch_size=self.batch_size,
             dtype=self.dtype,
+            n_jobs=getattr(self, "n_jobs", None),
+            verbose=getattr(self, "verbose", 0),
             random_state=seed,
         )
+
+    def _decode_reporting(self, sketch, rng, rows=None, sketch_seconds=None):
+        """``_decode``, reporting the sketching rate and the decoding time if verbose."""
+        start = time.perf_counter()
+        self._decode(sketch, rng)
+        if getattr(self, "verbose", 0):
+            name = type(self).__name__
+            done = f"decoded in {time.perf_counter() - start:.2f} s"
+            if rows is not None:
+                rate = rows / max(sketch_seconds, 1e-9)
+                done = (f"sketched {rows:,} rows in {sketch_seconds:.2f} s ({rate:,.0f} "
+                        f"rows/s), {done}")
+            print(f"[{name}] {done}", flush=True)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -203,9 +219,10 @@ class CompressiveFourierMixin:
         else:
             X = validate_data(self, X, dtype=[np.float64, np.float32])
         self._check_n_samples(X.shape[0])
+        start = time.perf_counter()
         self.sketcher_ = self._new_sketcher(X.shape[1], rng.randint(_SEED_MAX)).fit(X)
         self.sketch_ = self.sketcher_.sketch(X)
-        self._decode(self.sketch_, rng)
+        self._decode_reporting(self.sketch_, rng, X.shape[0], time.perf_counter() - start)
         self._forget_data()
         if not dask_input:
             self._fit_data(X)
@@ -239,6 +256,7 @@ class CompressiveFourierMixin:
             self._validate_params()
         rng = check_random_state(self.random_state)
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=first)
+        start = time.perf_counter()
         if first:
             self._check_n_samples(X.shape[0])
             self.sketcher_ = self._new_sketcher(X.shape[1], rng.randint(_SEED_MAX)).fit(X)
@@ -246,7 +264,7 @@ class CompressiveFourierMixin:
         else:
             rng.randint(_SEED_MAX)  # the same decoder stream as fit
             self.sketch_ = self.sketch_ + self.sketcher_.sketch(X)
-        self._decode(self.sketch_, rng)
+        self._decode_reporting(self.sketch_, rng, X.shape[0], time.perf_counter() - start)
         self._forget_data()
         return self
 
@@ -282,6 +300,6 @@ class CompressiveFourierMixin:
         self.n_features_in_ = d
         if hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
-        self._decode(sketch, rng)
+        self._decode_reporting(sketch, rng)
         self._forget_data()
         return self

@@ -4,14 +4,14 @@ Sign convention: the sketch of a sample ``x`` is ``exp(-i Ωᵀ x̃)`` with
 ``x̃ = (x - mean) / std``; in real form ``[cos(Ωᵀ x̃), -sin(Ωᵀ x̃)]``.
 
 In float32 (the default) the sums come from the fused kernel of
-:mod:`skfrugal.sketching._fused`: projection, a vectorised float32 sine-cosine and
-float64 accumulation in one pass over tiles of 256 rows, the tiles shared among
-``n_jobs`` threads and their sums added in tile order (the same sketch, bit for bit,
-whatever ``n_jobs``). In float64 the projection is the numba loop of
-``_projection.py`` and the trigonometric functions are NumPy's. Each sample's features
-are the same whatever batch it falls in, and only the float64 sums see the batching:
-sketches of different chunkings of the same data agree to float64 rounding. Measured
-figures are in ``benchmarks/bench_sketch.py``.
+:mod:`skfrugal.sketching._fused`: projection (in half-turns), a vectorised float32
+sine-cosine and exact integer sums of the features rounded to multiples of ``2^-24``, in
+one pass over tiles of rows, the rows shared among ``n_jobs`` threads. Integer sums do
+not depend on their order: the sketch is the same bit for bit whatever ``n_jobs``, the
+batch size or the chunking. In float64 the projection is the numba loop of
+``_projection.py`` and the trigonometric functions are NumPy's; each sample's features
+are the same whatever batch it falls in, and sketches of different chunkings agree to
+float64 rounding. Measured figures are in ``benchmarks/bench_sketch.py``.
 
 These functions are module-level and take plain arrays so that Dask (or Ray, or Spark)
 workers can import and call them on their own chunks.
@@ -22,17 +22,19 @@ from functools import lru_cache
 
 import numpy as np
 
-from ._fused import TILE, feature_sums, sincos32
+from ._batch_moments import MOMENT_ROWS, centre_blocks, merge_blocks
+from ._fused import SCALE, feature_sums, half_turn_blocks, half_turn_phases, sincos_pi
 from ._projection import project_rows
-from ._structured import StructuredFrequencies, structured_feature_sums
+from ._structured import StructuredFrequencies, StructuredSums
 
 
 def auto_batch_size(n_frequencies, dtype=np.float64):
     """Rows per batch.
 
     float64 (phases stored per batch): about 4 MB of phases, 256 to 8192 rows.
-    float32 (fused kernel: only the per-tile sums are stored): about 1 MB of them,
-    1024 to 65536 rows, so that a batch holds enough tiles to share among threads.
+    float32 (fused kernel: nothing stored per row but the float32 copy of the batch):
+    ``2^24 / m`` rows, 1024 to 65536, so that a batch holds enough rows to share among
+    threads and the per-batch overhead stays small.
     """
     if np.dtype(dtype) == np.float32:
         return int(np.clip(2**24 // max(n_frequencies, 1), 1024, 65536))
@@ -56,35 +58,74 @@ def check_n_jobs(n_jobs):
     return max(1, int(effective_n_jobs(n_jobs)))
 
 
-def _add_feature_sums(xc, w, cos_sum, sin_sum, n_jobs, work):
-    """Add ``Σ_i cos`` and ``Σ_i sin`` of the batch's phases ``xc @ w`` to the sums.
+class _DenseSums:
+    """The fused kernel's frequency blocks (half-turns) and per-thread work space;
+    ``sums(x, start, stop, cos_acc, sin_acc, k)`` adds rows ``start .. stop - 1`` with
+    thread ``k``'s buffers (:class:`~._structured.StructuredSums` for structured
+    frequencies)."""
 
-    float32: the fused kernel over tiles, shared among ``n_jobs`` threads, the tiles'
-    sums added in tile order. float64: the numba projection, then NumPy's ``cos`` and
-    ``sin`` (``work`` holds the phase and trigonometric buffers).
+    def __init__(self, weights, n_jobs):
+        self.m = weights.shape[1]
+        self.w3 = half_turn_blocks(weights)
+        width = self.w3.shape[2]
+        self.phases = np.empty((n_jobs, 4, width), dtype=np.float32)
+        self.counts = np.empty((n_jobs, 2, width), dtype=np.int32)
+
+    def __call__(self, x, start, stop, cos_acc, sin_acc, k):
+        feature_sums(x, self.w3, self.m, start, stop, cos_acc, sin_acc, self.phases[k],
+                     self.counts[k])
+
+
+class _FusedSums:
+    """Integer feature sums of the fused float32 kernel, shared among threads.
+
+    Each batch is cut into blocks of :data:`MOMENT_ROWS` rows; each thread centres a
+    contiguous range of blocks (recording their moments) and adds their rows' features
+    to its own int64 accumulators. Integer addition is exact, and the blocks' moments
+    are merged in block order afterwards, so the sums and moments are the same bit for
+    bit whatever the number of threads.
     """
-    b, m = xc.shape[0], w.shape[1]
-    if w.dtype == np.float32:
-        kernel = (structured_feature_sums if isinstance(w, StructuredFrequencies)
-                  else feature_sums)
-        x32 = np.ascontiguousarray(xc, dtype=np.float32)
-        n_tiles = -(-b // TILE)
-        cos_part = np.empty((n_tiles, m))
-        sin_part = np.empty((n_tiles, m))
-        n_jobs = min(n_jobs, n_tiles)
-        if n_jobs == 1:
-            kernel(x32, w, 0, n_tiles, cos_part, sin_part, work[0])
-        else:
-            bounds = np.linspace(0, n_tiles, n_jobs + 1).astype(np.int64)
-            jobs = [_pool(n_jobs).submit(kernel, x32, w, int(bounds[k]),
-                                         int(bounds[k + 1]), cos_part, sin_part, work[k])
-                    for k in range(n_jobs)]
-            for job in jobs:
-                job.result()
-        for t in range(n_tiles):  # in tile order: the same sums whatever n_jobs
-            cos_sum += cos_part[t]
-            sin_sum += sin_part[t]
-        return
+
+    def __init__(self, weights, n_jobs, batch_size, n_features):
+        self.m = weights.shape[1]
+        self.sums = (StructuredSums if isinstance(weights, StructuredFrequencies)
+                     else _DenseSums)(weights, n_jobs)
+        self.n_jobs = n_jobs
+        self.acc = np.zeros((n_jobs, 2, self.m), dtype=np.int64)
+        self.x32 = np.empty((batch_size, n_features), dtype=np.float32)
+
+    def _run(self, raw, centre, k, first, last, stats):
+        x32 = self.x32[:raw.shape[0]]
+        if not centre_blocks(raw, centre, x32, first, last, MOMENT_ROWS, stats):
+            return False
+        if self.m:
+            stop = min(raw.shape[0], last * MOMENT_ROWS)
+            self.sums(x32, first * MOMENT_ROWS, stop, self.acc[k, 0], self.acc[k, 1], k)
+        return True
+
+    def add(self, raw, centre, stats):
+        """Centre a batch, fill its blocks' ``stats`` and add its features; return
+        False (features not added) if the batch is not finite."""
+        n_blocks = stats.shape[0]
+        n_jobs = min(self.n_jobs, n_blocks)
+        if n_jobs <= 1:
+            return self._run(raw, centre, 0, 0, n_blocks, stats)
+        bounds = np.linspace(0, n_blocks, n_jobs + 1).astype(np.int64)
+        jobs = [_pool(n_jobs).submit(self._run, raw, centre, k, int(bounds[k]),
+                                     int(bounds[k + 1]), stats)
+                for k in range(n_jobs)]
+        return all([job.result() for job in jobs])
+
+    def feature_sum(self):
+        """``Σ_i exp(-i ωᵀ x̃_i)`` (complex128) from the integer sums."""
+        total = self.acc.sum(axis=0)  # int64, exact
+        return (total[0] - 1j * total[1]) / SCALE
+
+
+def _float64_feature_sums(xc, w, cos_sum, sin_sum, work):
+    """Add ``Σ_i cos`` and ``Σ_i sin`` of the phases ``xc @ w`` (float64: the numba
+    projection, then NumPy's ``cos`` and ``sin``; ``work`` holds two buffers)."""
+    b = xc.shape[0]
     phases, trig = work
     p, t = phases[:b], trig[:b]
     _project(xc, w, p)
@@ -105,6 +146,16 @@ def _centred_batch(X, start, stop, mean):
         raise TypeError(f"X must hold real numbers, got dtype {batch.dtype}")
     work = np.float32 if batch.dtype == np.float32 else np.float64
     return batch.astype(work, copy=False) - mean.astype(work, copy=False)
+
+
+def _raw_batch(X, start, stop):
+    """Rows ``start:stop`` of X as a C-contiguous float64 array (float32 for float32
+    data), and the dtype centring is done in."""
+    batch = np.asarray(X[start:stop])
+    if batch.dtype.kind not in "fiub":
+        raise TypeError(f"X must hold real numbers, got dtype {batch.dtype}")
+    work = np.float32 if batch.dtype == np.float32 else np.float64
+    return np.ascontiguousarray(batch, dtype=work)
 
 
 def _project(xc, w, out):
@@ -136,13 +187,14 @@ def sketch_chunk(X, weights, mean, dtype=np.float32, batch_size=None, n_jobs=1):
     mean : ndarray of shape (n_features,)
         The centre subtracted before projection.
     dtype : {numpy.float32, numpy.float64}, default=numpy.float32
-        Precision of the projection and of the trigonometric functions; sums are
-        always float64.
+        Precision of the projection and of the trigonometric functions. float32 sums
+        the features rounded to multiples of ``2^-24`` exactly, as integers; float64
+        sums them in float64.
     batch_size : int, default=None
         Rows per batch; ``None``: see :func:`auto_batch_size`.
     n_jobs : int, default=1
         Threads sharing each batch (float32 only); ``-1``: all CPUs. The result is
-        the same bit for bit whatever ``n_jobs``.
+        the same bit for bit whatever ``n_jobs`` and ``batch_size``.
 
     Returns
     -------
@@ -160,49 +212,49 @@ def sketch_chunk(X, weights, mean, dtype=np.float32, batch_size=None, n_jobs=1):
     n, d = X.shape
     m = weights.shape[1]
     dtype = np.dtype(dtype)
-    w = _as_weights(weights, dtype)
     batch_size = auto_batch_size(m, dtype) if batch_size is None else int(batch_size)
-    n_jobs = check_n_jobs(n_jobs)
-    cos_sum = np.zeros(m)
-    sin_sum = np.zeros(m)
-    data_min = np.full(d, np.inf)
-    data_max = np.full(d, -np.inf)
-    count, data_mean, data_m2 = 0, np.zeros(d), np.zeros(d)
+    batch_size = max(1, min(batch_size, n))
+    fused = None
     if dtype == np.float32:
-        work = [w.work_space() if isinstance(w, StructuredFrequencies)
-                else np.empty((4, m), dtype=np.float32) for _ in range(n_jobs)]
+        fused = _FusedSums(weights, check_n_jobs(n_jobs), batch_size, d)
     else:
-        work = (np.empty((min(batch_size, n), m), dtype=dtype),
-                np.empty((min(batch_size, n), m), dtype=dtype))
+        w = _as_weights(weights, dtype)
+        cos_sum = np.zeros(m)
+        sin_sum = np.zeros(m)
+        xc64 = np.empty((batch_size, d))
+        work = (np.empty((batch_size, m), dtype=dtype), np.empty((batch_size, m), dtype=dtype))
+    # running minimum, maximum, mean and sum of squared deviations (centred data)
+    running = np.array([np.full(d, np.inf), np.full(d, -np.inf), np.zeros(d), np.zeros(d)])
+    count = 0
+    centres = {}
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
-        xc = _centred_batch(X, start, stop, mean)
+        raw = _raw_batch(X, start, stop)
+        if raw.dtype not in centres:
+            centres[raw.dtype] = np.ascontiguousarray(mean, dtype=raw.dtype)
         b = stop - start
-        bmin, bmax = xc.min(axis=0), xc.max(axis=0)  # NaN and inf propagate here
-        if not (np.isfinite(bmin).all() and np.isfinite(bmax).all()):
+        stats = np.empty((-(-b // MOMENT_ROWS), 4, d))
+        if fused is not None:
+            finite = fused.add(raw, centres[raw.dtype], stats)
+        else:
+            xc = xc64[:b]
+            finite = centre_blocks(raw, centres[raw.dtype], xc, 0, stats.shape[0],
+                                   MOMENT_ROWS, stats)
+            if finite:
+                _float64_feature_sums(xc, w, cos_sum, sin_sum, work)
+        if not finite:
             raise ValueError(
                 f"X contains NaN or infinity (in rows {start} to {stop - 1} of the chunk)"
             )
-        _add_feature_sums(xc, w, cos_sum, sin_sum, n_jobs, work)
-        # moments of the centred batch in float64, merged with Chan's formulas
-        xb = xc.astype(np.float64, copy=False)
-        bmean = xb.mean(axis=0)
-        bm2 = ((xb - bmean) ** 2).sum(axis=0)
-        delta = bmean - data_mean
-        total = count + b
-        data_m2 += bm2 + delta**2 * (count * b / total)
-        data_mean += delta * (b / total)
-        count = total
-        np.minimum(data_min, bmin, out=data_min)
-        np.maximum(data_max, bmax, out=data_max)
+        count = merge_blocks(running, count, stats, b, MOMENT_ROWS)
     centre = np.asarray(mean, dtype=np.float64)
     return (
-        cos_sum - 1j * sin_sum,
+        cos_sum - 1j * sin_sum if fused is None else fused.feature_sum(),
         n,
-        data_min + centre,
-        data_max + centre,
-        data_mean + centre,
-        data_m2,
+        running[0] + centre,
+        running[1] + centre,
+        running[2] + centre,
+        running[3],
     )
 
 
@@ -234,17 +286,29 @@ def fourier_features(X, weights, mean, dtype=np.float32, out_dtype=np.float64, b
     """
     n = X.shape[0]
     m = weights.shape[1]
-    w = _as_weights(weights, dtype)
+    dtype = np.dtype(dtype)
+    structured = isinstance(weights, StructuredFrequencies)
+    if dtype == np.float32:
+        w3 = weights.half_turns() if structured else half_turn_blocks(weights)
+    else:
+        w = _as_weights(weights, dtype)
     batch_size = auto_batch_size(m) if batch_size is None else int(batch_size)
     out = np.empty((n, 2 * m), dtype=out_dtype)
     norm = 1.0 / np.sqrt(m)
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
-        p = _project(_centred_batch(X, start, stop, mean), w, np.empty((stop - start, m), dtype))
-        if p.dtype == np.float32:  # the sketch's own sine-cosine: the same features
+        xc = _centred_batch(X, start, stop, mean)
+        if dtype == np.float32:  # the sketch's own phases and sine-cosine
+            p = np.empty((stop - start, m), dtype=np.float32)
+            x32 = np.ascontiguousarray(xc, dtype=np.float32)
+            if structured:
+                w3.project(x32, p)
+            else:
+                half_turn_phases(x32, w3, m, p)
             sin_p, cos_p = np.empty_like(p), np.empty_like(p)
-            sincos32(p.ravel(), sin_p.ravel(), cos_p.ravel())
+            sincos_pi(p.ravel(), sin_p.ravel(), cos_p.ravel())
         else:
+            p = _project(xc, w, np.empty((stop - start, m), dtype))
             sin_p, cos_p = np.sin(p), np.cos(p)
         out[start:stop, :m] = cos_p.astype(out_dtype) * norm
         out[start:stop, m:] = sin_p.astype(out_dtype) * -norm

@@ -1,163 +1,353 @@
-"""The fused sketching kernel: projection, float32 sine and cosine, float64 sums.
+"""The fused sketching kernel: projection, float32 sine and cosine, exact integer sums.
 
 One pass over a batch of centred samples computes, for every frequency ``j``,
-``Σ_i cos(ω_jᵀ x̃_i)`` and ``Σ_i sin(ω_jᵀ x̃_i)``:
+``Σ_i cos(π t_ij)`` and ``Σ_i sin(π t_ij)``, where ``t_ij = x̃_iᵀ ω_j / π`` is the phase
+in **half-turns** (the frequencies are divided by ``π`` once, before the pass):
 
-* the rows are processed in **tiles** of :data:`TILE` rows; each tile's sums are
-  written to its own row of a partial-sum array, and the partial sums are added in tile
-  order afterwards. Tiles are independent, so they can run on several threads (the
-  kernel releases the GIL) and the result is the same bit for bit whatever the number
-  of threads;
-* inside a tile, four rows share each load of a frequency row (the projection of
-  :mod:`skfrugal.sketching._projection`: every row is the same sequence
-  ``x_0 ω_0 + x_1 ω_1 + ...`` whatever batch, tile or group it falls in, so a
-  sample's phases, hence its features, do not depend on the batching);
-* the phases of a row stay in L1 cache (4 × ``m`` floats) while a branch-free float32
-  sine-cosine (Cody–Waite reduction to ``[-π/4, π/4]`` with ``π/2`` in three parts,
-  then minimax polynomials of degrees 7 and 8) turns them into features, which
-  are added to float64 accumulators. LLVM vectorises this loop over the frequencies
-  (16 lanes with AVX-512).
+* **Reduction without Cody–Waite.** With the phase in half-turns, ``q = rint(t)`` and
+  ``u = t - q`` are exact in float32 (``|u| <= 1/2``), so ``sin(π t) = (-1)^q sin(π u)``
+  and ``cos(π t) = (-1)^q cos(π u)``: one rounding and one subtraction replace the
+  three-part reduction by ``π/2``, and every finite ``t`` gives ``|u| <= 1/2`` (beyond
+  ``2^23`` half-turns, where float32 holds only integers, ``u = 0``).
+* **Polynomials.** ``sin(π u) ≈ u P(u²)`` (degree 9) and ``cos(π u) ≈ Q(u²)`` (degree 8),
+  minimax on ``[0, 1/2]`` (Lawson's iteration; approximation error 3.3e-9 and 5.3e-8).
+  They are branch-free: with the sign applied by a select on the parity of ``q``, LLVM
+  vectorises the loop over frequencies (16 lanes with AVX-512; checked on the assembly
+  by ``tests/sketching/test_fused.py``).
+* **Exact integer sums.** The coefficients carry a factor :data:`SCALE` ``= 2^24``, so
+  each feature comes out as ``2^24 cos`` and is rounded to an integer (a multiple of
+  ``2^-24 = 6e-8`` in the feature's units); the integers of :data:`TILE` rows are added
+  in int32 (no overflow: ``|sum| <= 64 · 2^24 < 2^31``), then into int64 accumulators.
+  Integer sums are exact and do not depend on their order: the sketch is **the same bit
+  for bit** whatever the batching, the chunking or the number of threads, as long as a
+  chunk holds fewer than ``2^29`` rows (the int64 sums then convert exactly to float64).
+* **Projection.** Rows go four at a time; a row's phase is always the same sequence
+  ``t ← x_0 ω_0``, then ``t ← fma(x_k, ω_k, t)`` for ``k = 1, 2, ...``, so a sample's phases,
+  hence its features, do not depend on its group, tile or batch. The features are summed
+  by blocks of :data:`BLOCK` frequencies (kept in L1 cache); the frequency matrix is
+  stored block by block (:func:`half_turn_blocks`) and the last four features' products
+  are fused into the sine-cosine loop.
 
-Accuracy of the float32 sine-cosine, against NumPy's float64 ``sin`` and ``cos`` of the
-same float32 input: absolute error at most 1.1e-7 for phases up to ``1e6`` (measured
-over 2·10⁶ points per range; tested). The float32 rounding of the phase itself,
-``6e-8 · |phase|``, is the larger error from ``|phase| ≈ 2`` on.
+Accuracy, against NumPy's float64 ``sin(π t)`` and ``cos(π t)`` of the same float32 ``t``:
+at most 1.8e-7 (floating point) and 2.1e-7 after rounding to ``2^-24`` (measured over
+2·10⁶ points per range up to ``|t| = 10⁶``; tested). The float32 rounding of the phase
+itself, ``6e-8 · |t|`` half-turns, is the larger error from ``|t| ≈ 1`` on.
 """
 
 import numpy as np
 from numba import njit
 
-TILE = 256
+TILE = 64
+BLOCK = 512
+SCALE = 2.0**24
 
 _F = np.float32
-_TWO_OVER_PI = _F(2.0 / np.pi)
-# π/2 = _P1 + _P2 + _P3 with _P1 and _P2 exact in few bits (Cody-Waite)
-_P1 = _F(1.5703125)
-_P2 = _F(4.837512969970703125e-4)
-_P3 = _F(7.54978995489188216e-8)
-# minimax polynomials on [-π/4, π/4] for float32 (the classic single-precision
-# coefficients): sin r ≈ r + r³ (S3 + r² (S5 + r² S7)), cos r ≈ 1 - r²/2 + r⁴ (C4 +
-# r² (C6 + r² C8)); about 1 float32 ulp each
-_S3, _S5, _S7 = _F(-1.6666654611e-1), _F(8.3321608736e-3), _F(-1.9515295891e-4)
-_C4, _C6, _C8 = _F(4.166664568298827e-2), _F(-1.388731625493765e-3), \
-    _F(2.443315711809948e-5)
-_HALF = _F(0.5)
+# minimax coefficients on [0, 1/2] (absolute error), times SCALE (a power of two: exact)
+_S1, _S3, _S5, _S7, _S9 = (
+    _F(c * SCALE) for c in (3.14159258, -5.16770688, 2.55003138, -0.59804517, 0.07722013)
+)
+_C0, _C2, _C4, _C6, _C8 = (
+    _F(c * SCALE) for c in (1.0, -4.93479552, 4.05845134, -1.33209387, 0.22008065)
+)
+_UNSCALE = _F(1.0 / SCALE)
+_ZERO = _F(0.0)
+_ONE = np.int32(1)
 # 'contract' lets LLVM fuse a * b + c into one FMA (no reordering of sums: every
-# row's phase is still the same sequence of operations whatever batch it falls in)
+# row's phase is the same sequence of operations whatever batch it falls in)
 _FASTMATH = {"contract"}
-_ZERO, _ONE, _TWO, _THREE, _FOUR = _F(0.0), _F(1.0), _F(2.0), _F(3.0), _F(4.0)
-_QUARTER = _F(0.25)
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH, inline="always")
-def _sincos32(x):
-    """``(sin x, cos x)`` of a float32 ``x``, branch-free."""
-    q = np.rint(x * _TWO_OVER_PI)
-    r = ((x - q * _P1) - q * _P2) - q * _P3
-    r2 = r * r
-    s = r + r * r2 * (_S3 + r2 * (_S5 + r2 * _S7))
-    c = (_ONE - _HALF * r2) + r2 * r2 * (_C4 + r2 * (_C6 + r2 * _C8))
-    # quadrant k = q mod 4, in floats: compares and selects vectorise, int64 lanes
-    # (what integer arithmetic on a float32 becomes) would not fit 16 to a register
-    k = q - _FOUR * np.floor(q * _QUARTER)
-    odd = (k == _ONE) | (k == _THREE)
-    sin_x = c if odd else s
-    cos_x = s if odd else c
-    sin_x = sin_x if k < _TWO else -sin_x
-    cos_x = cos_x if (k == _ZERO) | (k == _THREE) else -cos_x
-    return sin_x, cos_x
+def _scaled_sincos(t):
+    """``(2^24 sin(π t), 2^24 cos(π t))`` in float32 and whether to negate them."""
+    q = np.rint(t)
+    u = t - q
+    u2 = u * u
+    s = u * (_S1 + u2 * (_S3 + u2 * (_S5 + u2 * (_S7 + u2 * _S9))))
+    c = _C0 + u2 * (_C2 + u2 * (_C4 + u2 * (_C6 + u2 * _C8)))
+    # parity of q; beyond 2^31 (u = 0 there) the conversion saturates, which is harmless
+    odd = (np.int32(q) & _ONE) != 0
+    return s, c, odd
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH, inline="always")
+def _quantized(t):
+    """``(round(2^24 sin(π t)), round(2^24 cos(π t)))`` as int32."""
+    s, c, odd = _scaled_sincos(t)
+    si = np.int32(np.rint(s))
+    ci = np.int32(np.rint(c))
+    return (-si if odd else si), (-ci if odd else ci)
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
-def sincos32(x, sin_out, cos_out):
-    """Elementwise float32 sine and cosine of a 1-D float32 array (for tests)."""
-    for j in range(x.shape[0]):
-        s, c = _sincos32(x[j])
-        sin_out[j] = s
-        cos_out[j] = c
+def sincos_pi(t, sin_out, cos_out):
+    """Float32 ``sin(π t)`` and ``cos(π t)`` of a 1-D float32 array, elementwise.
+
+    The same polynomials as the sketch (whose integers are these values times
+    :data:`SCALE`, rounded).
+    """
+    for j in range(t.shape[0]):
+        s, c, odd = _scaled_sincos(t[j])
+        s = s * _UNSCALE
+        c = c * _UNSCALE
+        sin_out[j] = -s if odd else s
+        cos_out[j] = -c if odd else c
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH, inline="always")
-def _accumulate(phase, cos_acc, sin_acc):
-    for j in range(phase.shape[0]):
-        s, c = _sincos32(phase[j])
-        cos_acc[j] += np.float64(c)
-        sin_acc[j] += np.float64(s)
+def _first(p, a, wb, nb, count):
+    """``p = a_0 w_0 + ...`` over the first ``count`` (1 to 4) features.
+
+    Each sum starts from zero (``0 + a_0 w_0`` is one FMA, the rounded product), so
+    that every later term is one FMA on the running sum: were the sum to start from
+    the product, LLVM could fuse the *first* product into the second addition, and the
+    order of rounding would depend on the number of features.
+    """
+    if count == 1:
+        a0 = a[0]
+        for j in range(nb):
+            v = _ZERO
+            v += a0 * wb[0, j]
+            p[j] = v
+    elif count == 2:
+        a0, a1 = a[0], a[1]
+        for j in range(nb):
+            v = _ZERO
+            v += a0 * wb[0, j]
+            v += a1 * wb[1, j]
+            p[j] = v
+    elif count == 3:
+        a0, a1, a2 = a[0], a[1], a[2]
+        for j in range(nb):
+            v = _ZERO
+            v += a0 * wb[0, j]
+            v += a1 * wb[1, j]
+            v += a2 * wb[2, j]
+            p[j] = v
+    else:
+        a0, a1, a2, a3 = a[0], a[1], a[2], a[3]
+        for j in range(nb):
+            v = _ZERO
+            v += a0 * wb[0, j]
+            v += a1 * wb[1, j]
+            v += a2 * wb[2, j]
+            v += a3 * wb[3, j]
+            p[j] = v
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH, inline="always")
-def _accumulate4(r0, r1, r2, r3, cos_acc, sin_acc):
-    # the same float64 additions, in the same order, as four calls of _accumulate
-    # (so a row's contribution does not depend on its group), with one load and store
-    # of the accumulators per four rows instead of per row
-    for j in range(r0.shape[0]):
-        s0, c0 = _sincos32(r0[j])
-        s1, c1 = _sincos32(r1[j])
-        s2, c2 = _sincos32(r2[j])
-        s3, c3 = _sincos32(r3[j])
-        cos_acc[j] = (((cos_acc[j] + np.float64(c0)) + np.float64(c1)) + np.float64(c2)) \
-            + np.float64(c3)
-        sin_acc[j] = (((sin_acc[j] + np.float64(s0)) + np.float64(s1)) + np.float64(s2)) \
-            + np.float64(s3)
+def _add4(p, a, wb, k, nb):
+    """``p += a_k w_k + ... + a_{k+3} w_{k+3}``, one FMA at a time."""
+    a0, a1, a2, a3 = a[k], a[k + 1], a[k + 2], a[k + 3]
+    for j in range(nb):
+        v = p[j]
+        v += a0 * wb[k, j]
+        v += a1 * wb[k + 1, j]
+        v += a2 * wb[k + 2, j]
+        v += a3 * wb[k + 3, j]
+        p[j] = v
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH, inline="always")
+def _add4_rows4(p, x0, x1, x2, x3, wb, k, nb):
+    """:func:`_add4` on four rows at once (each frequency row loaded once)."""
+    p0, p1, p2, p3 = p[0], p[1], p[2], p[3]
+    a0, a1, a2, a3 = x0[k], x0[k + 1], x0[k + 2], x0[k + 3]
+    b0, b1, b2, b3 = x1[k], x1[k + 1], x1[k + 2], x1[k + 3]
+    e0, e1, e2, e3 = x2[k], x2[k + 1], x2[k + 2], x2[k + 3]
+    g0, g1, g2, g3 = x3[k], x3[k + 1], x3[k + 2], x3[k + 3]
+    for j in range(nb):
+        w0, w1, w2, w3 = wb[k, j], wb[k + 1, j], wb[k + 2, j], wb[k + 3, j]
+        t0 = p0[j]
+        t0 += a0 * w0
+        t0 += a1 * w1
+        t0 += a2 * w2
+        t0 += a3 * w3
+        t1 = p1[j]
+        t1 += b0 * w0
+        t1 += b1 * w1
+        t1 += b2 * w2
+        t1 += b3 * w3
+        t2 = p2[j]
+        t2 += e0 * w0
+        t2 += e1 * w1
+        t2 += e2 * w2
+        t2 += e3 * w3
+        t3 = p3[j]
+        t3 += g0 * w0
+        t3 += g1 * w1
+        t3 += g2 * w2
+        t3 += g3 * w3
+        p0[j] = t0
+        p1[j] = t1
+        p2[j] = t2
+        p3[j] = t3
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH, inline="always")
+def _split(d):
+    """Features in the first block (1 to 4); the others go by fours."""
+    return d - 4 * ((d - 1) // 4)
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH, inline="always")
+def _phases(a, wb, nb, p):
+    """The phases of one row over a block: ``p = aᵀ wb`` (all features)."""
+    d = a.shape[0]
+    f = _split(d)
+    _first(p, a, wb, nb, f)
+    for k in range(f, d, 4):
+        _add4(p, a, wb, k, nb)
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH, inline="always")
+def _four_rows(x0, x1, x2, x3, wb, nb, p, ci, si):
+    """Add four rows' quantized features over a block to ``ci``, ``si``."""
+    d = x0.shape[0]
+    p0, p1, p2, p3 = p[0], p[1], p[2], p[3]
+    f = _split(d)
+    _first(p0, x0, wb, nb, f)
+    _first(p1, x1, wb, nb, f)
+    _first(p2, x2, wb, nb, f)
+    _first(p3, x3, wb, nb, f)
+    if d <= 4:
+        for j in range(nb):
+            s0, c0 = _quantized(p0[j])
+            s1, c1 = _quantized(p1[j])
+            s2, c2 = _quantized(p2[j])
+            s3, c3 = _quantized(p3[j])
+            ci[j] += (c0 + c1) + (c2 + c3)
+            si[j] += (s0 + s1) + (s2 + s3)
+        return
+    k = f
+    while k < d - 4:
+        _add4_rows4(p, x0, x1, x2, x3, wb, k, nb)
+        k += 4
+    # the last four features, fused with the sine-cosine (the same FMAs as _add4)
+    a0, a1, a2, a3 = x0[k], x0[k + 1], x0[k + 2], x0[k + 3]
+    b0, b1, b2, b3 = x1[k], x1[k + 1], x1[k + 2], x1[k + 3]
+    e0, e1, e2, e3 = x2[k], x2[k + 1], x2[k + 2], x2[k + 3]
+    g0, g1, g2, g3 = x3[k], x3[k + 1], x3[k + 2], x3[k + 3]
+    for j in range(nb):
+        w0, w1, w2, w3 = wb[k, j], wb[k + 1, j], wb[k + 2, j], wb[k + 3, j]
+        t0 = p0[j]
+        t0 += a0 * w0
+        t0 += a1 * w1
+        t0 += a2 * w2
+        t0 += a3 * w3
+        t1 = p1[j]
+        t1 += b0 * w0
+        t1 += b1 * w1
+        t1 += b2 * w2
+        t1 += b3 * w3
+        t2 = p2[j]
+        t2 += e0 * w0
+        t2 += e1 * w1
+        t2 += e2 * w2
+        t2 += e3 * w3
+        t3 = p3[j]
+        t3 += g0 * w0
+        t3 += g1 * w1
+        t3 += g2 * w2
+        t3 += g3 * w3
+        s0, c0 = _quantized(t0)
+        s1, c1 = _quantized(t1)
+        s2, c2 = _quantized(t2)
+        s3, c3 = _quantized(t3)
+        ci[j] += (c0 + c1) + (c2 + c3)
+        si[j] += (s0 + s1) + (s2 + s3)
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
-def feature_sums(x, w, first_tile, last_tile, cos_part, sin_part, phases):
-    """Fill ``cos_part[t]`` and ``sin_part[t]`` for the tiles ``first_tile .. last_tile - 1``.
+def feature_sums(x, w3, m, start, stop, cos_acc, sin_acc, phases, counts):
+    """Add the quantized features of rows ``start .. stop - 1`` to the accumulators.
 
     Parameters
     ----------
     x : ndarray of shape (n_rows, n_features), float32, C-contiguous
         Centred samples.
-    w : ndarray of shape (n_features, n_frequencies), float32, C-contiguous
-        Frequency matrix.
-    first_tile, last_tile : int
-        Tiles of :data:`TILE` rows to process (``0 <= first_tile <= last_tile <=
-        ceil(n_rows / TILE)``).
-    cos_part, sin_part : ndarray of shape (n_tiles, n_frequencies), float64
-        Receive each tile's sums of ``cos`` and ``sin`` of the phases.
-    phases : ndarray of shape (4, n_frequencies), float32
+    w3 : ndarray of shape (n_blocks, n_features, BLOCK), float32, C-contiguous
+        Frequency matrix in half-turns, block by block (:func:`half_turn_blocks`).
+    m : int
+        Number of frequencies (``<= n_blocks * BLOCK``).
+    start, stop : int
+        Rows to add (``0 <= start <= stop <= n_rows``).
+    cos_acc, sin_acc : ndarray of shape (m,), int64
+        Receive ``Σ_i round(2^24 cos(π t_ij))`` and the same for ``sin``.
+    phases : ndarray of shape (4, BLOCK), float32
+        Work space (one per thread).
+    counts : ndarray of shape (2, BLOCK), int32
         Work space (one per thread).
     """
-    n, d = x.shape
-    m = w.shape[1]
-    w0 = w[0]
-    r0, r1, r2, r3 = phases[0], phases[1], phases[2], phases[3]
-    for t in range(first_tile, last_tile):
-        start = t * TILE
-        stop = min(n, start + TILE)
-        c_acc = cos_part[t]
-        s_acc = sin_part[t]
-        for j in range(m):
-            c_acc[j] = 0.0
-            s_acc[j] = 0.0
-        i = start
-        while i + 4 <= stop:
-            a0, a1, a2, a3 = x[i, 0], x[i + 1, 0], x[i + 2, 0], x[i + 3, 0]
-            for j in range(m):
-                wj = w0[j]
-                r0[j] = a0 * wj
-                r1[j] = a1 * wj
-                r2[j] = a2 * wj
-                r3[j] = a3 * wj
-            for k in range(1, d):
-                wk = w[k]
-                a0, a1, a2, a3 = x[i, k], x[i + 1, k], x[i + 2, k], x[i + 3, k]
-                for j in range(m):
-                    wj = wk[j]
-                    r0[j] += a0 * wj
-                    r1[j] += a1 * wj
-                    r2[j] += a2 * wj
-                    r3[j] += a3 * wj
-            _accumulate4(r0, r1, r2, r3, c_acc, s_acc)
-            i += 4
-        for r in range(i, stop):
-            a0 = x[r, 0]
-            for j in range(m):
-                r0[j] = a0 * w0[j]
-            for k in range(1, d):
-                wk = w[k]
-                a0 = x[r, k]
-                for j in range(m):
-                    r0[j] += a0 * wk[j]
-            _accumulate(r0, c_acc, s_acc)
+    width = w3.shape[2]
+    ci, si = counts[0], counts[1]
+    for t0 in range(start, stop, TILE):
+        t1 = min(stop, t0 + TILE)
+        for b in range(w3.shape[0]):
+            wb = w3[b]
+            j0 = b * width
+            nb = min(m, j0 + width) - j0
+            for j in range(nb):
+                ci[j] = 0
+                si[j] = 0
+            i = t0
+            while i + 4 <= t1:
+                _four_rows(x[i], x[i + 1], x[i + 2], x[i + 3], wb, nb, phases, ci, si)
+                i += 4
+            p = phases[0]
+            while i < t1:
+                _phases(x[i], wb, nb, p)
+                for j in range(nb):
+                    s, c = _quantized(p[j])
+                    ci[j] += c
+                    si[j] += s
+                i += 1
+            for j in range(nb):
+                cos_acc[j0 + j] += ci[j]
+                sin_acc[j0 + j] += si[j]
+
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def half_turn_phases(x, w3, m, out):
+    """Write the phases ``t = x w3`` (half-turns) of every row into ``out``.
+
+    The same operations, in the same order, as :func:`feature_sums`: a row's phases are
+    bit for bit those its sketch features come from.
+
+    Parameters
+    ----------
+    x : ndarray of shape (n_rows, n_features), float32, C-contiguous
+    w3 : ndarray of shape (n_blocks, n_features, BLOCK), float32, C-contiguous
+    m : int
+    out : ndarray of shape (n_rows, m), float32, C-contiguous
+    """
+    width = w3.shape[2]
+    for b in range(w3.shape[0]):
+        wb = w3[b]
+        j0 = b * width
+        nb = min(m, j0 + width) - j0
+        for i in range(x.shape[0]):
+            _phases(x[i], wb, nb, out[i, j0:j0 + nb])
+
+
+def half_turn_blocks(weights, block=BLOCK):
+    """The frequency matrix divided by ``π``, in float32, stored block by block.
+
+    Parameters
+    ----------
+    weights : ndarray of shape (n_features, m)
+        Frequencies (radians per unit of the centred data).
+    block : int, default=BLOCK
+        Frequencies per block.
+
+    Returns
+    -------
+    w3 : ndarray of shape (ceil(m / block), n_features, block), float32
+        ``w3[b, k, j] = weights[k, b * block + j] / π`` (zero past ``m``).
+    """
+    d, m = weights.shape
+    n_blocks = max(1, -(-m // block))
+    width = min(block, max(m, 1))
+    padded = np.zeros((d, n_blocks * width), dtype=np.float32)
+    padded[:, :m] = np.asarray(weights, dtype=np.float64) / np.pi
+    return np.ascontiguousarray(padded.reshape(d, n_blocks, width).transpose(1, 0, 2))

@@ -112,12 +112,16 @@ class FourierSketcher(
         Centre and scale each feature by the mean and standard deviation seen at fit
         before projecting, so that an isotropic frequency law suits anisotropic data.
     batch_size : "auto" or int, default="auto"
-        Rows per batch; ``"auto"`` holds about 4 MB of phases per batch.
+        Rows per batch; ``"auto"``: ``2^24 / sketch_size`` rows (1024 to 65536) in
+        float32, about 4 MB of phases in float64.
     dtype : {"float32", "float64"}, default="float32"
-        Precision of the projection and trigonometric functions. Sums are always
-        accumulated in float64. ``"float32"`` runs the fused kernel (projection,
-        vectorised sine-cosine and sums in one pass), about 5 times faster than
-        ``"float64"``, with an error of about ``1e-7 · max(1, |ωᵀx̃|)`` per feature.
+        Precision of the projection and trigonometric functions. ``"float32"`` runs
+        the fused kernel (projection, vectorised sine-cosine and sums in one pass,
+        more than 50 times faster than ``"float64"``): each feature, accurate to
+        about ``2e-7 + 6e-8 · |ωᵀx̃|``, is rounded to a multiple of ``2^-24`` and the
+        sums are exact integers, so the sketch is the same bit for bit whatever the
+        batching, chunking or ``n_jobs``. ``"float64"`` sums float64 features in
+        float64 (chunkings then agree to float64 rounding).
     n_jobs : int, default=None
         Threads that share the sketching of each batch (``dtype="float32"``); ``None``
         means 1, ``-1`` all CPUs. The sketch is the same, bit for bit, whatever

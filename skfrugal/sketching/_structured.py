@@ -25,15 +25,20 @@ Kolmogorov-Smirnov distance 0.05 of the uniform law's. Rows that vanish on the f
 
 The kernels vectorise the transforms across samples: a group of :data:`LANES` samples
 is stored as ``v[k, lane]``, so every butterfly ``v[k] ± v[k + h]`` of every stage
-is a contiguous run of ``LANES · h`` floats whatever ``h``. The sketch kernel keeps the
-contract of :mod:`skfrugal.sketching._fused`: tiles of ``TILE`` rows whose float64
-sums are written to their own rows and added in tile order (the same result bit for
-bit whatever the number of threads), and a sample's phases, hence its features, are
-the same whatever batch, tile, group or lane it falls in (only additions, exact sign
-flips and one product per phase; the phases are stored before the sine-cosine, as in
-:func:`structured_phases`, so :meth:`FourierSketcher.transform` gives the same
-features). Within a tile each lane has its own float64 accumulators, summed over the
-lanes in order at the end of the tile.
+is a contiguous run of ``LANES · h`` floats whatever ``h``. The sketch kernel feeds the
+sine-cosine and the exact integer sums of :mod:`skfrugal.sketching._fused` (kernel
+v2): the row factors are in **half-turns** (divided by ``π`` once:
+:meth:`~StructuredFrequencies.half_turns`), each feature is rounded to a multiple of
+``2^-24`` and summed as an integer (int32 per lane over a tile of :data:`TILE` rows,
+then int64), so the sketch is the same bit for bit whatever the batching, the
+chunking or the number of threads. A sample's phases do not depend on its batch,
+tile, group or lane (additions, exact sign flips, the first diagonal's product and
+one product per phase, each written out before the next pass); the phase is written
+``0 + v f`` so that it is one rounded product that LLVM cannot fuse into the
+reduction ``t - rint(t)``, and :func:`structured_phases` computes exactly the same
+phases, so :meth:`FourierSketcher.transform` gives the sketch's features. Padding
+lanes of a short group hold zeros, whose features ``(0, 2^24)`` are subtracted
+exactly.
 
 Why not :mod:`skfrugal.butterfly`: its kernel multiplies by general 2 × 2 blocks given
 as data (two products and a sum per output) and writes the result out; here the
@@ -44,9 +49,12 @@ phases go straight to the sine-cosine while they are in L1 cache.
 import numpy as np
 from numba import njit
 
-from ._fused import TILE, _accumulate, _sincos32
+from ._fused import _quantized
 
 LANES = 16
+# rows per tile: gathered lane-major once, then transformed block by block; each lane's
+# int32 counts hold TILE / LANES = 16 features (|sum| <= 2^28)
+TILE = 256
 MIN_BLOCK = 32
 # redraws of a block whose rows vanish on the first d columns before giving up
 _MAX_REDRAWS = 100
@@ -153,9 +161,23 @@ def _transform_group(group, expanded, v, n):
         _fwht_lanes(v, n)
 
 
+@njit(cache=True, nogil=True, fastmath=_FASTMATH, inline="always")
+def _scaled(v, factors, p, width):
+    """``p = 0 + v · factors`` elementwise: one rounded product per phase (see the
+    module documentation: the zero start keeps LLVM from fusing it further)."""
+    zero = p.dtype.type(0)
+    for e in range(width):
+        t = zero
+        t += v[e] * factors[e]
+        p[e] = t
+
+
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
-def structured_phases(x, diagonals, scales, out, xt, expanded, v):
+def structured_phases(x, diagonals, scales, out, xt, expanded, v, p):
     """Write the phases ``x @ Ω`` of structured frequencies into ``out``.
+
+    In float32 with half-turn ``scales``, these are bit for bit the phases whose
+    features :func:`structured_sums` adds up.
 
     Parameters
     ----------
@@ -168,7 +190,7 @@ def structured_phases(x, diagonals, scales, out, xt, expanded, v):
         Factor of each row of the blocks.
     out : ndarray of shape (n_rows, n_frequencies)
         Receives the phases.
-    xt, expanded, v : ndarray
+    xt, expanded, v, p : ndarray
         Work space (see :meth:`StructuredFrequencies.work_space`).
     """
     n, d = x.shape
@@ -182,21 +204,23 @@ def structured_phases(x, diagonals, scales, out, xt, expanded, v):
             j0 = b * size
             nb = min(size, m - j0)
             _expand_block(diagonals[b], scales, j0, nb, expanded)
-            factors = expanded[3]
             for r0 in range(start, stop, LANES):
                 g = (r0 - start) // LANES
                 _transform_group(xt[g * group_width:(g + 1) * group_width], expanded, v,
                                  size)
+                _scaled(v, expanded[3], p, nb * LANES)
                 for lane in range(min(LANES, stop - r0)):
                     row = out[r0 + lane, j0:j0 + nb]
                     for j in range(nb):
-                        row[j] = v[j * LANES + lane] * factors[j * LANES + lane]
+                        row[j] = p[j * LANES + lane]
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
-def structured_sums(x, diagonals, scales, first_tile, last_tile, cos_part, sin_part,
-                    xt, expanded, v, p, cos_lanes, sin_lanes):
-    """Fill ``cos_part[t]`` and ``sin_part[t]`` for the tiles ``first_tile .. last_tile - 1``.
+def structured_sums(x, diagonals, scales, start, stop, cos_acc, sin_acc, xt, expanded, v,
+                    p, counts):
+    """Add the quantized features of rows ``start .. stop - 1`` to the accumulators.
+
+    The structured counterpart of :func:`skfrugal.sketching._fused.feature_sums`.
 
     Parameters
     ----------
@@ -205,56 +229,50 @@ def structured_sums(x, diagonals, scales, first_tile, last_tile, cos_part, sin_p
     diagonals : ndarray of shape (n_blocks, 3, block_size), float32
         The blocks' diagonals (see :func:`structured_phases`).
     scales : ndarray of shape (n_frequencies,), float32
-        Factor of each row of the blocks.
-    first_tile, last_tile : int
-        Tiles of ``TILE`` rows to process.
-    cos_part, sin_part : ndarray of shape (n_tiles, n_frequencies), float64
-        Receive each tile's sums of ``cos`` and ``sin`` of the phases.
-    xt, expanded, v, p, cos_lanes, sin_lanes : ndarray
+        Factor of each row of the blocks, in half-turns.
+    start, stop : int
+        Rows to add (``0 <= start <= stop <= n_rows``).
+    cos_acc, sin_acc : ndarray of shape (n_frequencies,), int64
+        Receive ``Σ_i round(2^24 cos(π t_ij))`` and the same for ``sin``.
+    xt, expanded, v, p, counts : ndarray
         Work space (see :meth:`StructuredFrequencies.work_space`).
     """
-    n, d = x.shape
+    d = x.shape[1]
     n_blocks, _, size = diagonals.shape
     m = scales.shape[0]
     group_width = d * LANES
-    for t in range(first_tile, last_tile):
-        start = t * TILE
-        stop = min(n, start + TILE)
-        _gather_tile(x, start, stop, xt)
+    ci, si = counts[0], counts[1]
+    one = np.int32(2**24)  # the cosine feature of a zero (padding) lane
+    for t0 in range(start, stop, TILE):
+        t1 = min(stop, t0 + TILE)
+        _gather_tile(x, t0, t1, xt)
         for b in range(n_blocks):
             j0 = b * size
             nb = min(size, m - j0)
             width = nb * LANES
             _expand_block(diagonals[b], scales, j0, nb, expanded)
-            factors = expanded[3]
             for e in range(width):
-                cos_lanes[e] = 0.0
-                sin_lanes[e] = 0.0
-            for r0 in range(start, stop, LANES):
-                g = (r0 - start) // LANES
+                ci[e] = 0
+                si[e] = 0
+            for r0 in range(t0, t1, LANES):
+                g = (r0 - t0) // LANES
                 _transform_group(xt[g * group_width:(g + 1) * group_width], expanded, v,
                                  size)
+                _scaled(v, expanded[3], p, width)
                 for e in range(width):
-                    p[e] = v[e] * factors[e]
-                nr = min(LANES, stop - r0)
-                if nr == LANES:
-                    _accumulate(p[:width], cos_lanes[:width], sin_lanes[:width])
-                else:  # the last group of a short tile: its real lanes only
-                    for j in range(nb):
-                        base = j * LANES
-                        for lane in range(nr):
-                            s, c = _sincos32(p[base + lane])
-                            cos_lanes[base + lane] += np.float64(c)
-                            sin_lanes[base + lane] += np.float64(s)
+                    s, c = _quantized(p[e])
+                    ci[e] += c
+                    si[e] += s
+            padding = -(-(t1 - t0) // LANES) * LANES - (t1 - t0)
             for j in range(nb):
                 base = j * LANES
-                c_sum = cos_lanes[base]
-                s_sum = sin_lanes[base]
-                for lane in range(1, LANES):
-                    c_sum += cos_lanes[base + lane]
-                    s_sum += sin_lanes[base + lane]
-                cos_part[t, j0 + j] = c_sum
-                sin_part[t, j0 + j] = s_sum
+                c_sum = np.int64(0)
+                s_sum = np.int64(0)
+                for lane in range(LANES):
+                    c_sum += ci[base + lane]
+                    s_sum += si[base + lane]
+                cos_acc[j0 + j] += c_sum - padding * one
+                sin_acc[j0 + j] += s_sum
 
 
 class StructuredFrequencies:
@@ -337,11 +355,16 @@ class StructuredFrequencies:
         diagonals[:, 0, :self.n_features] /= np.asarray(factors, dtype=np.float64)
         return StructuredFrequencies(diagonals, self.scales, self.n_features)
 
+    def half_turns(self):
+        """The float32 frequencies divided by ``π`` (the fused kernel's phases)."""
+        return StructuredFrequencies(self.diagonals.astype(np.float32),
+                                     (self.scales.astype(np.float64) / np.pi).astype(np.float32),
+                                     self.n_features)
+
     def project(self, x, out):
         """Write the phases ``x @ Ω`` (``x`` C-contiguous, of the kernels' dtype) into
         ``out``; return ``out``."""
-        xt, expanded, v = self._buffers(self.dtype)
-        structured_phases(x, self.diagonals, self.scales, out, xt, expanded, v)
+        structured_phases(x, self.diagonals, self.scales, out, *self.work_space()[:4])
         return out
 
     def toarray(self):
@@ -349,27 +372,39 @@ class StructuredFrequencies:
         op = self.astype(np.float64)
         return op.project(np.eye(self.n_features), np.empty(self.shape))
 
-    def _buffers(self, dtype):
-        width = self.block_size * LANES
-        return (np.empty(TILE * self.n_features, dtype), np.empty((4, width), dtype),
-                np.empty(width, dtype))
-
     def work_space(self):
-        """Buffers of one thread of :func:`structured_feature_sums`: a tile's samples,
-        a block's diagonals, the transformed group, its phases, per-lane sums."""
+        """Buffers of one thread of the kernels: a tile's samples (lane-major), a
+        block's diagonals and row factors, the transformed group, its phases, and the
+        per-lane int32 counts of :func:`structured_sums`."""
         width = self.block_size * LANES
-        return (*self._buffers(np.float32), np.empty(width, np.float32),
-                np.empty(width), np.empty(width))
+        dtype = self.dtype
+        return (np.empty(TILE * self.n_features, dtype), np.empty((4, width), dtype),
+                np.empty(width, dtype), np.empty(width, dtype),
+                np.empty((2, width), np.int32))
 
 
-def structured_feature_sums(x, w, first_tile, last_tile, cos_part, sin_part, work):
-    """:func:`~skfrugal.sketching._fused.feature_sums` for structured frequencies.
+class StructuredSums:
+    """The fused float32 sums of structured frequencies, one work space per thread.
 
-    ``w`` is a float32 :class:`StructuredFrequencies` and ``work`` the tuple of its
-    :meth:`~StructuredFrequencies.work_space`.
+    The counterpart, for :class:`StructuredFrequencies`, of the dense kernel's state in
+    :mod:`skfrugal.sketching._features`: ``sums(x, start, stop, cos_acc, sin_acc, k)``
+    adds rows ``start .. stop - 1`` with thread ``k``'s buffers.
+
+    Parameters
+    ----------
+    weights : StructuredFrequencies
+        Frequencies in radians per unit of the centred data.
+    n_jobs : int
+        Number of threads.
     """
-    structured_sums(x, w.diagonals, w.scales, first_tile, last_tile, cos_part, sin_part,
-                    *work)
+
+    def __init__(self, weights, n_jobs):
+        self.op = weights.half_turns()
+        self.work = [self.op.work_space() for _ in range(n_jobs)]
+
+    def __call__(self, x, start, stop, cos_acc, sin_acc, k):
+        structured_sums(x, self.op.diagonals, self.op.scales, start, stop, cos_acc,
+                        sin_acc, *self.work[k])
 
 
 def draw_structured(n_frequencies, n_features, random_state):

@@ -4,15 +4,16 @@ import numpy as np
 import pytest
 from scipy import stats
 from scipy.linalg import hadamard
+from sklearn.base import clone
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skfrugal.sketching import FourierSketcher, Sketch, StructuredFrequencies, sketch_chunk
-from skfrugal.sketching._fused import TILE, sincos32
+from skfrugal.sketching._fused import SCALE, sincos_pi
 from skfrugal.sketching._structured import (
-    LANES,
+    TILE,
+    StructuredSums,
     block_size,
     draw_structured,
-    structured_feature_sums,
     structured_frequencies,
 )
 
@@ -66,72 +67,80 @@ def test_sketch_equals_the_sketch_of_its_dense_frequencies(d, dtype, tol):
 def _op(d, m, seed=0):
     signs, rows = draw_structured(m, d, np.random.RandomState(seed))
     radii = np.random.default_rng(seed).uniform(0.5, 3, m)
-    return structured_frequencies(signs, radii, 1.0, d, rows)[0].astype(np.float32)
+    return structured_frequencies(signs, radii, 1.0, d, rows)[0]
 
 
-def _tile_sums(x, op):
-    n_tiles = -(-x.shape[0] // TILE)
-    cos_part = np.empty((n_tiles, op.shape[1]))
-    sin_part = np.empty((n_tiles, op.shape[1]))
-    structured_feature_sums(x, op, 0, n_tiles, cos_part, sin_part, op.work_space())
-    return cos_part, sin_part
+def _integer_sums(x, op, start=0, stop=None):
+    acc = np.zeros((2, op.shape[1]), dtype=np.int64)
+    StructuredSums(op, 1)(x, start, x.shape[0] if stop is None else stop, acc[0], acc[1], 0)
+    return acc
 
 
 @pytest.mark.parametrize("d", [5, 40])
 def test_a_row_contributes_the_same_whatever_its_lane_group_or_batch(d):
-    # 40 rows = groups of 16, 16 and 8 lanes; m = 70 truncates the last block
+    # 300 rows: a full tile of 256 and a short one (groups of 16 lanes and one of 12);
+    # m = 70 truncates the last block
     rng = np.random.default_rng(d)
-    x = rng.normal(size=(40, d)).astype(np.float32)
+    x = rng.normal(size=(300, d)).astype(np.float32) * 3
     op = _op(d, 70)
-    phases = op.project(x, np.empty((40, 70), np.float32))
-    for lo, hi in [(0, 1), (7, 40), (13, 30)]:  # other batches: the same phases, bitwise
-        assert np.array_equal(op.project(x[lo:hi], np.empty((hi - lo, 70), np.float32)),
+    half = op.half_turns()
+    phases = half.project(x, np.empty((300, 70), np.float32))
+    for lo, hi in [(0, 1), (7, 300), (13, 30), (250, 290)]:  # other batches: bitwise
+        assert np.array_equal(half.project(x[lo:hi], np.empty((hi - lo, 70), np.float32)),
                               phases[lo:hi])
+    # the phases are the operator's in half-turns (float64 reference to float32 rounding)
+    exact = x.astype(np.float64) @ op.toarray() / np.pi
+    np.testing.assert_allclose(phases, exact, rtol=0, atol=2e-5 * np.abs(exact).max())
+    # each row's integer features, from the transformer's sine-cosine of these phases
     sin, cos = np.empty_like(phases), np.empty_like(phases)
-    sincos32(phases.ravel(), sin.ravel(), cos.ravel())
-    # the tile's sums, rebuilt from these per-row features in the kernel's order (each
-    # lane over its groups, then the lanes in order): bitwise equal
-    cos_tile, sin_tile = _tile_sums(x, op)
-    for feats, tile in ((cos, cos_tile[0]), (sin, sin_tile[0])):
-        lanes = [np.zeros(70) for _ in range(LANES)]
-        for r in range(40):
-            lanes[r % LANES] = lanes[r % LANES] + feats[r].astype(np.float64)
-        total = lanes[0]
-        for lane in lanes[1:]:
-            total = total + lane
-        assert np.array_equal(tile, total)
-    # one-row tiles: the same features, bitwise
-    for r in (0, 17, 39):
-        c, s = _tile_sums(x[r:r + 1], op)
-        assert np.array_equal(c[0], cos[r].astype(np.float64))
-        assert np.array_equal(s[0], sin[r].astype(np.float64))
+    sincos_pi(phases.ravel(), sin.ravel(), cos.ravel())
+    ci = np.rint(cos.astype(np.float64) * SCALE).astype(np.int64)
+    si = np.rint(sin.astype(np.float64) * SCALE).astype(np.int64)
+    # the kernel's sums over any range of rows are exactly the sums of these integers,
+    # whatever tile, group or lane the rows fall in
+    for lo, hi in [(0, 300), (0, 1), (17, 18), (5, 261), (256, 300), (31, 47)]:
+        acc = _integer_sums(x, op, lo, hi)
+        assert np.array_equal(acc[0], ci[lo:hi].sum(axis=0))
+        assert np.array_equal(acc[1], si[lo:hi].sum(axis=0))
+        assert np.array_equal(_integer_sums(np.ascontiguousarray(x[lo:hi]), op), acc)
     # the transformer returns the same features as the sketch (float64 output)
     sk = FourierSketcher(sketch_size=70, operator="structured", standardize=False, scale=1.0,
                          random_state=0).fit(x)
-    own = sk._frequency_operator().astype(np.float32)
-    sk_phases = own.project(x, np.empty((40, 70), np.float32))
-    sk_cos = np.empty_like(sk_phases)
-    sincos32(sk_phases.ravel(), np.empty(40 * 70, np.float32), sk_cos.ravel())
+    own = sk._frequency_operator()
+    own_phases = own.half_turns().project(x, np.empty((300, 70), np.float32))
+    own_cos = np.empty_like(own_phases)
+    sincos_pi(own_phases.ravel(), np.empty(300 * 70, np.float32), own_cos.ravel())
     T = sk.transform(x.astype(np.float64))
-    assert np.array_equal(T[:, :70], sk_cos.astype(np.float64) * (1 / np.sqrt(70)))
-    c, _ = _tile_sums(x[3:4], own)
-    assert np.array_equal(c[0], sk_cos[3].astype(np.float64))
+    assert np.array_equal(T[:, :70], own_cos.astype(np.float64) * (1 / np.sqrt(70)))
+    total = np.rint(own_cos.astype(np.float64) * SCALE).astype(np.int64).sum(axis=0)
+    assert np.array_equal(_integer_sums(x, own)[0], total)
 
 
-def test_sketch_bitwise_identical_whatever_n_jobs_and_close_for_any_batching():
+def test_sketch_bitwise_identical_whatever_n_jobs_batching_and_chunking():
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(3000, 70))
+    X = rng.normal(size=(9000, 70))
     op = _op(70, 300)
     mean = X.mean(axis=0)
-    ref = sketch_chunk(X, op, mean, np.float32, batch_size=1500)[0]
+    ref = sketch_chunk(X, op, mean, np.float32, batch_size=4500)[0]
     for n_jobs in (2, 3, -1):
-        other = sketch_chunk(X, op, mean, np.float32, batch_size=1500, n_jobs=n_jobs)[0]
-        assert np.array_equal(ref, other)
-    for batch_size in (1, 7, 256, 2999, None):
+        for batch_size in (4500, 8192, None):  # 2 or 3 blocks of 4096 rows per batch
+            other = sketch_chunk(X, op, mean, np.float32, batch_size=batch_size,
+                                 n_jobs=n_jobs)[0]
+            assert np.array_equal(ref, other)
+    for batch_size in (1, 7, TILE + 1, 8999, None):
         other = sketch_chunk(X, op, mean, np.float32, batch_size=batch_size)[0]
-        np.testing.assert_allclose(other, ref, rtol=0, atol=1e-12 * len(X))
+        assert np.array_equal(ref, other)
+    halves = (sketch_chunk(X[:3333], op, mean, np.float32)[0]
+              + sketch_chunk(X[3333:], op, mean, np.float32)[0])
+    assert np.array_equal(ref, halves)
     exact = np.exp(-1j * ((X - mean) @ op.toarray())).sum(axis=0)
     assert np.abs(ref - exact).max() / len(X) < 2e-6
+    # the estimator: n_jobs and partial_fit chunks give the same sketch bit for bit
+    sk1 = FourierSketcher(sketch_size=300, operator="structured", random_state=0).fit(X)
+    sk2 = clone(sk1).set_params(n_jobs=2, batch_size=1000).fit(X)
+    for chunk in np.array_split(X, 3):
+        sk2.partial_fit(chunk)
+    assert np.array_equal(sk1.sketch(X).feature_sum, sk2.sketch_.feature_sum)
 
 
 def test_operator_identity_and_save_load_round_trip(tmp_path):
