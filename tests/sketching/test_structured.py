@@ -200,3 +200,41 @@ def test_invalid_operator_and_structured_weights():
         StructuredFrequencies(np.ones((2, 3, 8)), np.ones(5), 2)
     with pytest.raises(ValueError, match="n_features"):
         StructuredFrequencies(np.ones((1, 3, 8)), np.ones(5), 9)
+
+
+@pytest.mark.parametrize("d, m", [(3, 50), (64, 200), (256, 600)])
+def test_projection_equals_the_explicit_dense_matrix_times_x(d, m):
+    # the reference matrix is built from scipy's Hadamard matrix, independently of the
+    # kernels: the rows of H D3 H D2 H D1 over the first d columns, times the factors
+    rng = np.random.default_rng(d)
+    signs, _ = draw_structured(m, d, np.random.RandomState(d))
+    diagonals = signs * rng.uniform(0.5, 2, size=signs.shape)  # any real diagonals
+    scales = rng.uniform(0.1, 1, m)
+    omega = _reference_rows(diagonals, d, m) * scales
+    x = rng.normal(size=(70, d))
+    op = StructuredFrequencies(diagonals, scales, d)
+    np.testing.assert_allclose(op.project(x, np.empty((70, m))), x @ omega, rtol=0,
+                               atol=1e-11 * np.abs(omega).sum(axis=0).max())
+    x32 = x.astype(np.float32)
+    out = op.astype(np.float32).project(x32, np.empty((70, m), np.float32))
+    bound = 2e-6 * np.abs(x32).max() * np.abs(omega).sum(axis=0).max()
+    np.testing.assert_allclose(out, x32.astype(np.float64) @ omega, rtol=0, atol=bound)
+
+
+def test_kernel_approximation_matches_the_gaussian_kernel():
+    # frequency_law="gaussian": E cos(ωᵀ(x - y)) = exp(-‖x - y‖² / (2 scale)); the
+    # structured (orthogonal within a block) features approximate it better than i.i.d.
+    # dense ones (RMS error 0.005 against 0.009 over seeds 0-2)
+    rng = np.random.default_rng(0)
+    d, m, scale = 40, 4096, 40.0
+    X = rng.normal(size=(60, d))
+    exact = np.exp(-((X[:, None] - X[None]) ** 2).sum(axis=2) / (2 * scale))
+    errors = {}
+    for op in ("dense", "structured"):
+        sk = FourierSketcher(sketch_size=m, operator=op, frequency_law="gaussian",
+                             scale=scale, standardize=False, dtype="float64",
+                             random_state=1).fit(X)
+        T = sk.transform(X)
+        errors[op] = np.sqrt(np.mean((T @ T.T - exact) ** 2))
+    assert errors["dense"] < 3 / np.sqrt(m)  # Monte Carlo error of i.i.d. features
+    assert errors["structured"] < 0.8 * errors["dense"]
