@@ -328,8 +328,12 @@ class StructuredFrequencies:
                 f"diagonals must have shape (n_blocks, 3, 2**k), got {self.diagonals.shape}")
         if not (n_blocks - 1) * size < m <= n_blocks * size:
             raise ValueError(f"{m} scales do not fill {n_blocks} blocks of {size} rows")
-        if not 1 <= n_features <= size:
-            raise ValueError(f"n_features={n_features} must be between 1 and {size}")
+        if (not isinstance(n_features, (int, np.integer)) or isinstance(n_features, bool)
+                or not 1 <= n_features <= size):
+            raise ValueError(f"n_features={n_features!r} must be an integer between 1 and "
+                             f"{size}")
+        if not (np.isfinite(self.diagonals).all() and np.isfinite(self.scales).all()):
+            raise ValueError("diagonals and scales must be finite")
         self.n_features = int(n_features)
 
     @property

@@ -200,6 +200,19 @@ def test_invalid_operator_and_structured_weights():
         StructuredFrequencies(np.ones((2, 3, 8)), np.ones(5), 2)
     with pytest.raises(ValueError, match="n_features"):
         StructuredFrequencies(np.ones((1, 3, 8)), np.ones(5), 9)
+    with pytest.raises(ValueError, match="n_features"):
+        StructuredFrequencies(np.ones((1, 3, 8)), np.ones(5), 2.5)
+    with pytest.raises(ValueError, match="finite"):
+        StructuredFrequencies(np.ones((1, 3, 8)), np.full(5, np.nan), 2)
+    with pytest.raises(ValueError, match="finite"):
+        StructuredFrequencies(np.full((1, 3, 8), np.inf), np.ones(5), 2)
+    # bad data through the structured kernels: the same clear errors as dense
+    sk = FourierSketcher(sketch_size=40, operator="structured", random_state=0).fit(
+        np.random.default_rng(0).normal(size=(50, 2)))
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        sk.sketch(np.array([[0.0, np.nan]] * 3))
+    with pytest.raises(ValueError, match="features"):
+        sk.sketch(np.zeros((3, 5)))
 
 
 @pytest.mark.parametrize("d, m", [(3, 50), (64, 200), (256, 600)])
