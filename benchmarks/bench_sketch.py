@@ -47,7 +47,11 @@ import numpy as np  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 from skfrugal.sketching import FourierSketcher, estimate_scale  # noqa: E402
-from skfrugal.sketching._fused import feature_sums, half_turn_blocks  # noqa: E402
+from skfrugal.sketching._fused import (  # noqa: E402
+    feature_sums,
+    half_turn_blocks,
+    half_turn_phases,
+)
 from skfrugal.utils import warm_up  # noqa: E402
 
 try:
@@ -278,6 +282,7 @@ def structured_speed_table(dims, m, repeats):
                                 random_state=0).fit(X_fit)
         xs = np.ascontiguousarray((X[:n_proj] - fast.mean_) / fast.std_, dtype=np.float32)
         w_dense = np.ascontiguousarray(dense.frequencies_, dtype=np.float32)
+        w3_dense = half_turn_blocks(dense.frequencies_)
         w_fast = fast._frequency_operator().astype(np.float32)
         w_written = np.ascontiguousarray(fast.frequencies_, dtype=np.float32)
         out = np.empty((n_proj, m), np.float32)
@@ -290,8 +295,11 @@ def structured_speed_table(dims, m, repeats):
         tasks = {
             "projection": [
                 ("dense, numba loop", lambda: project_rows(xs, w_dense, out)),  # noqa: B023
+                ("dense, fused kernel phases",  # the sketch's own projection (half-turns)
+                 lambda: half_turn_phases(xs, w3_dense, m, out)),  # noqa: B023
                 ("dense, BLAS sgemm", lambda: np.matmul(xs, w_dense, out=out)),  # noqa: B023
-                ("dense loop, written-out Ω", lambda: project_rows(xs, w_written, out)),  # noqa: B023
+                ("dense loop, written-out Ω",
+                 lambda: (project_rows(xs, w_written, out), out)[1]),  # noqa: B023
                 ("structured (FWHT)", lambda: w_fast.project(xs, out)),  # noqa: B023
             ],
             "sketch": [
@@ -420,6 +428,7 @@ def main():
     parser.add_argument("--kmeans-seeds", type=int, default=None,
                         help="seeds of the structured k-means table (default 5, 2 quick)")
     parser.add_argument("--kmeans-dims", default="64,256")
+    parser.add_argument("--structured-dims", default="64,256,1024")
     args = parser.parse_args()
     tables = set(args.tables.split(","))
     sizes = [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000]
@@ -437,7 +446,8 @@ def main():
             e2e_table(int(10**6 if args.quick else args.e2e_n), 10**6 if not args.quick
                       else 10**5, [int(v) for v in args.e2e_sizes.split(",")], (1, 2))
         if "structured" in tables:
-            structured_speed_table((64, 256, 1024), args.structured_m, repeats)
+            structured_speed_table([int(v) for v in args.structured_dims.split(",")],
+                                   args.structured_m, repeats)
         if "kmeans" in tables:
             structured_kmeans_table(
                 [int(v) for v in args.kmeans_dims.split(",")], args.kmeans_n,
