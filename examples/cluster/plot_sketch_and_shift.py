@@ -5,7 +5,7 @@ Sketch and shift: k-means from a sketch
 
 A data set of 20,000 points in 2-D is summarised by a sketch of 100 complex numbers.
 The sketch gives the kernel density of the data for free (a Fourier series), and its
-gradient: :func:`~skfrugal.cluster.sketch_and_shift` climbs that density with mean
+gradient: :func:`~skfrugal.decoding.sketch_and_shift` climbs that density with mean
 shift from many starting points, keeps ``K`` of the modes and fits Gaussian clusters to
 the sketch. Below: the data, the density computed from the sketch alone, the mean-shift
 trajectories and the recovered centroids.

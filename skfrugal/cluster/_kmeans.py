@@ -6,27 +6,29 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.metrics.pairwise import euclidean_distances
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skfrugal.cluster._decode import DECODERS, decode_kmeans
-from skfrugal.sketching._compressive import CompressiveFourierMixin
+from skfrugal.decoding._estimator import CompressiveFourierMixin
+from skfrugal.decoding._refine import kmeans_refine
 from skfrugal.sketching._frequencies import FREQUENCY_LAWS
 
 
 def _sse_and_labels(X, centers, batch_size=65536):
-    """Sum of squared distances to the nearest centre, and the nearest centre, by batch."""
+    """Per-cluster sums of squared distances to the nearest centre, and the labels, by batch."""
     n = X.shape[0]
     labels = np.empty(n, dtype=np.int64)
-    sse = 0.0
+    sse = np.zeros(centers.shape[0])
     c_sq = np.einsum("ij,ij->i", centers, centers)
     for start in range(0, n, batch_size):
         xb = np.asarray(X[start:start + batch_size], dtype=np.float64)
         d2 = c_sq[None, :] - 2.0 * (xb @ centers.T)
         lab = np.argmin(d2, axis=1)
         labels[start:start + xb.shape[0]] = lab
-        sse += float(np.maximum(
-            d2[np.arange(xb.shape[0]), lab] + np.einsum("ij,ij->i", xb, xb), 0.0).sum())
+        dist = np.maximum(d2[np.arange(xb.shape[0]), lab] + np.einsum("ij,ij->i", xb, xb), 0.0)
+        sse += np.bincount(lab, weights=dist, minlength=centers.shape[0])
     return sse, labels
 
 
@@ -55,10 +57,10 @@ class CompressiveKMeans(
         ``"sketch_and_shift"``: mean shift on the sketched kernel density from many
         starts, choice of ``K`` modes and a fit of Gaussian clusters (centroids,
         variances, weights) to the sketch, with rounds that swap in modes of the
-        residual (see :func:`~skfrugal.cluster.sketch_and_shift`). ``"cl_ompr"``:
+        residual (see :func:`~skfrugal.decoding.sketch_and_shift`). ``"cl_ompr"``:
         Algorithm 1 of Keriven et al. (2018) with Dirac atoms, then one descent with
         Gaussian atoms that removes the bias of Diracs (see
-        :func:`~skfrugal.cluster.cl_ompr`).
+        :func:`~skfrugal.decoding.cl_ompr`).
     frequency_law : {"adapted_radius", "folded_gaussian", "gaussian"}, \
             default="adapted_radius"
         Law of the frequency radius.
@@ -166,6 +168,8 @@ class CompressiveKMeans(
         "frequency_law": [StrOptions(set(FREQUENCY_LAWS))],
         "scale": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
         "n_init": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "dtype": [StrOptions({"float32", "float64"})],
         "n_jobs": [None, Integral],
@@ -182,6 +186,8 @@ class CompressiveKMeans(
         frequency_law="adapted_radius",
         scale="auto",
         n_init="auto",
+        max_iter=300,
+        tol=1e-4,
         batch_size="auto",
         dtype="float32",
         n_jobs=None,
@@ -194,6 +200,8 @@ class CompressiveKMeans(
         self.frequency_law = frequency_law
         self.scale = scale
         self.n_init = n_init
+        self.max_iter = max_iter
+        self.tol = tol
         self.batch_size = batch_size
         self.dtype = dtype
         self.n_jobs = n_jobs
@@ -206,6 +214,7 @@ class CompressiveKMeans(
         return self.n_clusters
 
     _atoms_name = "n_clusters"
+    _data_attributes = ("labels_", "inertia_")
 
     def _default_sketch_size(self, n_features):
         return 10 * self.n_clusters * n_features
@@ -225,7 +234,7 @@ class CompressiveKMeans(
                 stacklevel=4,
             )
 
-    def _decode(self, sketch, rng):
+    def _decode(self, sketch, rng, warm_start=False):
         centers, variances, weights, result = decode_kmeans(
             sketch, self.n_clusters, self.decoder, self.n_init, rng
         )
@@ -234,13 +243,31 @@ class CompressiveKMeans(
         self.variances_ = variances[order]
         self.weights_ = weights[order]
         self.decoder_cost_ = 0.0 if result is None else float(result.cost)
+        self.noise_level_ = 0.0 if result is None else float(result.info["noise_level"])
+        self.n_decodings_ = 0 if result is None else int(result.info["n_decodings"])
         self.n_iter_ = 0 if result is None else int(result.n_iter)
         self._n_features_out = self.n_clusters
 
+    _refinement_name = "Lloyd refinement"
+
+    def _refine(self, X):
+        sketch = self.sketch_
+        centers, _, n_iter, converged = kmeans_refine(
+            X, self.cluster_centers_, random_state=check_random_state(self.random_state),
+            max_iter=self.max_iter, tol=self.tol, data_var=sketch.data_var,
+        )
+        self.cluster_centers_ = centers
+        return n_iter, converged
+
     def _fit_data(self, X):
-        self.inertia_, labels = _sse_and_labels(X, self.cluster_centers_)
-        # order clusters by size on X, so that labels are 0, 1, ... without gaps
+        super()._fit_data(X)
+        sse, labels = _sse_and_labels(X, self.cluster_centers_)
+        self.inertia_ = float(sse.sum())
         counts = np.bincount(labels, minlength=self.n_clusters)
+        if self.max_iter > 0:  # the model was refined on X: its statistics come from X
+            self.weights_ = counts / counts.sum()
+            self.variances_ = sse / np.maximum(counts, 1) / X.shape[1]
+        # order clusters by size on X, so that labels are 0, 1, ... without gaps
         order = np.argsort(-counts, kind="stable")
         rank = np.empty_like(order)
         rank[order] = np.arange(order.size)
@@ -248,11 +275,6 @@ class CompressiveKMeans(
         self.variances_ = self.variances_[order]
         self.weights_ = self.weights_[order]
         self.labels_ = rank[labels]
-
-    def _forget_data(self):
-        for name in ("labels_", "inertia_"):
-            if hasattr(self, name):
-                delattr(self, name)
 
     # -- using the model ----------------------------------------------------------------
     def predict(self, X):
@@ -305,4 +327,4 @@ class CompressiveKMeans(
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        return -_sse_and_labels(X, self.cluster_centers_)[0]
+        return -float(_sse_and_labels(X, self.cluster_centers_)[0].sum())

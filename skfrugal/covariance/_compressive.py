@@ -21,6 +21,7 @@ from skfrugal.covariance._decoder import (
 )
 from skfrugal.covariance._sketcher import CovarianceSketcher, centred_sketch
 from skfrugal.sketching import Sketch
+from skfrugal.sketching._compressive import CompressiveMixin
 
 
 class CompressionWarning(UserWarning):
@@ -114,7 +115,7 @@ def _warn_fit(fit_residual, tol, max_iter):
         )
 
 
-class CompressiveGraphicalLasso(EmpiricalCovariance):
+class CompressiveGraphicalLasso(CompressiveMixin, EmpiricalCovariance):
     """Sparse precision matrix (a Gaussian graph) decoded from a compressed sketch.
 
     The data are reduced, in one pass, to ``m`` random rank-one projections of their
@@ -249,90 +250,41 @@ class CompressiveGraphicalLasso(EmpiricalCovariance):
         _check_compression(m, p)
         return m
 
-    def _make_sketcher(self, X):
+    def _make_sketcher(self, X, seed=None):
         return CovarianceSketcher(
             self._sketch_size(X.shape[1]), batch_size=self.batch_size,
-            random_state=self.random_state,
+            random_state=self.random_state if seed is None else seed,
         ).fit(X)
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Sketch X in one pass and decode the sparse precision matrix.
+    # -- hooks of CompressiveMixin (fit, partial_fit, fit_sketch) -------------------------
+    _operator_class = CovarianceSketcher
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Data (at least 2 samples and 2 features).
-        y : None
-            Ignored.
+    def _validate_fit_input(self, X, reset):
+        return validate_data(self, X, dtype=[np.float64, np.float32], reset=reset,
+                             ensure_min_features=2 if reset else 1)
 
-        Returns
-        -------
-        self : CompressiveGraphicalLasso
-            The fitted estimator.
-        """
-        X = validate_data(self, X, ensure_min_features=2, ensure_min_samples=2)
-        op = self._make_sketcher(X)
-        self._decode(op.sketch(X), warm_start=False)
-        return self
+    def _check_n_samples(self, n_samples):
+        if n_samples < 2:
+            raise ValueError(
+                f"n_samples={n_samples}: a covariance needs a minimum of 2 samples")
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y=None):
-        """Add a chunk of samples to the sketch and decode the merged sketch.
+    def _new_sketcher(self, X, seed):
+        return self._make_sketcher(X, self.random_state)
 
-        The first call fits the sketch operator on its chunk (only the mean is taken
-        from it, for numerical precision); later chunks are added to ``sketch_`` and
-        the decoder is warm-started from the previous precision matrix.
+    def _check_operator(self, operator):
+        if operator.projections_.shape[0] < 2:
+            raise ValueError(
+                "a graphical model needs at least 2 features, the sketch has "
+                f"{operator.projections_.shape[0]}")
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            A chunk of the stream.
-        y : None
-            Ignored.
+    def _ready_to_decode(self, sketch):
+        return sketch.n_samples >= 2
 
-        Returns
-        -------
-        self : CompressiveGraphicalLasso
-            The estimator, decoded from all chunks seen so far.
-        """
-        first = not hasattr(self, "sketch_")
-        X = validate_data(self, X, reset=first, ensure_min_features=2 if first else 1)
-        if first:
-            op = self._make_sketcher(X)
-            sketch = op.sketch(X)
-        else:
-            sketch = self.sketch_ + self.sketcher_.sketch(X)
-        if sketch.n_samples < 2:
-            self.sketch_, self.sketcher_ = sketch, sketch.operator
-            return self
-        self._decode(sketch, warm_start=not first and hasattr(self, "precision_"))
-        return self
+    def _decode(self, sketch, random_state, warm_start):
+        self._decode_at(sketch, warm_start=warm_start and hasattr(self, "precision_"))
 
-    def fit_sketch(self, sketch):
-        """Decode a sketch made elsewhere by a :class:`CovarianceSketcher`.
-
-        Parameters
-        ----------
-        sketch : Sketch
-            A covariance sketch (for instance the sum of sketches computed on several
-            machines with the same fitted operator).
-
-        Returns
-        -------
-        self : CompressiveGraphicalLasso
-            The fitted estimator.
-        """
-        self._validate_params()
-        _check_sketch(sketch)
-        for attr in ("feature_names_in_",):
-            if hasattr(self, attr):
-                delattr(self, attr)
-        self.n_features_in_ = sketch.n_features
-        self._decode(sketch, warm_start=False)
-        return self
-
-    def _decode(self, sketch, warm_start, alpha=None):
+    def _decode_at(self, sketch, warm_start, alpha=None):
+        """Decode ``sketch`` at ``alpha`` (``self.alpha`` by default)."""
         _check_sketch(sketch)
         alpha = self.alpha if alpha is None else alpha
         y, diagonal, location = centred_sketch(sketch, self.assume_centered)
@@ -564,7 +516,7 @@ sketcher_, n_features_in_, feature_names_in_
             else:
                 scores.append(self._residual_scores(op.sketch(X[test]), fits))
         self._store_cv(grid, scores)
-        self._decode(whole, warm_start=False, alpha=self.alpha_)
+        self._decode_at(whole, warm_start=False, alpha=self.alpha_)
         return self
 
     def _residual_scores(self, test_sketch, fits):
@@ -605,7 +557,7 @@ sketcher_, n_features_in_, feature_names_in_
         self._store_cv(grid, scores)
         if hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
-        self._decode(whole, warm_start=False, alpha=self.alpha_)
+        self._decode_at(whole, warm_start=False, alpha=self.alpha_)
         return self
 
     @available_if(lambda self: False)

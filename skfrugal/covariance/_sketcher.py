@@ -14,6 +14,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skfrugal.sketching import SketchOperatorMixin
+from skfrugal.sketching._batch_moments import RunningMoments
 from skfrugal.sketching._dask import is_dask_array
 
 
@@ -78,38 +79,23 @@ def covariance_sketch_chunk(X, projections, center, batch_size=None):
     else:
         batch_size = int(batch_size)
     feature_sum = np.zeros(m)
-    data_min = np.full(d, np.inf)
-    data_max = np.full(d, -np.inf)
-    count, data_mean, data_m2 = 0, np.zeros(d), np.zeros(d)
+    moments = RunningMoments(d)
+    centre = np.ascontiguousarray(center, dtype=np.float64)
+    xc_buffer = np.empty((min(batch_size, n), d))
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
         batch = np.asarray(X[start:stop])
         if batch.dtype.kind not in "fiub":
             raise TypeError(f"X must hold real numbers, got dtype {batch.dtype}")
-        xc = batch.astype(np.float64, copy=False) - center
-        bmin, bmax = xc.min(axis=0), xc.max(axis=0)
-        if not (np.isfinite(bmin).all() and np.isfinite(bmax).all()):
-            raise ValueError(
-                f"X contains NaN or infinity (in rows {start} to {stop - 1} of the chunk)"
-            )
+        raw = np.ascontiguousarray(batch, dtype=np.float64)
+        xc = moments.centre(raw, centre, xc_buffer[: stop - start], start)
         if _use_batch_covariance(d, m, stop - start):
             M = xc.T @ xc
             feature_sum += np.einsum("ij,ij->j", A, M @ A)
         else:
             proj = xc @ A
             feature_sum += np.einsum("ij,ij->j", proj, proj)
-        b = stop - start
-        bmean = xc.mean(axis=0)
-        bm2 = ((xc - bmean) ** 2).sum(axis=0)
-        delta = bmean - data_mean
-        total = count + b
-        data_m2 += bm2 + delta**2 * (count * b / total)
-        data_mean += delta * (b / total)
-        count = total
-        np.minimum(data_min, bmin, out=data_min)
-        np.maximum(data_max, bmax, out=data_max)
-    return (feature_sum, n, data_min + center, data_max + center, data_mean + center,
-            data_m2)
+    return (feature_sum, n, *moments.stats(shift=centre))
 
 
 def centred_sketch(sketch, assume_centered=False):

@@ -10,8 +10,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from skfrugal.decoding._estimator import CompressiveFourierMixin
+from skfrugal.decoding._refine import em_refine, kmeans_refine, partition_moments
 from skfrugal.mixture._decode import DECODERS, decode_gmm
-from skfrugal.sketching._compressive import CompressiveFourierMixin
 from skfrugal.sketching._frequencies import FREQUENCY_LAWS
 
 
@@ -62,14 +63,14 @@ class CompressiveGaussianMixture(CompressiveFourierMixin, DensityMixin, BaseEsti
         ``"sketch_and_shift"``: modes of the sketched kernel density found by mean
         shift from many starts (Belhadji and Gribonval 2024) initialise the
         components, a global descent fits them, and rounds of replacement swap in
-        modes of the residual (see :func:`~skfrugal.cluster.sketch_and_shift`): the
+        modes of the residual (see :func:`~skfrugal.decoding.sketch_and_shift`): the
         most reliable. ``"cl_ompr"``: CL-OMPR with Gaussian atoms (Keriven et al.
-        2018, Alg. 1, see :func:`cl_ompr_gmm`), ``2K`` greedy atom selections each
-        followed by a global descent (``O(m d K²)``); as good when it finds every
+        2018, Alg. 1, see :func:`~skfrugal.decoding.cl_ompr_gmm`), ``2K`` greedy atom
+        selections each followed by a global descent (``O(m d K²)``); as good when it finds every
         component, but a greedy search from random starts misses some more often,
         most in low dimension. ``"split"``: hierarchical splitting (Alg. 2, see
-        :func:`split_gmm`), ``⌈log₂ K⌉`` rounds of splitting every component in two,
-        ``O(m d K log K)``: the fastest, and the least reliable.
+        :func:`~skfrugal.decoding.split_gmm`), ``⌈log₂ K⌉`` rounds of splitting every
+        component in two, ``O(m d K log K)``: the fastest, and the least reliable.
     frequency_law : {"adapted_radius", "folded_gaussian", "gaussian"}, \
             default="adapted_radius"
         Law of the frequency radius.
@@ -178,7 +179,9 @@ class CompressiveGaussianMixture(CompressiveFourierMixin, DensityMixin, BaseEsti
         "decoder": [StrOptions(set(DECODERS))],
         "frequency_law": [StrOptions(set(FREQUENCY_LAWS))],
         "scale": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
-        "n_init": [Interval(Integral, 1, None, closed="left")],
+        "n_init": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
         "reg_covar": [Interval(Real, 0.0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "dtype": [StrOptions({"float32", "float64"})],
@@ -196,7 +199,9 @@ class CompressiveGaussianMixture(CompressiveFourierMixin, DensityMixin, BaseEsti
         decoder="sketch_and_shift",
         frequency_law="adapted_radius",
         scale="auto",
-        n_init=1,
+        n_init="auto",
+        max_iter=100,
+        tol=1e-3,
         reg_covar=1e-6,
         batch_size="auto",
         dtype="float32",
@@ -211,6 +216,8 @@ class CompressiveGaussianMixture(CompressiveFourierMixin, DensityMixin, BaseEsti
         self.frequency_law = frequency_law
         self.scale = scale
         self.n_init = n_init
+        self.max_iter = max_iter
+        self.tol = tol
         self.reg_covar = reg_covar
         self.batch_size = batch_size
         self.dtype = dtype
@@ -249,14 +256,24 @@ class CompressiveGaussianMixture(CompressiveFourierMixin, DensityMixin, BaseEsti
                 stacklevel=4,
             )
 
-    def _decode(self, sketch, rng):
+    def _decode(self, sketch, rng, warm_start=False):
         means, variances, weights, result = decode_gmm(
             sketch, self.n_components, self.covariance_type, self.decoder, self.n_init, rng
         )
+        self._set_mixture(weights, means, variances + self.reg_covar)
+        self.decoder_cost_ = 0.0 if result is None else float(result.cost)
+        self.noise_level_ = 0.0 if result is None else float(result.info["noise_level"])
+        self.n_decodings_ = 0 if result is None else int(result.info["n_decodings"])
+        self._candidates = [] if result is None else result.info["candidates"]
+        self.n_iter_ = 0 if result is None else int(result.n_iter)
+        if hasattr(self, "lower_bound_"):
+            del self.lower_bound_
+
+    def _set_mixture(self, weights, means, covariances):
         order = np.argsort(-weights, kind="stable")
         self.weights_ = weights[order]
         self.means_ = means[order]
-        self.covariances_ = variances[order] + self.reg_covar
+        self.covariances_ = covariances[order]
         if np.any(self.covariances_ <= 0):
             raise ValueError(
                 "a decoded variance is 0 (a feature is constant in the data): set "
@@ -264,9 +281,43 @@ class CompressiveGaussianMixture(CompressiveFourierMixin, DensityMixin, BaseEsti
             )
         self.precisions_ = 1.0 / self.covariances_
         self.precisions_cholesky_ = np.sqrt(self.precisions_)
-        self.decoder_cost_ = 0.0 if result is None else float(result.cost)
-        self.n_iter_ = 0 if result is None else int(result.n_iter)
-        self.converged_ = True
+
+    _refinement_name = "EM refinement"
+
+    def _refine(self, X):
+        """EM from every decoding and from the k-means partition; keep the best likelihood.
+
+        The decodings (best sketch residual first) and the partition of X by the
+        decoded means refined by k-means passes (how scikit-learn starts EM) each start
+        EM on the data; the run of largest likelihood is kept.
+        """
+        if not self._candidates:  # every sample is the same point: nothing to refine
+            return 0, True
+        d = X.shape[1]
+        starts = []
+        for means, variances, weights in self._candidates:
+            full = variances if variances.ndim == 2 else np.repeat(variances[:, None], d, 1)
+            starts.append((weights, means, full + self.reg_covar))
+        rng = check_random_state(self.random_state)
+        for means, _, _ in self._candidates[:2]:
+            centers = kmeans_refine(X, means, random_state=rng, max_iter=self.max_iter,
+                                    tol=1e-4, data_var=self.sketch_.data_var)[0]
+            starts.append(partition_moments(X, centers, self.reg_covar))
+        best = None
+        for weights, means, variances in starts:
+            if self.covariance_type == "spherical":
+                variances = np.repeat(variances.mean(axis=1, keepdims=True), d, axis=1)
+            result = em_refine(X, weights, means, variances,
+                               covariance=self.covariance_type, reg_covar=self.reg_covar,
+                               max_iter=self.max_iter, tol=self.tol)
+            if best is None or result[3] > best[3]:
+                best = result
+        weights, means, variances, log_likelihood, n_iter, converged = best
+        if self.covariance_type == "spherical":
+            variances = variances[:, 0]
+        self._set_mixture(weights, means, variances)
+        self.lower_bound_ = float(log_likelihood)
+        return n_iter, converged
 
     def fit_predict(self, X, y=None):
         """Fit the mixture on X and return the most likely component of each sample.

@@ -1,15 +1,14 @@
-"""What every estimator decoded from a Fourier sketch shares.
+"""What every estimator decoded from a sketch shares: fit, partial_fit, fit_sketch.
 
-:class:`CompressiveFourierMixin` gives :meth:`fit` (one pass over NumPy, memmap or Dask
-data), :meth:`partial_fit` (stream chunks into one sketch) and :meth:`fit_sketch` (decode
-a sketch made elsewhere) to :class:`~skfrugal.cluster.CompressiveKMeans` and
-:class:`~skfrugal.mixture.CompressiveGaussianMixture`; each subclass only says how big
-a sketch it needs and how to decode it. :func:`decoder_inputs` turns a
-:class:`~skfrugal.sketching.Sketch` into the plain arrays the decoders work on.
+:class:`CompressiveMixin` gives :meth:`~CompressiveMixin.fit` (one pass over NumPy,
+memmap or Dask data), :meth:`~CompressiveMixin.partial_fit` (stream chunks into one
+sketch, atomically) and :meth:`~CompressiveMixin.fit_sketch` (decode a sketch made
+elsewhere) to the compressive estimators; each subclass says how to make its sketch
+operator and how to decode a sketch.
 """
 
 import time
-from dataclasses import dataclass
+from contextlib import contextmanager
 
 import numpy as np
 from sklearn.base import _fit_context
@@ -17,180 +16,113 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
 from skfrugal.sketching._dask import is_dask_array
-from skfrugal.sketching._sketcher import FourierSketcher
 from skfrugal.sketching._validation import check_sketch
 
 _SEED_MAX = np.iinfo(np.int32).max
 
 
-@dataclass
-class DecoderInputs:
-    """A Fourier sketch in the standardised coordinates the decoders work in.
+@contextmanager
+def atomic_update(estimator):
+    """Restore the estimator's attributes if the block raises (or is interrupted).
 
-    Only the *active* features (those that vary in the sketched data) are kept: the
-    phase of the constant ones is factored out of ``z``.
+    Every update of a compressive estimator rebinds attributes (a merged sketch is a
+    new :class:`~skfrugal.sketching.Sketch`), so a shallow copy of ``__dict__`` is
+    enough to undo a failed one.
+    """
+    saved = dict(estimator.__dict__)
+    try:
+        yield
+    except BaseException:
+        estimator.__dict__.clear()
+        estimator.__dict__.update(saved)
+        raise
 
-    Attributes
-    ----------
-    z : ndarray of shape (m,), complex128
-        The sketch (mean of the features).
-    frequencies : ndarray of shape (d_active, m)
-        The frequencies of the active features.
-    lower, upper : ndarray of shape (d_active,)
-        Per-feature min and max of the sketched data (bounds of the centres).
-    data_mean, data_var : ndarray of shape (d_active,)
-        Per-feature mean and variance of the sketched data.
-    scale : float
-        The operator's squared kernel bandwidth ``σ̄²``.
-    active : ndarray of shape (d,), bool
-        Which features vary.
-    centre : ndarray of shape (d,)
-        Per-feature mean of the data, standardised (the value of inactive features).
-    mean, std : ndarray of shape (d,)
-        The operator's standardisation ``x̃ = (x - mean) / std``.
+
+class CompressiveMixin:
+    """Fitting of an estimator decoded from a mergeable sketch.
+
+    The lifecycle is the same for every compressive estimator: make and fit a sketch
+    operator on the data, sketch the data in one pass, decode the model from the sketch.
+    Subclasses provide:
+
+    - ``_operator_class``: the sketch operator type :meth:`fit_sketch` accepts;
+    - ``_new_sketcher(X, seed)``: a sketch operator fitted on ``X`` (``seed`` is an int
+      drawn from ``random_state``, for operators that draw random projections);
+    - ``_decode(sketch, random_state, warm_start)``: set the fitted attributes from the
+      sketch (``warm_start`` is True when :meth:`partial_fit` decodes a grown sketch
+      and the previous model may serve as a starting point);
+
+    and may override:
+
+    - ``_validate_fit_input(X, reset)``: validation of in-memory data (default:
+      ``validate_data`` with float64/float32);
+    - ``_check_n_samples(n_samples)``: raise on too few samples;
+    - ``_check_operator(operator)``: raise (or warn) when the operator of a sketch
+      given to :meth:`fit_sketch` does not suit the estimator (e.g. a sketch too small;
+      ``_new_sketcher`` checks the operators it makes itself);
+    - ``_ready_to_decode(sketch)``: False while a stream is too short to decode (the
+      sketch is then kept, the model not updated);
+    - ``_fit_data(X)`` and ``_data_attributes``: attributes that need the training data
+      (e.g. labels, or passes that refine the model), computed by :meth:`fit` only and
+      deleted by the other routes, which call ``_without_data()`` instead.
+
+    Every update is atomic: when decoding fails (or is interrupted), the estimator's
+    sketch and model stay as they were, so a retried :meth:`partial_fit` counts its
+    chunk once.
     """
 
-    z: np.ndarray
-    frequencies: np.ndarray
-    lower: np.ndarray
-    upper: np.ndarray
-    data_mean: np.ndarray
-    data_var: np.ndarray
-    scale: float
-    active: np.ndarray
-    centre: np.ndarray
-    mean: np.ndarray
-    std: np.ndarray
+    _operator_class = None
+    _data_attributes = ()
 
-    def spherical_metric(self):
-        """Per-feature factor ``g`` of atoms spherical in the data's units.
+    # -- hooks with defaults -------------------------------------------------------------
+    def _validate_fit_input(self, X, reset):
+        return validate_data(self, X, dtype=[np.float64, np.float32], reset=reset)
 
-        A variance ``s²`` in the data's units is ``s² / std_l²`` in standardised
-        units; ``g`` is ``1 / std²`` on the active features, normalised to mean one.
-        """
-        metric = 1.0 / self.std[self.active] ** 2
-        return metric / metric.mean()
+    def _check_n_samples(self, n_samples):
+        """Raise when ``n_samples`` is too few to fit (nothing by default)."""
 
-    def to_data_units(self, centers):
-        """Map centres of the active standardised features back to the data's units.
+    def _check_operator(self, operator):
+        """Raise or warn when the operator does not suit the estimator (nothing by default)."""
 
-        Parameters
-        ----------
-        centers : ndarray of shape (K, d_active)
-
-        Returns
-        -------
-        centers : ndarray of shape (K, d)
-        """
-        full = np.tile(self.centre, (centers.shape[0], 1))
-        full[:, self.active] = centers
-        return self.mean + self.std * full
-
-
-def decoder_inputs(sketch):
-    """Prepare a sketch of a fitted :class:`FourierSketcher` for the decoders.
-
-    Parameters
-    ----------
-    sketch : Sketch
-        A non-empty sketch of a fitted :class:`FourierSketcher`.
-
-    Returns
-    -------
-    inputs : DecoderInputs or None
-        ``None`` when no feature varies (every sample is the same point).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skfrugal.sketching import FourierSketcher
-    >>> from skfrugal.sketching._compressive import decoder_inputs
-    >>> X = np.random.default_rng(0).normal(size=(500, 3))
-    >>> X[:, 1] = 2.0  # a constant feature
-    >>> sketch = FourierSketcher(sketch_size=20, random_state=0).fit(X).sketch(X)
-    >>> inputs = decoder_inputs(sketch)
-    >>> inputs.active.tolist(), inputs.frequencies.shape
-    ([True, False, True], (2, 20))
-    """
-    op = sketch.operator
-    mean, std = op.mean_, op.std_
-    z = np.asarray(sketch.mean, dtype=np.complex128)
-    omega = np.asarray(op.frequencies_, dtype=np.float64)
-    lower = (sketch.data_min - mean) / std
-    upper = (sketch.data_max - mean) / std
-    centre = (sketch.data_mean - mean) / std
-    var = sketch.data_var / std**2
-    active = (upper - lower) > 1e-12 * np.maximum(1.0, np.abs(centre))
-    if not np.any(active):
-        return None
-    if not np.all(active):  # constant features: factor their phase out of the sketch
-        z = z * np.exp(1j * (centre[~active] @ omega[~active]))
-        omega = omega[active]
-    return DecoderInputs(
-        z=z, frequencies=omega, lower=lower[active], upper=upper[active],
-        data_mean=centre[active], data_var=var[active], scale=float(op.scale_),
-        active=active, centre=centre, mean=mean, std=std,
-    )
-
-
-class CompressiveFourierMixin:
-    """Fitting of an estimator decoded from a :class:`FourierSketcher` sketch.
-
-    Subclasses define ``_n_atoms`` and ``_atoms_name`` (the number of clusters or
-    components and the name of its parameter), ``_default_sketch_size(n_features)``,
-    ``_check_sketch_size(m, n_features)`` (raise or warn), ``_decode(sketch, rng)``
-    (set the fitted attributes) and may define ``_fit_data(X)`` (attributes computed
-    on the training data, e.g. labels; not called for Dask input), and
-    ``_forget_data()`` (delete them when the model is refitted without data). They
-    need the parameters ``sketch_size``, ``frequency_law``, ``scale``,
-    ``batch_size``, ``dtype`` and ``random_state``.
-    """
+    def _ready_to_decode(self, sketch):
+        return True
 
     def _fit_data(self, X):
         """Set the attributes that need the training data (none by default)."""
 
+    def _without_data(self):
+        """Finish a fit that did not see the data (``partial_fit``, ``fit_sketch``, Dask)."""
+
     def _forget_data(self):
-        """Delete the attributes that need the training data (none by default)."""
+        for name in self._data_attributes:
+            if hasattr(self, name):
+                delattr(self, name)
 
-    def _check_n_samples(self, n_samples):
-        K = self._n_atoms
-        if n_samples < max(2, K):
-            raise ValueError(
-                f"n_samples={n_samples} should be >= 2 and >= {self._atoms_name}={K}"
-            )
+    def _reset_features(self, n_features):
+        """Set ``n_features_in_`` for data that was not validated here (no names)."""
+        self.n_features_in_ = n_features
+        if hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
 
-    def _new_sketcher(self, n_features, seed):
-        if self.sketch_size is None:
-            m = self._default_sketch_size(n_features)
-        else:
-            m = int(self.sketch_size)
-        self._check_sketch_size(m, n_features)
-        return FourierSketcher(
-            sketch_size=m,
-            frequency_law=self.frequency_law,
-            scale=self.scale,
-            scale_n_clusters=self._n_atoms,
-            standardize=True,
-            batch_size=self.batch_size,
-            dtype=self.dtype,
-            n_jobs=getattr(self, "n_jobs", None),
-            verbose=getattr(self, "verbose", 0),
-            random_state=seed,
-        )
-
-    def _decode_reporting(self, sketch, rng, rows=None, sketch_seconds=None):
-        """``_decode``, reporting the sketching rate and the decoding time if verbose."""
+    def _store(self, sketch, random_state, warm_start, rows=None, sketch_seconds=None):
+        """Keep ``sketch`` and decode it; with ``verbose``, report the rates."""
+        self.sketch_ = sketch
+        self.sketcher_ = sketch.operator
         start = time.perf_counter()
-        self._decode(sketch, rng)
+        decoded = self._ready_to_decode(sketch)
+        if decoded:
+            self._decode(sketch, random_state, warm_start)
+        self._forget_data()
         if getattr(self, "verbose", 0):
-            name = type(self).__name__
-            done = f"decoded in {time.perf_counter() - start:.2f} s"
+            done = (f"decoded in {time.perf_counter() - start:.2f} s" if decoded
+                    else "not decoded yet")
             if rows is not None:
                 rate = rows / max(sketch_seconds, 1e-9)
                 done = (f"sketched {rows:,} rows in {sketch_seconds:.2f} s ({rate:,.0f} "
                         f"rows/s), {done}")
-            print(f"[{name}] {done}", flush=True)
+            print(f"[{type(self).__name__}] {done}", flush=True)
 
+    # -- the three routes ----------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Sketch X in one pass and decode the model from the sketch.
@@ -209,34 +141,35 @@ class CompressiveFourierMixin:
         self : object
             Fitted estimator.
         """
-        rng = check_random_state(self.random_state)
-        dask_input = is_dask_array(X)
-        if dask_input:
-            X = FourierSketcher()._check_stream(X)
-            self.n_features_in_ = X.shape[1]
-            if hasattr(self, "feature_names_in_"):
-                del self.feature_names_in_
-        else:
-            X = validate_data(self, X, dtype=[np.float64, np.float32])
-        self._check_n_samples(X.shape[0])
-        start = time.perf_counter()
-        self.sketcher_ = self._new_sketcher(X.shape[1], rng.randint(_SEED_MAX)).fit(X)
-        self.sketch_ = self.sketcher_.sketch(X)
-        self._decode_reporting(self.sketch_, rng, X.shape[0], time.perf_counter() - start)
-        self._forget_data()
-        if not dask_input:
-            self._fit_data(X)
+        with atomic_update(self):
+            rng = check_random_state(self.random_state)
+            dask_input = is_dask_array(X)
+            if dask_input:
+                X = self._operator_class()._check_stream(X)
+                self._reset_features(X.shape[1])
+            else:
+                X = self._validate_fit_input(X, reset=True)
+            self._check_n_samples(X.shape[0])
+            start = time.perf_counter()
+            operator = self._new_sketcher(X, rng.randint(_SEED_MAX))
+            sketch = operator.sketch(X)
+            self._store(sketch, rng, warm_start=False, rows=X.shape[0],
+                        sketch_seconds=time.perf_counter() - start)
+            if dask_input:
+                self._without_data()
+            else:
+                self._fit_data(X)
         return self
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
         """Add a chunk of data to the sketch and decode the model again.
 
-        The first call fits the sketch operator (standardisation, scale, frequencies)
-        on the chunk: make it representative. Memory does not grow with the number of
-        chunks; each call costs one sketch of the chunk plus one decoding. To decode
-        only once, stream the chunks into
-        :meth:`FourierSketcher.partial_fit <skfrugal.sketching.FourierSketcher.partial_fit>`
-        and call :meth:`fit_sketch` on its ``sketch_``.
+        The first call fits the sketch operator on the chunk: make it representative.
+        Memory does not grow with the number of chunks; each call costs one sketch of
+        the chunk plus one decoding. The update is atomic: if decoding fails or is
+        interrupted, the sketch and the model stay as they were (a retry counts the
+        chunk once).
 
         Parameters
         ----------
@@ -251,21 +184,20 @@ class CompressiveFourierMixin:
             Updated estimator (attributes that need the data, such as ``labels_``, are
             not set).
         """
-        first = not hasattr(self, "sketcher_")
-        if first:
-            self._validate_params()
-        rng = check_random_state(self.random_state)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=first)
-        start = time.perf_counter()
-        if first:
-            self._check_n_samples(X.shape[0])
-            self.sketcher_ = self._new_sketcher(X.shape[1], rng.randint(_SEED_MAX)).fit(X)
-            self.sketch_ = self.sketcher_.sketch(X)
-        else:
-            rng.randint(_SEED_MAX)  # the same decoder stream as fit
-            self.sketch_ = self.sketch_ + self.sketcher_.sketch(X)
-        self._decode_reporting(self.sketch_, rng, X.shape[0], time.perf_counter() - start)
-        self._forget_data()
+        with atomic_update(self):
+            first = not hasattr(self, "sketch_")
+            rng = check_random_state(self.random_state)
+            seed = rng.randint(_SEED_MAX)  # drawn on every call: the same decoder stream
+            X = self._validate_fit_input(X, reset=first)
+            start = time.perf_counter()
+            if first:
+                self._check_n_samples(X.shape[0])
+                sketch = self._new_sketcher(X, seed).sketch(X)
+            else:
+                sketch = self.sketch_ + self.sketcher_.sketch(X)
+            self._store(sketch, rng, warm_start=not first, rows=X.shape[0],
+                        sketch_seconds=time.perf_counter() - start)
+            self._without_data()
         return self
 
     def fit_sketch(self, sketch):
@@ -274,13 +206,10 @@ class CompressiveFourierMixin:
         Parameters
         ----------
         sketch : Sketch
-            A sketch made by a fitted :class:`~skfrugal.sketching.FourierSketcher`
-            (with ``standardize=True`` or not), e.g. the merge of sketches of chunks
-            made on several machines, or one loaded with
-            :meth:`Sketch.load <skfrugal.sketching.Sketch.load>`. The sketch's
-            operator becomes ``sketcher_``; the estimator's own sketch parameters
-            (``sketch_size``, ``frequency_law``, ``scale``, ``batch_size``, ``dtype``)
-            are not used.
+            A sketch made by a fitted operator of the estimator's kind, e.g. the merge
+            of sketches of chunks made on several machines, or one loaded with
+            :meth:`Sketch.load <skfrugal.sketching.Sketch.load>`. The sketch's operator
+            becomes ``sketcher_``; the estimator's own sketch parameters are not used.
 
         Returns
         -------
@@ -289,17 +218,14 @@ class CompressiveFourierMixin:
             not set).
         """
         self._validate_params()
-        op = check_sketch(sketch, FourierSketcher)
-        d, m = op.frequencies_.shape
-        self._check_sketch_size(m, d)
-        self._check_n_samples(sketch.n_samples)
-        rng = check_random_state(self.random_state)
-        rng.randint(_SEED_MAX)  # the same decoder stream as fit
-        self.sketcher_ = op
-        self.sketch_ = sketch
-        self.n_features_in_ = d
-        if hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
-        self._decode_reporting(sketch, rng)
-        self._forget_data()
+        with atomic_update(self):
+            operator = check_sketch(sketch, self._operator_class)
+            self._check_operator(operator)
+            self._check_n_samples(sketch.n_samples)
+            rng = check_random_state(self.random_state)
+            rng.randint(_SEED_MAX)  # the same decoder stream as fit
+            self._reset_features(sketch.n_features)
+            self._store(sketch, rng, warm_start=False)
+            self._without_data()
         return self
+

@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ._batch_moments import MOMENT_ROWS, centre_blocks, merge_blocks
+from ._batch_moments import MOMENT_ROWS, RunningMoments, centre_blocks
 from ._fused import SCALE, feature_sums, half_turn_blocks, half_turn_phases, sincos_pi
 from ._projection import project_rows
 from ._structured import StructuredFrequencies, StructuredSums
@@ -223,9 +223,7 @@ def sketch_chunk(X, weights, mean, dtype=np.float32, batch_size=None, n_jobs=1):
         sin_sum = np.zeros(m)
         xc64 = np.empty((batch_size, d))
         work = (np.empty((batch_size, m), dtype=dtype), np.empty((batch_size, m), dtype=dtype))
-    # running minimum, maximum, mean and sum of squared deviations (centred data)
-    running = np.array([np.full(d, np.inf), np.full(d, -np.inf), np.zeros(d), np.zeros(d)])
-    count = 0
+    moments = RunningMoments(d)
     centres = {}
     for start in range(0, n, batch_size):
         stop = min(start + batch_size, n)
@@ -233,7 +231,7 @@ def sketch_chunk(X, weights, mean, dtype=np.float32, batch_size=None, n_jobs=1):
         if raw.dtype not in centres:
             centres[raw.dtype] = np.ascontiguousarray(mean, dtype=raw.dtype)
         b = stop - start
-        stats = np.empty((-(-b // MOMENT_ROWS), 4, d))
+        stats = moments.new_stats(b, d)
         if fused is not None:
             finite = fused.add(raw, centres[raw.dtype], stats)
         else:
@@ -242,20 +240,9 @@ def sketch_chunk(X, weights, mean, dtype=np.float32, batch_size=None, n_jobs=1):
                                    MOMENT_ROWS, stats)
             if finite:
                 _float64_feature_sums(xc, w, cos_sum, sin_sum, work)
-        if not finite:
-            raise ValueError(
-                f"X contains NaN or infinity (in rows {start} to {stop - 1} of the chunk)"
-            )
-        count = merge_blocks(running, count, stats, b, MOMENT_ROWS)
-    centre = np.asarray(mean, dtype=np.float64)
-    return (
-        cos_sum - 1j * sin_sum if fused is None else fused.feature_sum(),
-        n,
-        running[0] + centre,
-        running[1] + centre,
-        running[2] + centre,
-        running[3],
-    )
+        moments.merge(stats, b, finite, start)
+    feature_sum = cos_sum - 1j * sin_sum if fused is None else fused.feature_sum()
+    return (feature_sum, n, *moments.stats(shift=mean))
 
 
 def fourier_features(X, weights, mean, dtype=np.float32, out_dtype=np.float64, batch_size=None):

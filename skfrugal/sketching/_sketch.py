@@ -4,6 +4,8 @@ import importlib
 
 import numpy as np
 
+from skfrugal.sketching._batch_moments import merge_moments
+
 _FORMAT_VERSION = 1
 
 
@@ -23,15 +25,7 @@ def merge_chunk_stats(a, b):
     """
     fs_a, n_a, min_a, max_a, mean_a, m2_a = a
     fs_b, n_b, min_b, max_b, mean_b, m2_b = b
-    n = n_a + n_b
-    if n_a == 0:
-        mean, m2 = mean_b, m2_b
-    elif n_b == 0:
-        mean, m2 = mean_a, m2_a
-    else:
-        delta = mean_b - mean_a
-        mean = mean_a + delta * (n_b / n)
-        m2 = m2_a + m2_b + delta**2 * (n_a * n_b / n)
+    n, mean, m2 = merge_moments(n_a, mean_a, m2_a, n_b, mean_b, m2_b)
     return (fs_a + fs_b, n, np.minimum(min_a, min_b), np.maximum(max_a, max_b), mean, m2)
 
 

@@ -26,6 +26,18 @@ from skfrugal.sketching._structured import (
 
 # rows of the subsample on which scale="auto" is estimated
 _SCALE_SAMPLES = 10000
+# rows (at most) from which the robust range is estimated, and its quantiles
+_BOUNDS_SAMPLES = 100_000
+ROBUST_QUANTILES = (0.001, 0.999)
+
+
+def robust_range(sample):
+    """Per-feature ``ROBUST_QUANTILES`` (0.1% and 99.9%) of a sample, shape (2, d).
+
+    Decoders keep the centres they fit inside this range: a few outliers stretch the
+    minimum and maximum, and centres searched in that box end up on its corners.
+    """
+    return np.quantile(np.asarray(sample, dtype=np.float64), ROBUST_QUANTILES, axis=0)
 
 
 def fourier_sketch_chunk(X, frequencies, mean, std, dtype="float32", batch_size=None,
@@ -150,10 +162,14 @@ class FourierSketcher(
         Per-feature scale (ones when ``standardize=False``; 1 for constant features).
     scale_ : float
         The ``σ̄²`` used to draw the frequencies.
+    robust_range_ : ndarray of shape (2, `n_features_in_`)
+        Per-feature 0.1% and 99.9% quantiles of the fit data (of at most 100 000
+        evenly spaced rows; of a random subsample of 20 000 rows for Dask input), the
+        range decoders keep centres in.
     operator_id_ : str
         Identifier of the operator (a hash of ``frequencies_``, or of ``signs_`` and
-        ``radii_``, with ``mean_``, ``std_`` and ``scale_``); sketches merge only when
-        their operators' identifiers agree.
+        ``radii_``, with ``mean_``, ``std_``, ``scale_`` and ``robust_range_``);
+        sketches merge only when their operators' identifiers agree.
     sketch_ : Sketch
         The running sketch of all data passed to :meth:`partial_fit`.
     n_features_in_ : int
@@ -262,8 +278,8 @@ class FourierSketcher(
         # what defines the operator: the structured one is its signs and radii (the
         # dense matrix is computed from them), a few bytes per frequency in a file
         if self.operator == "structured":
-            return ("signs_", "radii_", "mean_", "std_", "scale_")
-        return ("frequencies_", "mean_", "std_", "scale_")
+            return ("signs_", "radii_", "mean_", "std_", "scale_", "robust_range_")
+        return ("frequencies_", "mean_", "std_", "scale_", "robust_range_")
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -308,11 +324,14 @@ class FourierSketcher(
             n_sub = min(n, 20000)
             rows = np.sort(rng.choice(n, n_sub, replace=False))
             sample = np.asarray(X[rows].compute(), dtype=np.float64)
+            self.robust_range_ = robust_range(sample)
         else:
             # batched moments: no n x d temporary (sketch_chunk with no frequency)
             _, _, _, _, mean, m2 = sketch_chunk(X, np.zeros((d, 0)), np.zeros(d), np.float64)
             std = np.sqrt(m2 / n)
             sample = X
+            # deterministic stride: the random stream of the frequencies is unchanged
+            self.robust_range_ = robust_range(X[::max(1, -(-n // _BOUNDS_SAMPLES))])
         if self.standardize:
             std = np.where(std > 1e-12 * np.maximum(1.0, np.abs(mean)), std, 1.0)
             self.mean_, self.std_ = np.asarray(mean, dtype=np.float64), np.asarray(std)

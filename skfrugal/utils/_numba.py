@@ -12,7 +12,7 @@ import time
 
 _TOPICS = (
     "sketching",
-    "cluster",
+    "decoding",
     "mixture",
     "covariance",
     "proximal",

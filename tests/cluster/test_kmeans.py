@@ -9,12 +9,11 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skfrugal.cluster import CompressiveKMeans, _decode
-from skfrugal.cluster._decode import sketch_noise_level
+from skfrugal.cluster import CompressiveKMeans
 from skfrugal.datasets import make_gmm
+from skfrugal.decoding import DecodingWarning, _decode, decoder_inputs, sketch_noise_level
 from skfrugal.metrics import centroid_error, matched_centroid_distances, sse_ratio
 from skfrugal.sketching import FourierSketcher
-from skfrugal.sketching._compressive import decoder_inputs
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +31,12 @@ def reference(mixture):
 @pytest.fixture(scope="module")
 def fitted(mixture):
     return CompressiveKMeans(5, random_state=0).fit(mixture[0])
+
+
+@pytest.fixture(scope="module")
+def decoded(mixture):
+    """The same fit from the sketch alone (no Lloyd pass over the data)."""
+    return CompressiveKMeans(5, max_iter=0, random_state=0).fit(mixture[0])
 
 
 def test_matches_kmeans_and_truth(mixture, reference, fitted):
@@ -60,8 +65,9 @@ def test_clusters_ordered_by_size(fitted):
     assert np.all(np.diff(counts) <= 0)
 
 
-def test_fit_sketch_of_merged_chunks(mixture, fitted):
+def test_fit_sketch_of_merged_chunks(mixture, decoded):
     X = mixture[0]
+    fitted = decoded
     op = fitted.sketcher_
     merged = op.sketch(X[:3000]) + op.sketch(X[3000:])
     est = CompressiveKMeans(5, random_state=0).fit_sketch(merged)
@@ -72,7 +78,8 @@ def test_fit_sketch_of_merged_chunks(mixture, fitted):
     assert est.n_features_in_ == 4
 
 
-def test_fit_sketch_after_pickling(fitted):
+def test_fit_sketch_after_pickling(decoded):
+    fitted = decoded
     sketch = pickle.loads(pickle.dumps(fitted.sketch_))
     est = CompressiveKMeans(5, random_state=0).fit_sketch(sketch)
     dist, _ = matched_centroid_distances(est.cluster_centers_, fitted.cluster_centers_)
@@ -90,6 +97,36 @@ def test_partial_fit_streams(mixture, reference):
     with pytest.raises(ValueError, match="features"):
         est.partial_fit(X[:10, :3])
 
+
+
+@pytest.mark.parametrize("failure", [RuntimeError, KeyboardInterrupt])
+def test_partial_fit_is_atomic(mixture, monkeypatch, failure):
+    X = mixture[0][:4000]
+    est = CompressiveKMeans(5, random_state=0).partial_fit(X[:2000])
+    before = (est.sketch_, est.cluster_centers_.copy(), est.weights_.copy())
+    original = _decode.DECODERS["sketch_and_shift"]
+
+    def failing(*args, **kwargs):
+        raise failure("decoding interrupted")
+
+    monkeypatch.setitem(_decode.DECODERS, "sketch_and_shift", failing)
+    with pytest.raises(failure):
+        est.partial_fit(X[2000:])
+    assert est.sketch_ is before[0] and est.sketch_.n_samples == 2000
+    np.testing.assert_array_equal(est.cluster_centers_, before[1])
+    np.testing.assert_array_equal(est.weights_, before[2])
+    # the retry counts the chunk once, and ends where an uninterrupted stream ends
+    monkeypatch.setitem(_decode.DECODERS, "sketch_and_shift", original)
+    est.partial_fit(X[2000:])
+    assert est.sketch_.n_samples == 4000
+    clean = CompressiveKMeans(5, random_state=0).partial_fit(X[:2000]).partial_fit(X[2000:])
+    np.testing.assert_array_equal(est.cluster_centers_, clean.cluster_centers_)
+    # a failed first call leaves the estimator unfitted
+    fresh = CompressiveKMeans(5, random_state=0)
+    monkeypatch.setitem(_decode.DECODERS, "sketch_and_shift", failing)
+    with pytest.raises(failure):
+        fresh.partial_fit(X)
+    assert not hasattr(fresh, "sketch_") and not hasattr(fresh, "n_features_in_")
 
 def test_constant_feature():
     X, _, centers, _, _ = make_gmm(5000, 3, 3, separation=3.0, random_state=1)
@@ -121,7 +158,7 @@ def test_pipeline_gridsearch_and_pickle(mixture):
 
 def test_cl_ompr_decoder_runs(mixture, reference):
     X = mixture[0]
-    est = CompressiveKMeans(5, decoder="cl_ompr", random_state=0).fit(X)
+    est = CompressiveKMeans(5, decoder="cl_ompr", max_iter=0, random_state=0).fit(X)
     assert est.n_iter_ == 10  # 2K iterations
     assert sse_ratio(X, est.cluster_centers_, reference.cluster_centers_) < 2.0
 
@@ -145,14 +182,14 @@ def test_sketch_noise_level_matches_monte_carlo():
 
 def test_auto_n_init_stops_at_the_noise_level(mixture, monkeypatch):
     calls = []
-    original = _decode.sketch_and_shift
+    original = _decode.DECODERS["sketch_and_shift"]
 
     def counting(*args, **kwargs):
         result = original(*args, **kwargs)
         calls.append(result.cost)
         return result
 
-    monkeypatch.setattr(_decode, "sketch_and_shift", counting)
+    monkeypatch.setitem(_decode.DECODERS, "sketch_and_shift", counting)
     X = mixture[0]
     est = CompressiveKMeans(5, random_state=0).fit(X)  # a Gaussian mixture: one decoding
     inputs = decoder_inputs(est.sketch_)
@@ -210,16 +247,18 @@ def test_fit_sketch_bad_input(mixture):
     with pytest.raises(TypeError, match="FourierSketcher"):
         est.fit_sketch(sketch)
     good = sketcher.sketch(X)
-    est.fit_sketch(good)
+    with pytest.warns(DecodingWarning, match="3 Gaussian clusters"):  # 5 clusters there
+        est.fit_sketch(good)
     with pytest.raises(ValueError, match="4 features"):
         est.predict(X[:, :3])
     with pytest.raises(ValueError, match="n_samples=2 should be"):
         CompressiveKMeans(3).fit_sketch(sketcher.sketch(X[:2]))
 
 
-def test_fit_sketch_after_save_and_load(tmp_path, fitted):
+def test_fit_sketch_after_save_and_load(tmp_path, decoded):
     from skfrugal.sketching import Sketch
 
+    fitted = decoded
     path = tmp_path / "sketch.npz"
     fitted.sketch_.save(path)
     est = CompressiveKMeans(5, random_state=0).fit_sketch(Sketch.load(path))

@@ -154,6 +154,33 @@ def test_partial_fit_fit_sketch_and_merge_agree(graph):
     np.testing.assert_allclose(theta, fresh.precision_, atol=1e-6)
 
 
+def test_partial_fit_is_atomic(graph, monkeypatch):
+    """A decoding that fails leaves sketch and model as they were; a retry counts the
+    chunk once (the estimator shares the compressive mixin of k-means and GMM)."""
+    import skfrugal.covariance._compressive as compressive
+
+    _, X = graph
+    model = CompressiveGraphicalLasso(alpha=0.1, sketch_size=60, random_state=0)
+    first, second = X[:600], X[600:]
+    model.partial_fit(first)
+    before = (model.sketch_, model.precision_.copy())
+    real = compressive.decode_precision
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(compressive, "decode_precision", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        model.partial_fit(second)
+    assert model.sketch_ is before[0] and model.sketch_.n_samples == 600
+    np.testing.assert_array_equal(model.precision_, before[1])
+    monkeypatch.setattr(compressive, "decode_precision", real)
+    model.partial_fit(second)
+    assert model.sketch_.n_samples == len(X)
+    whole = model.sketcher_.sketch(X)
+    np.testing.assert_allclose(model.sketch_.feature_sum, whole.feature_sum, rtol=1e-10)
+
+
 def test_inherited_score_and_mahalanobis(graph):
     _, X = graph
     model = CompressiveGraphicalLasso(alpha=0.1, sketch_size=60, random_state=0).fit(X)
@@ -245,7 +272,7 @@ def test_bad_input(graph):
     with pytest.raises(ValueError, match="infinity"):
         est.fit(bad)
     fourier = FourierSketcher(sketch_size=10, random_state=0).fit(X)
-    with pytest.raises(ValueError, match="CovarianceSketcher"):
+    with pytest.raises(TypeError, match="CovarianceSketcher"):
         est.fit_sketch(fourier.sketch(X))
     with pytest.raises(TypeError, match="Sketch"):
         est.fit_sketch(X)

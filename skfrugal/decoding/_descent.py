@@ -5,10 +5,20 @@ fixed dictionary of atoms, and a bounded L-BFGS-B descent of the squared sketch
 residual over every parameter at once (locations, variances, weights).
 """
 
+from numbers import Integral, Real
+
 import numpy as np
 from scipy.optimize import minimize, nnls
+from sklearn.utils._param_validation import Interval, validate_params
 
-from skfrugal.cluster._atoms import CostGradient, atom_sketches
+from skfrugal.decoding._atoms import CostGradient, _atom_sketches
+from skfrugal.decoding._validation import (
+    _check_metric,
+    as_sketch_vector,
+    check_box,
+    check_problem,
+    check_variance_bounds,
+)
 
 
 def _stack_real(matrix):
@@ -16,6 +26,14 @@ def _stack_real(matrix):
     return np.concatenate([matrix.real, matrix.imag], axis=1).T
 
 
+@validate_params(
+    {
+        "z": ["array-like"],
+        "atoms": ["array-like"],
+        "normalize": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def nnls_weights(z, atoms, normalize=False):
     """Non-negative least squares ``min_{α ≥ 0} ‖z - αᵀ A‖`` over complex sketches.
 
@@ -33,6 +51,18 @@ def nnls_weights(z, atoms, normalize=False):
     -------
     weights : ndarray of shape (K,)
     """
+    z = as_sketch_vector(z)
+    atoms = np.asarray(atoms, dtype=np.complex128)
+    if atoms.ndim != 2 or atoms.shape[0] == 0 or atoms.shape[1] != z.shape[0]:
+        raise ValueError(
+            f"atoms must have shape (K, m) with K >= 1 and m = {z.shape[0]}, got {atoms.shape}")
+    if not np.all(np.isfinite(atoms)):
+        raise ValueError("atoms contain NaN or infinity")
+    return _nnls_weights(z, atoms, normalize)
+
+
+def _nnls_weights(z, atoms, normalize=False):
+    """Unchecked :func:`nnls_weights` (arguments validated by the caller)."""
     if normalize:
         norms = np.linalg.norm(atoms, axis=1)
         atoms = atoms / np.where(norms > 0, norms, 1.0)[:, None]
@@ -41,6 +71,21 @@ def nnls_weights(z, atoms, normalize=False):
     return weights
 
 
+@validate_params(
+    {
+        "z": ["array-like"],
+        "frequencies": ["array-like"],
+        "centers": ["array-like"],
+        "variances": ["array-like", None],
+        "weights": ["array-like"],
+        "lower": ["array-like"],
+        "upper": ["array-like"],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "metric": ["array-like", None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def global_descent(
     z,
     frequencies,
@@ -80,7 +125,7 @@ def global_descent(
         by ``‖z‖²``).
     metric : ndarray of shape (d,), default=None
         Per-feature factor of spherical variances (see
-        :func:`~skfrugal.cluster._atoms.atom_sketches`).
+        :func:`~skfrugal.decoding.atom_sketches`).
 
     Returns
     -------
@@ -91,6 +136,29 @@ def global_descent(
     n_iter : int
         Number of L-BFGS-B iterations.
     """
+    z, frequencies, centers, variances, weights = check_problem(
+        z, frequencies, centers, variances, weights)
+    lower, upper = check_box(lower, upper, frequencies.shape[0])
+    variance_bounds = check_variance_bounds(variance_bounds, frequencies.shape[0])
+    metric = _check_metric(metric, frequencies.shape[0])
+    return _global_descent(z, frequencies, centers, variances, weights, lower, upper,
+                           variance_bounds, max_iter, tol, metric)
+
+
+def _global_descent(
+    z,
+    frequencies,
+    centers,
+    variances,
+    weights,
+    lower,
+    upper,
+    variance_bounds=(1e-6, np.inf),
+    max_iter=300,
+    tol=1e-9,
+    metric=None,
+):
+    """Unchecked :func:`global_descent` (arguments validated by the caller)."""
     centers = np.asarray(centers, dtype=np.float64)
     n_atoms, d = centers.shape
     omega_sq = frequencies * frequencies
@@ -144,6 +212,17 @@ def global_descent(
     return c, v, a, float(result.fun), int(result.nit)
 
 
+@validate_params(
+    {
+        "z": ["array-like"],
+        "frequencies": ["array-like"],
+        "centers": ["array-like"],
+        "variances": ["array-like", None],
+        "weights": ["array-like"],
+        "metric": ["array-like", None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def residual_cost(z, frequencies, centers, variances, weights, metric=None):
     """Relative squared residual ``‖z - Σ_k α_k A_k‖² / ‖z‖²`` of a mixture.
 
@@ -166,5 +245,13 @@ def residual_cost(z, frequencies, centers, variances, weights, metric=None):
     -------
     cost : float
     """
-    r = z - weights @ atom_sketches(frequencies, centers, variances, metric=metric)
+    z, frequencies, centers, variances, weights = check_problem(
+        z, frequencies, centers, variances, weights)
+    metric = _check_metric(metric, frequencies.shape[0])
+    return _residual_cost(z, frequencies, centers, variances, weights, metric)
+
+
+def _residual_cost(z, frequencies, centers, variances, weights, metric=None):
+    """Unchecked :func:`residual_cost` (arguments validated by the caller)."""
+    r = z - weights @ _atom_sketches(frequencies, centers, variances, metric=metric)
     return float(np.vdot(r, r).real / max(np.vdot(z, z).real, 1e-300))

@@ -8,8 +8,8 @@ distribution ``P`` is ``z_j = E_{x~P} exp(-i ω_jᵀ x)``. In closed form,
 - a mixture ``Σ_k α_k P_k`` has sketch ``Σ_k α_k z(P_k)``.
 
 Everything here is vectorised over atoms: parameters are arrays with one row per atom,
-so the decoders of :mod:`skfrugal.cluster` (Dirac and spherical Gaussian atoms for
-k-means) and of :mod:`skfrugal.mixture` (diagonal Gaussian atoms) share the same code.
+so every decoder of :mod:`skfrugal.decoding` (Dirac and spherical Gaussian atoms for
+k-means, diagonal Gaussian atoms for mixtures) shares the same code.
 The variances of atoms come in three forms, told apart by their shape:
 
 - ``None``: Dirac atoms;
@@ -19,9 +19,15 @@ The variances of atoms come in three forms, told apart by their shape:
 - shape ``(K, d)``: diagonal Gaussians ``N(μ_k, diag(s_k²))``.
 """
 
-import numpy as np
 
-from skfrugal.cluster._kernels import correlation_grad_kernel, mixture_cost_grad_kernel
+import numpy as np
+from sklearn.utils._param_validation import validate_params
+
+from skfrugal.decoding._kernels import correlation_grad_kernel, mixture_cost_grad_kernel
+from skfrugal.decoding._validation import (
+    _check_metric,
+    check_problem,
+)
 
 
 def _radius_sq(frequencies, metric):
@@ -57,6 +63,16 @@ def atom_damping(frequencies, variances, omega_sq=None, metric=None):
     return np.exp(-0.5 * (variances @ omega_sq))
 
 
+@validate_params(
+    {
+        "frequencies": ["array-like"],
+        "centers": ["array-like"],
+        "variances": ["array-like", None],
+        "omega_sq": ["array-like", None],
+        "metric": ["array-like", None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def atom_sketches(frequencies, centers, variances=None, omega_sq=None, metric=None):
     """Sketch of Dirac or Gaussian atoms, one row per atom.
 
@@ -81,12 +97,20 @@ def atom_sketches(frequencies, centers, variances=None, omega_sq=None, metric=No
     Examples
     --------
     >>> import numpy as np
-    >>> from skfrugal.cluster._atoms import atom_sketches
+    >>> from skfrugal.decoding import atom_sketches
     >>> omega = np.array([[0.0, 1.0, 2.0]])
     >>> a = atom_sketches(omega, np.array([[0.5]]), np.array([1.0]))
     >>> bool(np.allclose(a, np.exp(-0.5j * omega[0] - 0.5 * omega[0] ** 2)))
     True
     """
+    _, frequencies, centers, variances, _ = check_problem(None, frequencies, centers, variances)
+    metric = _check_metric(metric, frequencies.shape[0])
+    omega_sq = None if omega_sq is None else frequencies * frequencies
+    return _atom_sketches(frequencies, centers, variances, omega_sq, metric)
+
+
+def _atom_sketches(frequencies, centers, variances=None, omega_sq=None, metric=None):
+    """Unchecked :func:`atom_sketches` (arguments validated by the caller)."""
     phases = np.asarray(centers, dtype=np.float64) @ frequencies
     atoms = np.empty(phases.shape, dtype=np.complex128)
     atoms.real = np.cos(phases)
@@ -97,6 +121,16 @@ def atom_sketches(frequencies, centers, variances=None, omega_sq=None, metric=No
     return atoms
 
 
+@validate_params(
+    {
+        "frequencies": ["array-like"],
+        "centers": ["array-like"],
+        "variances": ["array-like", None],
+        "weights": ["array-like"],
+        "metric": ["array-like", None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def mixture_sketch(frequencies, centers, variances, weights, metric=None):
     """Sketch of the mixture ``Σ_k α_k P_k`` of Dirac or Gaussian atoms.
 
@@ -117,11 +151,31 @@ def mixture_sketch(frequencies, centers, variances, weights, metric=None):
     -------
     sketch : ndarray of shape (m,), complex128
     """
-    return np.asarray(weights, dtype=np.float64) @ atom_sketches(
+    _, frequencies, centers, variances, weights = check_problem(
+        None, frequencies, centers, variances, weights)
+    metric = _check_metric(metric, frequencies.shape[0])
+    return _mixture_sketch(frequencies, centers, variances, weights, metric)
+
+
+def _mixture_sketch(frequencies, centers, variances, weights, metric=None):
+    """Unchecked :func:`mixture_sketch` (arguments validated by the caller)."""
+    return np.asarray(weights, dtype=np.float64) @ _atom_sketches(
         frequencies, centers, variances, metric=metric
     )
 
 
+@validate_params(
+    {
+        "z": ["array-like"],
+        "frequencies": ["array-like"],
+        "centers": ["array-like"],
+        "variances": ["array-like", None],
+        "weights": ["array-like"],
+        "omega_sq": ["array-like", None],
+        "metric": ["array-like", None],
+    },
+    prefer_skip_nested_validation=True,
+)
 def mixture_cost_and_gradient(
     z, frequencies, centers, variances, weights, omega_sq=None, metric=None
 ):
@@ -155,6 +209,17 @@ def mixture_cost_and_gradient(
     grad_weights : ndarray of shape (K,)
         ``-2 Re Σ_j A_kj conj(r_j)``.
     """
+    z, frequencies, centers, variances, weights = check_problem(
+        z, frequencies, centers, variances, weights)
+    metric = _check_metric(metric, frequencies.shape[0])
+    omega_sq = None if omega_sq is None else frequencies * frequencies
+    return _mixture_cost_and_gradient(z, frequencies, centers, variances, weights, omega_sq, metric)
+
+
+def _mixture_cost_and_gradient(
+    z, frequencies, centers, variances, weights, omega_sq=None, metric=None
+):
+    """Unchecked :func:`mixture_cost_and_gradient` (arguments validated by the caller)."""
     evaluate = CostGradient(z, frequencies, variances, omega_sq, metric)
     cost, grad_centers, grad_variances, grad_weights = evaluate(centers, variances, weights)
     return (cost, grad_centers.copy(),
@@ -167,7 +232,7 @@ class CostGradient:
     It holds what does not change during a descent (the sketch's real and imaginary
     parts, the frequencies in C order, the rows the variance gradient needs) and the
     work arrays, and calls the fused numba kernel
-    :func:`~skfrugal.cluster._kernels.mixture_cost_grad_kernel`. The arrays it returns
+    :func:`~skfrugal.decoding._kernels.mixture_cost_grad_kernel`. The arrays it returns
     are overwritten by the next call.
 
     Parameters
@@ -189,6 +254,11 @@ class CostGradient:
         self.z_re = np.ascontiguousarray(z.real, dtype=np.float64)
         self.z_im = np.ascontiguousarray(z.imag, dtype=np.float64)
         self.frequencies = np.ascontiguousarray(frequencies, dtype=np.float64)
+        if (self.frequencies.ndim != 2 or 0 in self.frequencies.shape or z.ndim != 1
+                or z.shape[0] != self.frequencies.shape[1]):
+            raise ValueError(
+                f"expected a sketch of shape (m,) and frequencies of shape (d, m), d, m >= 1, "
+                f"got {z.shape} and {self.frequencies.shape}")
         d, m = self.frequencies.shape
         self.kind = "dirac" if variances is None else (
             "spherical" if np.ndim(variances) == 1 else "diag")
@@ -234,6 +304,15 @@ class CostGradient:
         centers = np.ascontiguousarray(centers, dtype=np.float64)
         weights = np.ascontiguousarray(weights, dtype=np.float64)
         n_atoms = centers.shape[0]
+        # the kernel trusts these shapes: refuse anything else here
+        d = self.frequencies.shape[0]
+        if (centers.ndim != 2 or n_atoms == 0 or centers.shape[1] != d
+                or weights.shape != (n_atoms,)):
+            raise ValueError(
+                f"expected centers of shape (K, {d}) with K >= 1 and weights of shape (K,), "
+                f"got {centers.shape} and {weights.shape}")
+        if self.kind != "dirac" and np.shape(variances)[0] != n_atoms:
+            raise ValueError(f"expected variances for {n_atoms} atoms, got {np.shape(variances)}")
         self._buffers(n_atoms)
         if self.kind == "dirac":
             damping = self._ones
@@ -256,6 +335,14 @@ class CostGradient:
         return float(cost), self._grad_c, grad_v, self._grad_w
 
 
+@validate_params(
+    {
+        "points": ["array-like"],
+        "residual": ["array-like"],
+        "frequencies": ["array-like"],
+    },
+    prefer_skip_nested_validation=True,
+)
 def correlation_and_gradient(points, residual, frequencies, dtype=np.float64):
     """Correlation ``Re Σ_j exp(i ω_jᵀ c) r_j`` of Dirac atoms with a residual, and gradient.
 
@@ -282,6 +369,14 @@ def correlation_and_gradient(points, residual, frequencies, dtype=np.float64):
     gradient : ndarray of shape (P, d)
         ``-Σ_j ω_j Im(exp(i ω_jᵀ c) r_j)``.
     """
+    residual, frequencies, points, _, _ = check_problem(residual, frequencies, points)
+    if dtype not in (np.float64, np.float32):
+        raise ValueError(f"dtype must be numpy.float64 or numpy.float32, got {dtype!r}")
+    return _correlation_and_gradient(points, residual, frequencies, dtype)
+
+
+def _correlation_and_gradient(points, residual, frequencies, dtype=np.float64):
+    """Unchecked :func:`correlation_and_gradient` (arguments validated by the caller)."""
     if dtype == np.float64:  # fused numba kernel (one point: CL-OMPR's step 1)
         points = np.ascontiguousarray(points, dtype=np.float64)
         value = np.empty(points.shape[0])

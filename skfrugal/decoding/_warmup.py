@@ -1,11 +1,11 @@
-"""Compile (or load from the cache) the numba kernels of skfrugal.cluster."""
+"""Compile (or load from the cache) the numba kernels of skfrugal.decoding."""
 
 import numpy as np
 
 
 def warm_up():
     """Call every kernel of the subpackage once on tiny inputs (float64, C order)."""
-    from skfrugal.cluster._kernels import (
+    from skfrugal.decoding._kernels import (
         correlation_grad_kernel,
         mixture_cost_grad_kernel,
         sincos_kernel,

@@ -1,11 +1,11 @@
-"""The numba kernels of skfrugal.cluster against NumPy brute force."""
+"""The numba kernels of skfrugal.decoding against NumPy brute force."""
 
 import numpy as np
 import pytest
 
-from skfrugal.cluster import atom_sketches, correlation_and_gradient
-from skfrugal.cluster._atoms import CostGradient
-from skfrugal.cluster._kernels import sincos_kernel
+from skfrugal.decoding import atom_sketches, correlation_and_gradient
+from skfrugal.decoding._atoms import CostGradient
+from skfrugal.decoding._kernels import sincos_kernel
 from skfrugal.sketching import draw_frequencies
 
 

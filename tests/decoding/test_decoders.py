@@ -3,14 +3,15 @@
 import numpy as np
 import pytest
 
-from skfrugal.cluster import (
+from skfrugal.decoding import (
+    DecoderInputs,
+    atom_sketches,
     cl_ompr,
     global_descent,
     mixture_sketch,
     nnls_weights,
     sketch_and_shift,
 )
-from skfrugal.cluster._atoms import atom_sketches
 from skfrugal.metrics import matched_centroid_distances
 from skfrugal.sketching import draw_frequencies
 
@@ -54,7 +55,8 @@ def test_global_descent_recovers_a_mixture_from_a_nearby_start(diag):
 def test_sketch_and_shift_recovers_a_noiseless_mixture(seed):
     z, omega, centers, variances, weights, lower, upper = _problem(K=5, d=4, m=400,
                                                                    seed=seed)
-    res = sketch_and_shift(z, omega, 5, lower, upper, scale=0.05, tol=1e-12, n_candidates=300,
+    inputs = DecoderInputs.from_arrays(z, omega, lower, upper, scale=0.05)
+    res = sketch_and_shift(inputs, 5, tol=1e-12, n_candidates=300,
                            random_state=np.random.RandomState(seed))
     dist, match = matched_centroid_distances(res.centers, centers)
     assert dist.max() < 1e-2
@@ -71,8 +73,10 @@ def test_sketch_and_shift_diag_covariance():
     weights = np.array([0.5, 0.3, 0.2])
     omega = draw_frequencies(200, d, "adapted_radius", 0.05, 3)
     z = mixture_sketch(omega, centers, variances, weights)
-    res = sketch_and_shift(z, omega, K, np.full(d, -1.0), np.full(d, 3.0), scale=0.05,
-                           covariance="diag", tol=1e-12, random_state=np.random.RandomState(0))
+    inputs = DecoderInputs.from_arrays(z, omega, np.full(d, -1.0), np.full(d, 3.0),
+                                       scale=0.05)
+    res = sketch_and_shift(inputs, K, covariance="diag", tol=1e-12,
+                           random_state=np.random.RandomState(0))
     dist, match = matched_centroid_distances(res.centers, centers)
     assert dist.max() < 1e-2
     np.testing.assert_allclose(res.variances[match[:, 0]], variances, atol=5e-3)
@@ -81,13 +85,12 @@ def test_sketch_and_shift_diag_covariance():
 def test_cl_ompr_on_an_easy_problem():
     z, omega, centers, variances, weights, lower, upper = _problem(K=3, d=2, m=100, seed=0,
                                                                    spread=2.0)
-    res = cl_ompr(z, omega, 3, lower, upper, scale=0.05,
-                  random_state=np.random.RandomState(0))
+    inputs = DecoderInputs.from_arrays(z, omega, lower, upper, scale=0.05)
+    res = cl_ompr(inputs, 3, random_state=np.random.RandomState(0))
     dist, _ = matched_centroid_distances(res.centers, centers)
     assert dist.max() < 1e-2
     assert res.info["dirac_cost"] > res.cost  # the Gaussian descent removes the bias
-    res_dirac = cl_ompr(z, omega, 3, lower, upper, scale=0.05, final_variances=None,
-                        random_state=np.random.RandomState(0))
+    res_dirac = cl_ompr(inputs, 3, covariance=None, random_state=np.random.RandomState(0))
     assert res_dirac.variances is None
     assert res_dirac.weights.sum() == pytest.approx(1.0)
 
@@ -96,10 +99,9 @@ def test_sketch_and_shift_succeeds_where_cl_ompr_starts_in_noise():
     # compact clusters in a large box: CL-OMPR's random starts see a flat correlation
     z, omega, centers, variances, weights, lower, upper = _problem(K=3, d=2, m=100, seed=2,
                                                                    spread=2.0)
-    rng = np.random.RandomState(0)
-    bad = cl_ompr(z, omega, 3, lower, upper, scale=0.05, random_state=rng)
-    good = sketch_and_shift(z, omega, 3, lower, upper, scale=0.05, tol=1e-12,
-                            random_state=np.random.RandomState(0))
+    inputs = DecoderInputs.from_arrays(z, omega, lower, upper, scale=0.05)
+    bad = cl_ompr(inputs, 3, random_state=np.random.RandomState(0))
+    good = sketch_and_shift(inputs, 3, tol=1e-12, random_state=np.random.RandomState(0))
     assert matched_centroid_distances(bad.centers, centers)[0].max() > 1.0
     assert matched_centroid_distances(good.centers, centers)[0].max() < 1e-2
     assert good.cost < 1e-6 < bad.cost

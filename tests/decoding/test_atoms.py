@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.optimize import approx_fprime
 
-from skfrugal.cluster import (
+from skfrugal.decoding import (
     atom_sketches,
     correlation_and_gradient,
     gaussian_kernel_weights,

@@ -4,10 +4,9 @@ import numpy as np
 import pytest
 from scipy.optimize import check_grad
 
-from skfrugal.cluster import mixture_sketch
+from skfrugal.decoding import DecoderInputs, cl_ompr_gmm, mixture_sketch, split_gmm
+from skfrugal.decoding._gmm import normalized_correlation_and_gradient
 from skfrugal.metrics import matched_centroid_distances
-from skfrugal.mixture import cl_ompr_gmm, split_gmm
-from skfrugal.mixture._decoders import normalized_correlation_and_gradient
 from skfrugal.sketching import draw_frequencies
 
 
@@ -54,12 +53,13 @@ def _exact_problem(K=3, d=4, seed=0):
 @pytest.mark.parametrize("decoder", ["cl_ompr", "split"])
 def test_decoders_recover_an_exact_mixture(decoder):
     z, omega, centers, variances, weights, lo, hi, mean, var = _exact_problem()
-    kwargs = dict(data_mean=mean, data_var=var, variance_bounds=(1e-4, var))
+    inputs = DecoderInputs.from_arrays(z, omega, lo, hi, scale=0.1, data_mean=mean,
+                                       data_var=var)
     if decoder == "cl_ompr":
-        res = cl_ompr_gmm(z, omega, 3, lo, hi, scale=0.1,
-                          random_state=np.random.RandomState(0), **kwargs)
+        res = cl_ompr_gmm(inputs, 3, variance_bounds=(1e-4, var),
+                          random_state=np.random.RandomState(0))
     else:
-        res = split_gmm(z, omega, 3, lo, hi, **kwargs)
+        res = split_gmm(inputs, 3, variance_bounds=(1e-4, var))
     assert res.cost < 1e-8
     dist, match = matched_centroid_distances(res.centers, centers)
     assert dist.max() < 1e-3
@@ -75,10 +75,11 @@ def test_cl_ompr_spherical_with_metric():
     weights = np.array([0.4, 0.6])
     omega = draw_frequencies(200, d, scale=0.1, random_state=0)
     z = mixture_sketch(omega, centers, s2, weights, metric=metric)
-    res = cl_ompr_gmm(z, omega, K, np.full(d, -2.0), np.full(d, 2.0), scale=0.1,
-                      data_mean=weights @ centers, data_var=np.ones(d),
-                      covariance="spherical", metric=metric,
-                      variance_bounds=(1e-4, 1.0), random_state=np.random.RandomState(0))
+    inputs = DecoderInputs.from_arrays(z, omega, np.full(d, -2.0), np.full(d, 2.0),
+                                       scale=0.1, data_mean=weights @ centers,
+                                       data_var=np.ones(d), metric=metric)
+    res = cl_ompr_gmm(inputs, K, covariance="spherical", variance_bounds=(1e-4, 1.0),
+                      random_state=np.random.RandomState(0))
     dist, match = matched_centroid_distances(res.centers, centers)
     assert dist.max() < 1e-3
     np.testing.assert_allclose(res.variances[match[:, 0]], s2, rtol=1e-2)
