@@ -1,11 +1,12 @@
 """Sketching throughput, threads, a streamed k-means end to end, and scale estimation.
 
 Run: ``python benchmarks/bench_sketch.py`` (``--quick`` for a short run; ``--tables``
-picks tables among ``throughput,threads,e2e,scale``). BLAS and OpenMP are pinned to one
-thread; numba is warmed first; each figure is the median of ``--repeats`` runs on the
-same data, all implementations in the same process. The machine's load average is
-printed with every table (the machine may be shared: CPU time is the steadier figure
-for one thread; the threads table needs the wall time and two idle cores).
+picks tables among ``throughput,threads,e2e,structured,kmeans,scale``). BLAS and
+OpenMP are pinned to one thread; numba is warmed first; each figure is the median of
+``--repeats`` runs on the same data, all implementations in the same process. The
+machine's load average is printed with every table (the machine may be shared: CPU
+time is the steadier figure for one thread; the threads table needs the wall time and
+two idle cores).
 
 **Features/s** counts complex features: ``n × m`` per sketch of ``n`` samples with
 ``m`` frequencies (each feature is one cosine and one sine).
@@ -25,7 +26,12 @@ Tables:
    ``MiniBatchKMeans.partial_fit`` over the same chunks (the data is materialised
    once beforehand; only the consumption is timed). SSE on all 1e7 samples relative to
    ``KMeans(n_init=10)`` fitted on a random subsample of 1e6 rows.
-4. ``scale``: the scale estimate on the notes' benchmark against pycle's.
+4. ``structured`` (d = 64, 256, 1024; m = 4096): dense against structured
+   frequencies (``operator="structured"``): the projection alone (the numba loop and
+   BLAS for the dense matrix, the fast Walsh-Hadamard kernel) and the whole sketch pass.
+5. ``kmeans`` (d = 64, 256; K = 10, m = 10Kd): compressive k-means SSE from a dense and
+   a structured sketch of the same data, relative to ``KMeans(n_init=10)``.
+6. ``scale``: the scale estimate on the notes' benchmark against pycle's.
 """
 
 import argparse
@@ -41,7 +47,11 @@ import numpy as np  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 from skfrugal.sketching import FourierSketcher, estimate_scale  # noqa: E402
-from skfrugal.sketching._fused import feature_sums, half_turn_blocks  # noqa: E402
+from skfrugal.sketching._fused import (  # noqa: E402
+    feature_sums,
+    half_turn_blocks,
+    half_turn_phases,
+)
 from skfrugal.utils import warm_up  # noqa: E402
 
 try:
@@ -251,6 +261,134 @@ def e2e_table(n, chunk, sizes, n_jobs_list):
     print(load())
 
 
+def structured_speed_table(dims, m, repeats):
+    """Dense against structured frequencies: projection and sketch pass, one thread."""
+    from skfrugal.sketching._projection import project_rows
+
+    print(f"\n## Structured operator: projection and sketch pass (m={m}, float32, one "
+          "thread unless stated; CPU time from time.process_time, the steadier figure "
+          "on a shared machine; 'CPU / ours' = CPU time of the row / CPU time of the "
+          "structured row of the same task)")
+    header = (f"{'d':>5} | {'n':>6} | {'task':<10} | {'implementation':<28} | {'wall s':>7} | "
+              f"{'CPU s':>7} | {'M features/s CPU':>16} | {'CPU / ours':>10} | "
+              f"{'max |err|':>9}")
+    print(header)
+    print("-" * len(header))
+    for d in dims:
+        n = max(1024, 2**20 // d)  # rows sketched
+        n_proj = min(n, 4096)  # rows projected (the phases are stored)
+        X = mixture(n, 1, d=d)
+        X_fit = X[:4096]
+        dense = FourierSketcher(sketch_size=m, scale=1.0, random_state=0).fit(X_fit)
+        fast = FourierSketcher(sketch_size=m, operator="structured", scale=1.0,
+                               random_state=0).fit(X_fit)
+        fast2 = FourierSketcher(sketch_size=m, operator="structured", scale=1.0, n_jobs=2,
+                                random_state=0).fit(X_fit)
+        xs = np.ascontiguousarray((X[:n_proj] - fast.mean_) / fast.std_, dtype=np.float32)
+        w_dense = np.ascontiguousarray(dense.frequencies_, dtype=np.float32)
+        w3_dense = half_turn_blocks(dense.frequencies_)
+        w_fast = fast._frequency_operator().astype(np.float32)
+        w_written = np.ascontiguousarray(fast.frequencies_, dtype=np.float32)
+        out = np.empty((n_proj, m), np.float32)
+        omega = fast.frequencies_ / fast.std_[:, None]
+        exact_phases = (X[:256] - fast.mean_) @ omega
+        exact_sketch = sum(np.exp(-1j * ((X[i:i + 1024] - fast.mean_) @ omega)).sum(axis=0)
+                           for i in range(0, n, 1024)) / n
+        for sk in (dense, fast, fast2):
+            sk.sketch(X[:300])  # warm
+        tasks = {
+            "projection": [
+                ("dense, numba loop", lambda: project_rows(xs, w_dense, out)),  # noqa: B023
+                ("dense, fused kernel phases",  # the sketch's own projection (half-turns)
+                 lambda: half_turn_phases(xs, w3_dense, m, out)),  # noqa: B023
+                ("dense, BLAS sgemm", lambda: np.matmul(xs, w_dense, out=out)),  # noqa: B023
+                ("dense loop, written-out Ω",
+                 lambda: (project_rows(xs, w_written, out), out)[1]),  # noqa: B023
+                ("structured (FWHT)", lambda: w_fast.project(xs, out)),  # noqa: B023
+            ],
+            "sketch": [
+                ("dense (fused)", lambda: dense.sketch(X).mean),  # noqa: B023
+                ("structured", lambda: fast.sketch(X).mean),  # noqa: B023
+                ("structured, n_jobs=2", lambda: fast2.sketch(X).mean),  # noqa: B023
+            ],
+        }
+        for task, rows in tasks.items():
+            rows_done = n_proj if task == "projection" else n
+            results = []
+            for name, f in rows:
+                t, c, _, value = measure(f, repeats)
+                if "written" in name or name.startswith("structured"):  # same frequencies
+                    err = np.max(np.abs(value[:256] - exact_phases) if task == "projection"
+                                 else np.abs(value - exact_sketch))
+                    err = f"{err:>9.1e}"
+                else:
+                    err = f"{'-':>9}"
+                results.append((name, t, c, err))
+            ours = next(c for name, _, c, _ in results if name.startswith("structured"))
+            for name, t, c, err in results:
+                print(f"{d:>5} | {rows_done:>6} | {task:<10} | {name:<28} | {t:>7.3f} | "
+                      f"{c:>7.3f} | {rows_done * m / c / 1e6:>16.1f} | {c / ours:>9.2f}x | "
+                      f"{err}", flush=True)
+    print("errors: against float64 products with the written-out frequencies_ (projection) "
+          "and the complex128 sketch of them (sketch); the dense rows use other, i.i.d. "
+          "frequencies. The n_jobs=2 row needs two idle cores to show its wall time.")
+
+
+def structured_kmeans_table(dims, n, seeds):
+    """Compressive k-means from a dense and a structured sketch of the same data."""
+    from sklearn.cluster import KMeans
+
+    from skfrugal.cluster import CompressiveKMeans, global_descent
+    from skfrugal.datasets import make_gmm
+    from skfrugal.metrics import sse_ratio
+
+    K = 10
+    print(f"\n## Structured operator: compressive k-means (K={K}, make_gmm unit clusters, "
+          f"n={n:,}, m=10Kd, seeds {list(seeds)}): SSE / KMeans(n_init=10) SSE on the "
+          "same data; 'decoded' = CompressiveKMeans(10).fit_sketch, 'from truth' = one "
+          "global descent of diagonal Gaussian atoms started at the true centres (the "
+          "sketch's information alone, without the decoder's search)")
+    header = (f"{'d':>4} | {'seed':>4} | {'dense decoded':>13} | {'struct decoded':>14} | "
+              f"{'dense from truth':>16} | {'struct from truth':>17} | "
+              f"{'struct / dense (truth)':>22} | {'sketch s dense':>14} | "
+              f"{'sketch s struct':>15}")
+    print(header)
+    print("-" * len(header))
+    summary = {}
+    for d in dims:
+        m = 10 * K * d
+        for seed in seeds:
+            X, _, centers, _, _ = make_gmm(n, d, K, random_state=seed)
+            km = KMeans(K, n_init=10, random_state=seed).fit(X).cluster_centers_
+            row = {}
+            for op in ("dense", "structured"):
+                sk = FourierSketcher(m, operator=op, scale_n_clusters=K, random_state=seed)
+                sk.fit(X)
+                _, cpu, _, sketch = measure(lambda sk=sk, X=X: sk.sketch(X), 1)
+                est = CompressiveKMeans(K, random_state=seed).fit_sketch(sketch)
+                decoded = sse_ratio(X, est.cluster_centers_, km)
+                # descent from the true centres, in the operator's standardised units
+                mean, std = sk.mean_, sk.std_
+                fitted = global_descent(
+                    sketch.mean, sk.frequencies_, (centers - mean) / std,
+                    np.tile(1.0 / std**2, (K, 1)), np.full(K, 1.0 / K),
+                    (sketch.data_min - mean) / std, (sketch.data_max - mean) / std)[0]
+                truth = sse_ratio(X, fitted * std + mean, km)
+                row[op] = (decoded, truth, cpu)
+            ratio = row["structured"][1] / row["dense"][1]
+            summary.setdefault(d, []).append((row["dense"][0], row["structured"][0], ratio))
+            print(f"{d:>4} | {seed:>4} | {row['dense'][0]:>13.4f} | "
+                  f"{row['structured'][0]:>14.4f} | {row['dense'][1]:>16.4f} | "
+                  f"{row['structured'][1]:>17.4f} | {ratio:>22.4f} | "
+                  f"{row['dense'][2]:>14.2f} | {row['structured'][2]:>15.2f}", flush=True)
+    for d, rows in summary.items():
+        r = np.array(rows)
+        print(f"d={d}: decoded within 1% of KMeans: dense {np.sum(r[:, 0] <= 1.01)}"
+              f"/{len(r)}, structured {np.sum(r[:, 1] <= 1.01)}/{len(r)}; from the true "
+              f"centres, structured / dense SSE: median {np.median(r[:, 2]):.4f}, worst "
+              f"{r[:, 2].max():.4f}")
+
+
 def scale_table(n_seeds):
     print("\n## 4. Scale estimation on the notes' benchmark (K=d=10, unit clusters, n=1e5): "
           "estimate / true intra-cluster variance (1.0)\n")
@@ -283,10 +421,18 @@ def main():
     parser.add_argument("--quick", action="store_true", help="small sizes, one repeat")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--sketch-size", type=int, default=1000)
-    parser.add_argument("--tables", default="throughput,threads,e2e,scale")
+    parser.add_argument("--tables", default="throughput,threads,e2e,structured,kmeans,scale")
     parser.add_argument("--e2e-n", type=float, default=1e7)
     parser.add_argument("--e2e-sizes", default="200,1000",
                         help="sketch sizes of the end-to-end table (2Kd = 200, 10Kd = 1000)")
+    parser.add_argument("--structured-m", type=int, default=4096,
+                        help="sketch size of the structured speed table")
+    parser.add_argument("--kmeans-n", type=int, default=20_000,
+                        help="samples per data set of the structured k-means table")
+    parser.add_argument("--kmeans-seeds", type=int, default=None,
+                        help="seeds of the structured k-means table (default 5, 2 quick)")
+    parser.add_argument("--kmeans-dims", default="64,256")
+    parser.add_argument("--structured-dims", default="64,256,1024")
     args = parser.parse_args()
     tables = set(args.tables.split(","))
     sizes = [10_000, 100_000] if args.quick else [10_000, 100_000, 1_000_000]
@@ -303,6 +449,13 @@ def main():
         if "e2e" in tables:
             e2e_table(int(10**6 if args.quick else args.e2e_n), 10**6 if not args.quick
                       else 10**5, [int(v) for v in args.e2e_sizes.split(",")], (1, 2))
+        if "structured" in tables:
+            structured_speed_table([int(v) for v in args.structured_dims.split(",")],
+                                   args.structured_m, repeats)
+        if "kmeans" in tables:
+            structured_kmeans_table(
+                [int(v) for v in args.kmeans_dims.split(",")], args.kmeans_n,
+                range(args.kmeans_seeds or (2 if args.quick else 5)))
         if "scale" in tables:
             scale_table(3 if args.quick else 10)
 

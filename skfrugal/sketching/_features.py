@@ -46,6 +46,7 @@ from ._chunk_checks import (
 from ._fused import SCALE, feature_sums, half_turn_blocks, half_turn_phases, sincos_pi
 from ._projection import project_rows
 from ._quantized import half_turn_dither, quantized_feature_sums, quantized_signs, signs64
+from ._structured import StructuredFrequencies, StructuredSums
 
 
 def auto_batch_size(n_frequencies, dtype=np.float64):
@@ -78,6 +79,30 @@ def check_n_jobs(n_jobs):
     return max(1, int(effective_n_jobs(n_jobs)))
 
 
+class _DenseSums:
+    """The fused kernel's frequency blocks (half-turns) and per-thread work space;
+    ``sums(x, start, stop, cos_acc, sin_acc, k)`` adds rows ``start .. stop - 1`` with
+    thread ``k``'s buffers (:class:`~._structured.StructuredSums` for structured
+    frequencies). With a ``dither``, the features are 1-bit quantized: sums of ±1."""
+
+    def __init__(self, weights, n_jobs, dither=None):
+        self.m = weights.shape[1]
+        self.w3 = half_turn_blocks(weights)
+        # 1-bit quantized features: the dither in half-turns
+        self.delta = None if dither is None else half_turn_dither(dither, self.w3)
+        width = self.w3.shape[2]
+        self.phases = np.empty((n_jobs, 4, width), dtype=np.float32)
+        self.counts = np.empty((n_jobs, 2, width), dtype=np.int32)
+
+    def __call__(self, x, start, stop, cos_acc, sin_acc, k):
+        if self.delta is None:
+            feature_sums(x, self.w3, self.m, start, stop, cos_acc, sin_acc, self.phases[k],
+                         self.counts[k])
+        else:
+            quantized_feature_sums(x, self.w3, self.delta, self.m, start, stop, cos_acc,
+                                   sin_acc, self.phases[k], self.counts[k])
+
+
 class _FusedSums:
     """Integer feature sums of the fused float32 kernel, shared among threads.
 
@@ -90,29 +115,25 @@ class _FusedSums:
 
     def __init__(self, weights, n_jobs, batch_size, n_features, dither=None):
         self.m = weights.shape[1]
-        self.w3 = half_turn_blocks(weights)
-        # 1-bit quantized features: the dither in half-turns, sums of ±1 (unscaled)
-        self.delta = None if dither is None else half_turn_dither(dither, self.w3)
-        width = self.w3.shape[2]
+        if isinstance(weights, StructuredFrequencies):
+            if dither is not None:
+                raise ValueError("1-bit quantization is not available with structured "
+                                 "frequencies: use the dense operator")
+            self.sums = StructuredSums(weights, n_jobs)
+        else:
+            self.sums = _DenseSums(weights, n_jobs, dither)
+        self.quantized = dither is not None
         self.n_jobs = n_jobs
         self.acc = np.zeros((n_jobs, 2, self.m), dtype=np.int64)
-        self.phases = np.empty((n_jobs, 4, width), dtype=np.float32)
-        self.counts = np.empty((n_jobs, 2, width), dtype=np.int32)
         self.x32 = np.empty((batch_size, n_features), dtype=np.float32)
 
     def _run(self, raw, centre, k, first, last, stats):
         x32 = self.x32[:raw.shape[0]]
         if not centre_blocks(raw, centre, x32, first, last, MOMENT_ROWS, stats):
             return False
-        if self.m and self.delta is not None:
+        if self.m:
             stop = min(raw.shape[0], last * MOMENT_ROWS)
-            quantized_feature_sums(x32, self.w3, self.delta, self.m, first * MOMENT_ROWS,
-                                   stop, self.acc[k, 0], self.acc[k, 1], self.phases[k],
-                                   self.counts[k])
-        elif self.m:
-            stop = min(raw.shape[0], last * MOMENT_ROWS)
-            feature_sums(x32, self.w3, self.m, first * MOMENT_ROWS, stop, self.acc[k, 0],
-                         self.acc[k, 1], self.phases[k], self.counts[k])
+            self.sums(x32, first * MOMENT_ROWS, stop, self.acc[k, 0], self.acc[k, 1], k)
         return True
 
     def add(self, raw, centre, stats):
@@ -131,7 +152,7 @@ class _FusedSums:
     def feature_sum(self):
         """``Σ_i exp(-i ωᵀ x̃_i)`` (complex128) from the integer sums."""
         total = self.acc.sum(axis=0)  # int64, exact
-        scale = 1.0 if self.delta is not None else SCALE
+        scale = 1.0 if self.quantized else SCALE
         return (total[0] - 1j * total[1]) / scale
 
 
@@ -186,8 +207,18 @@ def _raw_batch(X, start, stop, clip=None):
 
 def _project(xc, w, out):
     """Phases ``xc @ w`` into ``out``, invariant to how the rows are batched."""
-    project_rows(np.ascontiguousarray(xc, dtype=w.dtype), w, out)
+    x = np.ascontiguousarray(xc, dtype=w.dtype)
+    if isinstance(w, StructuredFrequencies):
+        return w.project(x, out)
+    project_rows(x, w, out)
     return out
+
+
+def _as_weights(weights, dtype):
+    """The frequency matrix (dense array or :class:`StructuredFrequencies`) in ``dtype``."""
+    if isinstance(weights, StructuredFrequencies):
+        return weights.astype(dtype)
+    return np.ascontiguousarray(weights, dtype=dtype)
 
 
 @validate_params(
@@ -212,7 +243,7 @@ def sketch_chunk(X, weights, mean, dtype=np.float32, batch_size=None, n_jobs=1,
     X : array-like of shape (n_samples, n_features)
         A chunk of samples: any object sliceable by rows into NumPy arrays (ndarray,
         memmap, h5py or zarr dataset).
-    weights : ndarray of shape (n_features, n_frequencies)
+    weights : ndarray of shape (n_features, n_frequencies) or StructuredFrequencies
         The effective frequency matrix ``Ω / std[:, None]`` (standardisation folded in).
     mean : ndarray of shape (n_features,)
         The centre subtracted before projection.
@@ -259,13 +290,15 @@ def sketch_chunk(X, weights, mean, dtype=np.float32, batch_size=None, n_jobs=1,
     >>> feature_sum.shape, n
     ((5,), 1000)
     """
-    weights = check_frequencies(weights)
+    structured = isinstance(weights, StructuredFrequencies)
+    if not structured:  # (structured frequencies are checked when they are built)
+        weights = check_frequencies(weights)
     d = weights.shape[0]
     X = check_chunk_data(X, d)
     mean = check_vector(mean, "mean", d)
     dtype = check_precision(dtype)
     dither, clip = _check_quantization(dither, clip, weights.shape[1], d)
-    shift = frequency_shift(weights)
+    shift = 0 if structured else frequency_shift(weights)
     if shift:  # the same phases with data and frequencies of magnitudes near 1
         fs, n, lo, hi, mu, m2 = _chunk_sums(
             ScaledRows(X, shift), np.ldexp(weights, -shift), np.ldexp(mean, shift), dtype,
@@ -311,7 +344,7 @@ def _chunk_sums(X, weights, mean, dtype, batch_size, n_jobs, dither, clip):
     if dtype == np.float32:
         fused = _FusedSums(weights, check_n_jobs(n_jobs), batch_size, d, dither)
     else:
-        w = np.ascontiguousarray(weights, dtype=dtype)
+        w = _as_weights(weights, dtype)
         cos_sum = np.zeros(m)
         sin_sum = np.zeros(m)
         xc64 = np.empty((batch_size, d))
@@ -367,7 +400,7 @@ def fourier_features(X, weights, mean, dtype=np.float32, out_dtype=np.float64, b
     ----------
     X : ndarray of shape (n_samples, n_features)
         Finite samples.
-    weights : ndarray of shape (n_features, n_frequencies)
+    weights : ndarray of shape (n_features, n_frequencies) or StructuredFrequencies
         Effective frequency matrix ``Ω / std[:, None]``.
     mean : ndarray of shape (n_features,)
         Centre subtracted before projection.
@@ -404,7 +437,9 @@ def fourier_features(X, weights, mean, dtype=np.float32, out_dtype=np.float64, b
     >>> fourier_features(X, weights, np.zeros(2)).shape
     (4, 10)
     """
-    weights = check_frequencies(weights, min_frequencies=1)
+    structured = isinstance(weights, StructuredFrequencies)
+    if not structured:  # (structured frequencies are checked when they are built)
+        weights = check_frequencies(weights, min_frequencies=1)
     d = weights.shape[0]
     X = check_chunk_data(X, d)
     mean = check_vector(mean, "mean", d)
@@ -418,8 +453,9 @@ def fourier_features(X, weights, mean, dtype=np.float32, out_dtype=np.float64, b
         lo, hi = x.min(axis=0), x.max(axis=0)
         if clip is not None:
             lo, hi = np.clip(lo, clip[0], clip[1]), np.clip(hi, clip[0], clip[1])
-        check_phases(phase_bound(weights, mean, lo, hi))
-    shift = frequency_shift(weights)
+        if not structured:
+            check_phases(phase_bound(weights, mean, lo, hi))
+    shift = 0 if structured else frequency_shift(weights)
     if shift:  # the same phases with data and frequencies of magnitudes near 1
         X, weights, mean = ScaledRows(X, shift), np.ldexp(weights, -shift), np.ldexp(mean, shift)
         clip = None if clip is None else np.ldexp(clip, shift)
@@ -431,11 +467,15 @@ def _features(X, weights, mean, dtype, out_dtype, batch_size, dither, clip):
     n = X.shape[0]
     m = weights.shape[1]
     dtype = np.dtype(dtype)
+    structured = isinstance(weights, StructuredFrequencies)
+    if structured and dither is not None:
+        raise ValueError("1-bit quantization is not available with structured frequencies: "
+                         "use the dense operator")
     if dtype == np.float32:
-        w3 = half_turn_blocks(weights)
+        w3 = weights.half_turns() if structured else half_turn_blocks(weights)
         delta = None if dither is None else half_turn_dither(dither, w3)
     else:
-        w = np.ascontiguousarray(weights, dtype=dtype)
+        w = _as_weights(weights, dtype)
     batch_size = auto_batch_size(m) if batch_size is None else int(batch_size)
     out = np.empty((n, 2 * m), dtype=out_dtype)
     norm = 1.0 / np.sqrt(m)
@@ -444,7 +484,11 @@ def _features(X, weights, mean, dtype, out_dtype, batch_size, dither, clip):
         xc = _centred_batch(X, start, stop, mean, clip)
         if dtype == np.float32:  # the sketch's own phases and sine-cosine (or signs)
             p = np.empty((stop - start, m), dtype=np.float32)
-            half_turn_phases(np.ascontiguousarray(xc, dtype=np.float32), w3, m, p)
+            x32 = np.ascontiguousarray(xc, dtype=np.float32)
+            if structured:
+                w3.project(x32, p)
+            else:
+                half_turn_phases(x32, w3, m, p)
             sin_p, cos_p = np.empty_like(p), np.empty_like(p)
             if delta is None:
                 sincos_pi(p.ravel(), sin_p.ravel(), cos_p.ravel())

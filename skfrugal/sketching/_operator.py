@@ -6,9 +6,11 @@ covariance sketch of :mod:`skfrugal.covariance`) provide:
 
 - ``_fit_operator(X, random_state)``: estimate and store the operator's fitted arrays;
 - ``_state_attributes``: names of the fitted attributes that define the operator
-  (they are hashed into ``operator_id_`` and travel with saved sketches), and
-  ``_optional_state_attributes``: names of those that only some operators have (a
-  dither, public bounds, privacy parameters), hashed and saved when present;
+  (they are hashed into ``operator_id_`` and travel with saved sketches; it may be a
+  property of the parameters), ``_optional_state_attributes``: names of those that
+  only some operators have (a dither, public bounds, privacy parameters), hashed and
+  saved when present, and ``_restore_derived()`` if other fitted attributes are
+  computed from them (called after loading);
 - ``_chunk_function``: a module-level function ``f(X_chunk, **kwargs)`` returning
   ``(feature_sum, n_samples, data_min, data_max, data_mean, data_m2)``, and
   ``_chunk_kwargs()`` giving its keyword arguments;
@@ -93,13 +95,17 @@ class SketchOperatorMixin:
         params = {k: v for k, v in params.items() if k in cls().get_params(deep=False)}
         op = cls(**params)
         optional = [name for name in cls._optional_state_attributes if name in state]
-        for name in (*cls._state_attributes, *optional):
+        for name in (*op._state_attributes, *optional):  # may depend on the parameters
             value = state[name]
             value = np.asarray(value)
             setattr(op, name, value.item() if value.ndim == 0 else value)
         op.n_features_in_ = int(np.asarray(state["n_features_in_"]))
+        op._restore_derived()
         op.operator_id_ = op._compute_operator_id()
         return op
+
+    def _restore_derived(self):
+        """Rebuild the fitted attributes computed from the state ones (none by default)."""
 
     # -- sketching --------------------------------------------------------------------
     def _check_stream(self, X):

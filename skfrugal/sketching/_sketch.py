@@ -22,7 +22,7 @@ _STATE_KEYS = ("format_version", "feature_sum", "n_samples", "data_min", "data_m
 _OPTIONAL_STATE_KEYS = ("noise_var", "count_noise_var")
 #: fitted attributes of an operator that must be strictly positive where present
 #: the axis of an operator's state array that runs over the features (default 0)
-_FEATURE_AXIS = {"robust_range_": 1}
+_FEATURE_AXIS = {"robust_range_": 1, "signs_": None, "radii_": None}  # None: no such axis
 _POSITIVE_STATE = ("std_", "scale_")
 
 
@@ -115,7 +115,7 @@ def _check_operator_state(op, sketch_shape, n_features, complex_sum):
         if not np.all(np.isfinite(value)):
             raise ValueError(f"the operator's {attr} holds NaN or infinity")
         axis = _FEATURE_AXIS.get(attr, 0)
-        if value.ndim > axis and value.shape[axis] != n_features:
+        if axis is not None and value.ndim > axis and value.shape[axis] != n_features:
             raise ValueError(
                 f"the operator's {attr} has {value.shape[axis]} "
                 f"{'rows' if axis == 0 else 'columns'} for {n_features} features"
@@ -661,7 +661,17 @@ def _operator_from_state(path, op_state):
         raise ValueError(f"unknown operator class {path!r}") from exc
     if not (isinstance(op_class, type) and issubclass(op_class, SketchOperatorMixin)):
         raise ValueError(f"{path!r} is not a sketch operator class")
-    required = ["n_features_in_", *op_class._state_attributes]
+    attributes = op_class._state_attributes
+    if isinstance(attributes, property):  # they depend on the operator's parameters
+        params = {k[len("param."):]: (np.asarray(v).item() if np.ndim(v) == 0 else v)
+                  for k, v in op_state.items() if k.startswith("param.")}
+        try:
+            probe = op_class(**{k: v for k, v in params.items()
+                                if k in op_class().get_params(deep=False)})
+            attributes = probe._state_attributes
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"invalid operator parameters: {exc}") from exc
+    required = ["n_features_in_", *attributes]
     missing = [k for k in required if k not in op_state]
     if missing:
         raise ValueError(

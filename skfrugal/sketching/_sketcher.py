@@ -22,11 +22,16 @@ from skfrugal.sketching._chunk_checks import (
 )
 from skfrugal.sketching._dask import is_dask_array
 from skfrugal.sketching._features import check_n_jobs, fourier_features, sketch_chunk
-from skfrugal.sketching._frequencies import FREQUENCY_LAWS, draw_frequencies
+from skfrugal.sketching._frequencies import FREQUENCY_LAWS, draw_frequencies, draw_radii
 from skfrugal.sketching._operator import SketchOperatorMixin
 from skfrugal.sketching._privacy import check_privacy, privatize
 from skfrugal.sketching._scale import estimate_scale
 from skfrugal.sketching._sketch import Sketch
+from skfrugal.sketching._structured import (
+    StructuredFrequencies,
+    draw_structured,
+    structured_frequencies,
+)
 
 # rows of the subsample on which scale="auto" is estimated
 _SCALE_SAMPLES = 10000
@@ -66,7 +71,7 @@ def fourier_sketch_chunk(X, frequencies, mean, std, dtype="float32", batch_size=
     ----------
     X : array-like of shape (n_samples, n_features)
         A chunk of samples.
-    frequencies : ndarray of shape (n_features, sketch_size)
+    frequencies : ndarray of shape (n_features, sketch_size) or StructuredFrequencies
         ``Ω`` in standardised coordinates.
     mean, std : ndarray of shape (n_features,)
         Standardisation ``x̃ = (x - mean) / std``.
@@ -103,16 +108,24 @@ def fourier_sketch_chunk(X, frequencies, mean, std, dtype="float32", batch_size=
     >>> stats[0].shape, stats[1]
     ((8,), 100)
     """
-    frequencies = check_frequencies(frequencies, "frequencies")
+    if not isinstance(frequencies, StructuredFrequencies):
+        frequencies = check_frequencies(frequencies, "frequencies")
     d = frequencies.shape[0]
     std = check_vector(std, "std", d, positive=True)
     with np.errstate(over="ignore"):
-        weights = frequencies / std[:, None]
-    if not np.all(np.isfinite(weights)):
+        weights = _standardized(frequencies, std)
+    if not isinstance(weights, StructuredFrequencies) and not np.all(np.isfinite(weights)):
         raise ValueError("frequencies / std overflows float64: std is too small "
                          f"(minimum {std.min():.3g})")
     return sketch_chunk(X, weights, mean, check_precision(dtype), batch_size, n_jobs=n_jobs,
                         dither=dither, clip=bounds)
+
+
+def _standardized(frequencies, std):
+    """``Ω / std[:, None]``: the frequencies applied to centred, unscaled samples."""
+    if isinstance(frequencies, StructuredFrequencies):
+        return frequencies.divide_rows(std)
+    return frequencies / std[:, None]
 
 
 class FourierSketcher(
@@ -136,6 +149,18 @@ class FourierSketcher(
         Number of frequencies ``m``; the sketch has ``m`` complex entries and
         :meth:`transform` returns ``2m`` real features. Compressive k-means wants
         about ``10·K·d``, Gaussian mixtures ``5·(2d+1)·K``.
+    operator : {"dense", "structured"}, default="dense"
+        How the frequencies are drawn and applied. ``"dense"``: i.i.d. directions
+        uniform on the sphere, applied as a ``d × m`` matrix, ``O(d m)`` per sample.
+        ``"structured"``: blocks of ``d'`` frequencies (``d`` padded to a power of
+        two, at least 32) whose directions are the rows of ``H D₃ H D₂ H D₁``
+        (Walsh-Hadamard ``H``, random sign diagonals ``Dₖ``) restricted to the ``d``
+        features and normalised; their radii follow ``frequency_law`` exactly as for
+        ``"dense"``. Applied with fast Walsh-Hadamard transforms, ``O(m log d)`` per
+        sample: it pays from ``d ≈ 64`` (m = 4096, CPU time against the dense fused
+        kernel: the sketch pass 1.8, 3.4 and 16 times faster at ``d = 64``, 256 and
+        1024, the projection alone 2.3, 6.7 and 27 times; the same sketch
+        information for compressive k-means; see the user guide).
     frequency_law : {"adapted_radius", "folded_gaussian", "gaussian"}, \
             default="adapted_radius"
         Law of the frequency radius (see :func:`draw_frequencies`). The adapted-radius
@@ -205,7 +230,14 @@ class FourierSketcher(
     Attributes
     ----------
     frequencies_ : ndarray of shape (`n_features_in_`, sketch_size)
-        The frequency matrix ``Ω`` in standardised coordinates.
+        The frequency matrix ``Ω`` in standardised coordinates (for
+        ``operator="structured"``, the structured blocks written out; the sketch
+        itself is computed with the fast transforms).
+    signs_ : ndarray of shape (n_blocks, 3, block_size), int8
+        ``operator="structured"`` only: the sign diagonals ``D₁, D₂, D₃`` of each block.
+    radii_ : ndarray of shape (sketch_size,)
+        ``operator="structured"`` only: the radius of each frequency drawn from
+        ``frequency_law`` at unit scale (``‖ω_j‖ = radii_[j] / sqrt(scale_)``).
     mean_ : ndarray of shape (`n_features_in_`,)
         Centre subtracted before projection (zeros when ``standardize=False``).
     std_ : ndarray of shape (`n_features_in_`,)
@@ -225,7 +257,9 @@ class FourierSketcher(
         ``[epsilon, delta]`` of each release (``delta = 0`` for ε-DP; only with
         ``privacy``).
     operator_id_ : str
-        Identifier of the operator (a hash of the arrays above); sketches merge only
+        Identifier of the operator (a hash of ``frequencies_``, or of ``signs_`` and
+        ``radii_``, with ``mean_``, ``std_``, ``scale_``, ``robust_range_``, the optional
+        ``dither_``, ``bounds_``, ``privacy_`` and the ``dtype``); sketches merge only
         when their operators' identifiers agree.
     sketch_ : Sketch
         The running sketch of all data passed to :meth:`partial_fit` (not set by a
@@ -289,6 +323,10 @@ class FourierSketcher(
        Inference, 2022.
     .. [5] B. Balle, Y.-X. Wang, "Improving the Gaussian mechanism for differential
        privacy: analytical calibration and optimal denoising", ICML 2018.
+    .. [6] A. Chatalic, R. Gribonval, N. Keriven, "Large-scale high-dimensional
+       clustering with fast sketching", ICASSP 2018.
+    .. [7] F. X. Yu, A. T. Suresh, K. Choromanski, D. Holtmann-Rice, S. Kumar,
+       "Orthogonal random features", NeurIPS 2016.
 
     Examples
     --------
@@ -312,10 +350,22 @@ class FourierSketcher(
     >>> released = private.sketch(X)
     >>> released.is_private, bool(np.isnan(released.data_min).all())  # min, max hidden
     (True, True)
+
+    The structured operator gives the same features as its written-out frequencies:
+
+    >>> fast = FourierSketcher(sketch_size=100, operator="structured",
+    ...                        random_state=0).fit(X)
+    >>> fast.signs_.shape  # four blocks of 32 frequencies (d=3 padded to 32)
+    (4, 3, 32)
+    >>> omega = fast.frequencies_ / fast.std_[:, None]
+    >>> dense_sum = np.exp(-1j * ((X - fast.mean_) @ omega)).sum(axis=0)
+    >>> bool(np.abs(fast.sketch(X).feature_sum - dense_sum).max() < 1e-6 * len(X))
+    True
     """
 
     _parameter_constraints: dict = {
         "sketch_size": [Interval(Integral, 1, None, closed="left")],
+        "operator": [StrOptions({"dense", "structured"})],
         "frequency_law": [StrOptions(set(FREQUENCY_LAWS))],
         "scale": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
         "scale_n_clusters": [None, Interval(Integral, 1, None, closed="left")],
@@ -330,7 +380,6 @@ class FourierSketcher(
         "random_state": ["random_state"],
     }
 
-    _state_attributes = ("frequencies_", "mean_", "std_", "scale_", "robust_range_")
     _optional_state_attributes = ("dither_", "bounds_", "privacy_")
     _chunk_function = staticmethod(fourier_sketch_chunk)
 
@@ -338,6 +387,7 @@ class FourierSketcher(
         self,
         sketch_size=1000,
         *,
+        operator="dense",
         frequency_law="adapted_radius",
         scale="auto",
         scale_n_clusters=None,
@@ -352,6 +402,7 @@ class FourierSketcher(
         random_state=None,
     ):
         self.sketch_size = sketch_size
+        self.operator = operator
         self.frequency_law = frequency_law
         self.scale = scale
         self.scale_n_clusters = scale_n_clusters
@@ -364,6 +415,14 @@ class FourierSketcher(
         self.privacy = privacy
         self.bounds = bounds
         self.random_state = random_state
+
+    @property
+    def _state_attributes(self):
+        # what defines the operator: the structured one is its signs and radii (the
+        # dense matrix is computed from them), a few bytes per frequency in a file
+        if self.operator == "structured":
+            return ("signs_", "radii_", "mean_", "std_", "scale_", "robust_range_")
+        return ("frequencies_", "mean_", "std_", "scale_", "robust_range_")
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -402,6 +461,10 @@ class FourierSketcher(
 
     def _check_public_parameters(self, n_features):
         """Validated ``(privacy, bounds)`` (``None`` each when unset)."""
+        if self.quantization is not None and self.operator == "structured":
+            raise ValueError(
+                "quantization='1bit' is not available with operator='structured' (the "
+                "quantized kernel applies dense frequencies): use operator='dense'")
         privacy = None if self.privacy is None else check_privacy(self.privacy)
         bounds = None
         if self.bounds is not None:
@@ -517,9 +580,18 @@ class FourierSketcher(
                 )
         else:
             self.scale_ = float(self.scale)
-        self.frequencies_ = draw_frequencies(
-            self.sketch_size, d, self.frequency_law, self.scale_, rng
-        )
+        if self.operator == "structured":
+            self.signs_, rows = draw_structured(self.sketch_size, d, rng)
+            self.radii_ = draw_radii(self.sketch_size, d, self.frequency_law, rng)
+            self._structured, self.frequencies_ = structured_frequencies(
+                self.signs_, self.radii_, self.scale_, d, rows)
+        else:
+            for name in ("signs_", "radii_", "_structured"):  # from an earlier fit
+                if hasattr(self, name):
+                    delattr(self, name)
+            self.frequencies_ = draw_frequencies(
+                self.sketch_size, d, self.frequency_law, self.scale_, rng
+            )
         if self.quantization == "1bit":
             self.dither_ = rng.uniform(0.0, 2.0 * np.pi, size=self.sketch_size)
         if privacy is not None:
@@ -535,6 +607,15 @@ class FourierSketcher(
             epsilon, delta = (float(v) for v in op.privacy_)
             op.privacy = epsilon if delta == 0.0 else (epsilon, delta)
         return op
+
+    def _restore_derived(self):
+        if self.operator == "structured":
+            self._structured, self.frequencies_ = structured_frequencies(
+                self.signs_, self.radii_, self.scale_, self.n_features_in_)
+
+    def _frequency_operator(self):
+        """What the kernels apply: the dense matrix or the structured blocks."""
+        return self._structured if self.operator == "structured" else self.frequencies_
 
     # -- private release -------------------------------------------------------------
     @property
@@ -618,7 +699,7 @@ class FourierSketcher(
 
     def _chunk_kwargs(self):
         return dict(
-            frequencies=self.frequencies_,
+            frequencies=self._frequency_operator(),
             mean=self.mean_,
             std=self.std_,
             dtype=self.dtype,
@@ -652,7 +733,7 @@ class FourierSketcher(
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         return fourier_features(
             X,
-            self.frequencies_ / self.std_[:, None],
+            _standardized(self._frequency_operator(), self.std_),
             self.mean_,
             dtype=np.dtype(self.dtype),
             out_dtype=X.dtype,

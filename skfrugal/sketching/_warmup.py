@@ -38,3 +38,10 @@ def warm_up():
             centre_blocks(raw, np.zeros(2, dtype=raw_dtype), np.empty((5, 2), dtype=out_dtype),
                           0, 1, 8, stats)
     merge_blocks(np.zeros((4, 2)), 0, stats, 5, 8)
+    from skfrugal.sketching._structured import StructuredFrequencies, StructuredSums
+
+    op = StructuredFrequencies(np.ones((1, 3, 32)), np.ones(20), 2)
+    for dtype in (np.float32, np.float64):  # structured_phases
+        op.astype(dtype).project(np.ones((5, 2), dtype=dtype), np.empty((5, 20), dtype))
+    acc = np.zeros((2, 20), dtype=np.int64)
+    StructuredSums(op, 1)(x, 0, 5, acc[0], acc[1], 0)  # structured_sums

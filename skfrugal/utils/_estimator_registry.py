@@ -20,6 +20,7 @@ def _sketcher_instances():
         # private: a public box (the same interval for any number of features), a fixed scale
         FourierSketcher(sketch_size=20, privacy=1.0, bounds=(-100.0, 100.0), scale=1.0,
                         random_state=0),
+        FourierSketcher(sketch_size=40, operator="structured", random_state=0),
     ]
 
 
