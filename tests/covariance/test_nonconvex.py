@@ -10,8 +10,13 @@ from skfrugal.covariance import GraphicalLasso, graphical_lasso
 from skfrugal.covariance._penalties import lla_weights, penalty_derivative
 from skfrugal.datasets import make_sparse_precision, sample_gaussian_graph
 from skfrugal.metrics import edge_f1_score
-from skfrugal.proximal._norms import sorted_penalty_value
+from skfrugal.proximal import SortedPenalty
 
+
+def sorted_penalty_value(x, lambdas, penalty, param):
+    """The value of skfrugal.proximal's sorted penalty (``param``: MCP's gamma or SCAD's a)."""
+    kwargs = {"gamma": param} if penalty == "mcp" else {"a": param}
+    return SortedPenalty(penalty, **kwargs).value(x, lambdas)
 
 @pytest.mark.parametrize("penalty, param", [("mcp", 3.0), ("mcp", 1.5), ("scad", 3.7),
                                             ("scad", 2.5)])
