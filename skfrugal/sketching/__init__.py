@@ -16,14 +16,12 @@ from skfrugal.sketching._privacy import noise_calibration
 from skfrugal.sketching._scale import estimate_scale
 from skfrugal.sketching._sketch import Sketch, merge_chunk_stats
 from skfrugal.sketching._sketcher import FourierSketcher, fourier_sketch_chunk
-from skfrugal.sketching._structured import StructuredFrequencies
 from skfrugal.sketching._validation import check_sketch
 
 __all__ = [
     "FourierSketcher",
     "Sketch",
     "SketchOperatorMixin",
-    "StructuredFrequencies",
     "check_sketch",
     "draw_frequencies",
     "estimate_scale",

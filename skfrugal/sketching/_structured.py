@@ -306,7 +306,7 @@ class StructuredFrequencies:
     --------
     >>> import numpy as np
     >>> from scipy.linalg import hadamard
-    >>> from skfrugal.sketching import StructuredFrequencies
+    >>> from skfrugal.sketching._structured import StructuredFrequencies
     >>> rng = np.random.default_rng(0)
     >>> D = rng.choice([-1.0, 1.0], size=(1, 3, 32))
     >>> omega = StructuredFrequencies(D, np.ones(20), n_features=5)

@@ -7,10 +7,11 @@ from scipy.linalg import hadamard
 from sklearn.base import clone
 from sklearn.utils._param_validation import InvalidParameterError
 
-from skfrugal.sketching import FourierSketcher, Sketch, StructuredFrequencies, sketch_chunk
+from skfrugal.sketching import FourierSketcher, Sketch, sketch_chunk
 from skfrugal.sketching._fused import SCALE, sincos_pi
 from skfrugal.sketching._structured import (
     TILE,
+    StructuredFrequencies,
     StructuredSums,
     block_size,
     draw_structured,

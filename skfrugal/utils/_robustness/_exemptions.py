@@ -55,11 +55,12 @@ NOT_APPLICABLE = [
 ]
 
 #: (entry pattern, output path pattern, reason): outputs where an infinity is the answer
+#: (``nan:`` patterns: where NaN is a documented marker)
 ALLOWED_NON_FINITE = [
     # documented markers and answers of the SLOPE estimators and sorted penalties
-    ("skfrugal.linear_model.*", "*.dual_gap_",
+    ("skfrugal.linear_model.*", "nan:*.dual_gap_",
      "NaN: no duality gap for non-convex penalties or alpha=0 (documented)"),
-    ("skfrugal.linear_model.SLOPEClassifierCV", "*.log_loss_path_",
+    ("skfrugal.linear_model.SLOPEClassifierCV", "nan:*.log_loss_path_",
      "NaN marks a fold whose training part misses a class (documented)"),
     ("skfrugal.proximal.SortedPenalty.max_step|skfrugal.proximal.SortedPenalty.step_cap",
      "out", "+inf: convex penalties (l1, l_q) put no bound on the step (documented)"),

@@ -223,13 +223,16 @@ def leaves(obj, path="out", depth=0, seen=None):
 def non_finite_leaves(obj, allowed=()):
     """Paths of the numeric values of ``obj`` that hold NaN or infinity.
 
-    ``allowed`` holds fnmatch patterns of paths where an infinity (not a NaN) is valid.
+    ``allowed`` holds fnmatch patterns of paths where an infinity (not a NaN) is valid;
+    a pattern prefixed ``nan:`` also allows NaN (a documented "not applicable" marker).
     """
+    nan_ok = [p[len("nan:"):] for p in allowed if p.startswith("nan:")]
+    inf_ok = [p for p in allowed if not p.startswith("nan:")] + nan_ok
     bad = []
     for path, value in leaves(obj):
         if value.dtype.kind in "fc" and not np.all(np.isfinite(value)):
-            if not np.any(np.isnan(value)) and any(
-                    fnmatch.fnmatchcase(path, pattern) for pattern in allowed):
+            patterns = nan_ok if np.any(np.isnan(value)) else inf_ok
+            if any(fnmatch.fnmatchcase(path, pattern) for pattern in patterns):
                 continue
             kind = "NaN" if np.any(np.isnan(value)) else "inf"
             bad.append(f"{path} has {kind}")
