@@ -86,14 +86,19 @@ class SketchOperatorMixin:
         }
 
     @classmethod
-    def _from_state(cls, state):
+    def _unfitted_from_state(cls, state):
+        """An unfitted operator with the parameters stored in ``state`` (``param.*``)."""
         params = {
             k[len("param."):]: (np.asarray(v).item() if np.ndim(v) == 0 else v)
             for k, v in state.items()
             if k.startswith("param.")
         }
         params = {k: v for k, v in params.items() if k in cls().get_params(deep=False)}
-        op = cls(**params)
+        return cls(**params)
+
+    @classmethod
+    def _from_state(cls, state):
+        op = cls._unfitted_from_state(state)
         optional = [name for name in cls._optional_state_attributes if name in state]
         for name in (*op._state_attributes, *optional):  # may depend on the parameters
             value = state[name]

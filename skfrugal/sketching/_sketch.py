@@ -13,6 +13,7 @@ import os
 import numpy as np
 
 from skfrugal.sketching._batch_moments import merge_moments
+from skfrugal.utils._validation import check_nonnegative_number
 
 _FORMAT_VERSION = 1
 #: the keys of a saved sketch besides its operator's (``operator_class``, ``operator.*``)
@@ -239,8 +240,6 @@ class Sketch:
             raise TypeError(f"operator_id must be a non-empty string, got {operator_id!r}")
         self.operator_id = operator_id
         self.operator = operator
-        from skfrugal.utils._validation import check_nonnegative_number
-
         self.noise_var = check_nonnegative_number(noise_var, "noise_var")
         self.count_noise_var = check_nonnegative_number(count_noise_var, "count_noise_var")
         self.validate()
@@ -663,12 +662,8 @@ def _operator_from_state(path, op_state):
         raise ValueError(f"{path!r} is not a sketch operator class")
     attributes = op_class._state_attributes
     if isinstance(attributes, property):  # they depend on the operator's parameters
-        params = {k[len("param."):]: (np.asarray(v).item() if np.ndim(v) == 0 else v)
-                  for k, v in op_state.items() if k.startswith("param.")}
         try:
-            probe = op_class(**{k: v for k, v in params.items()
-                                if k in op_class().get_params(deep=False)})
-            attributes = probe._state_attributes
+            attributes = op_class._unfitted_from_state(op_state)._state_attributes
         except (TypeError, ValueError) as exc:
             raise ValueError(f"invalid operator parameters: {exc}") from exc
     required = ["n_features_in_", *attributes]
