@@ -115,10 +115,7 @@ class _FusedSums:
 
     def __init__(self, weights, n_jobs, batch_size, n_features, dither=None):
         self.m = weights.shape[1]
-        if isinstance(weights, StructuredFrequencies):
-            if dither is not None:
-                raise ValueError("1-bit quantization is not available with structured "
-                                 "frequencies: use the dense operator")
+        if isinstance(weights, StructuredFrequencies):  # (no dither: refused upstream)
             self.sums = StructuredSums(weights, n_jobs)
         else:
             self.sums = _DenseSums(weights, n_jobs, dither)
@@ -290,19 +287,12 @@ def sketch_chunk(X, weights, mean, dtype=np.float32, batch_size=None, n_jobs=1,
     >>> feature_sum.shape, n
     ((5,), 1000)
     """
-    structured = isinstance(weights, StructuredFrequencies)
-    if not structured:  # (structured frequencies are checked when they are built)
-        weights = check_frequencies(weights)
-    d = weights.shape[0]
-    X = check_chunk_data(X, d)
-    mean = check_vector(mean, "mean", d)
-    dtype = check_precision(dtype)
-    dither, clip = _check_quantization(dither, clip, weights.shape[1], d)
+    X, weights, mean, dtype, dither, clip, structured = _check_arguments(
+        X, weights, mean, dtype, dither, clip)
     shift = 0 if structured else frequency_shift(weights)
     if shift:  # the same phases with data and frequencies of magnitudes near 1
-        fs, n, lo, hi, mu, m2 = _chunk_sums(
-            ScaledRows(X, shift), np.ldexp(weights, -shift), np.ldexp(mean, shift), dtype,
-            batch_size, n_jobs, dither, None if clip is None else np.ldexp(clip, shift))
+        Xs, ws, ms, cs = _rescaled(X, weights, mean, clip, shift)
+        fs, n, lo, hi, mu, m2 = _chunk_sums(Xs, ws, ms, dtype, batch_size, n_jobs, dither, cs)
         with np.errstate(over="ignore", under="ignore"):
             lo, hi, mu = (np.ldexp(v, -shift) for v in (lo, hi, mu))
             m2 = np.ldexp(m2, -2 * shift)
@@ -320,9 +310,32 @@ def sketch_chunk(X, weights, mean, dtype=np.float32, batch_size=None, n_jobs=1,
     return fs, n, lo, hi, mu, m2
 
 
-def _check_quantization(dither, clip, m, d):
+def _check_arguments(X, weights, mean, dtype, dither, clip, min_frequencies=0):
+    """The checked arguments of the public chunk functions, and whether the frequencies
+    are structured (checked when they are built)."""
+    structured = isinstance(weights, StructuredFrequencies)
+    if not structured:
+        weights = check_frequencies(weights, min_frequencies=min_frequencies)
+    d = weights.shape[0]
+    X = check_chunk_data(X, d)
+    mean = check_vector(mean, "mean", d)
+    dtype = check_precision(dtype)
+    dither, clip = _check_quantization(dither, clip, weights.shape[1], d, structured)
+    return X, weights, mean, dtype, dither, clip, structured
+
+
+def _rescaled(X, weights, mean, clip, shift):
+    """Data (and box) times ``2^shift``, frequencies times ``2^-shift``: the same phases."""
+    return (ScaledRows(X, shift), np.ldexp(weights, -shift), np.ldexp(mean, shift),
+            None if clip is None else np.ldexp(clip, shift))
+
+
+def _check_quantization(dither, clip, m, d, structured=False):
     """``dither`` as a finite vector of ``m`` phases, ``clip`` as a finite (2, d) box."""
     if dither is not None:
+        if structured:
+            raise ValueError("1-bit quantization is not available with structured "
+                             "frequencies: use the dense operator")
         dither = check_vector(dither, "dither", m)
     if clip is not None:
         clip = np.asarray(clip, dtype=np.float64)
@@ -437,15 +450,9 @@ def fourier_features(X, weights, mean, dtype=np.float32, out_dtype=np.float64, b
     >>> fourier_features(X, weights, np.zeros(2)).shape
     (4, 10)
     """
-    structured = isinstance(weights, StructuredFrequencies)
-    if not structured:  # (structured frequencies are checked when they are built)
-        weights = check_frequencies(weights, min_frequencies=1)
-    d = weights.shape[0]
-    X = check_chunk_data(X, d)
-    mean = check_vector(mean, "mean", d)
-    dtype = check_precision(dtype)
+    X, weights, mean, dtype, dither, clip, structured = _check_arguments(
+        X, weights, mean, dtype, dither, clip, min_frequencies=1)
     out_dtype = check_precision(out_dtype, "out_dtype")
-    dither, clip = _check_quantization(dither, clip, weights.shape[1], d)
     if X.shape[0]:
         x = np.asarray(X)
         if not np.all(np.isfinite(x)):
@@ -457,8 +464,7 @@ def fourier_features(X, weights, mean, dtype=np.float32, out_dtype=np.float64, b
             check_phases(phase_bound(weights, mean, lo, hi))
     shift = 0 if structured else frequency_shift(weights)
     if shift:  # the same phases with data and frequencies of magnitudes near 1
-        X, weights, mean = ScaledRows(X, shift), np.ldexp(weights, -shift), np.ldexp(mean, shift)
-        clip = None if clip is None else np.ldexp(clip, shift)
+        X, weights, mean, clip = _rescaled(X, weights, mean, clip, shift)
     return _features(X, weights, mean, dtype, out_dtype, batch_size, dither, clip)
 
 
@@ -468,9 +474,6 @@ def _features(X, weights, mean, dtype, out_dtype, batch_size, dither, clip):
     m = weights.shape[1]
     dtype = np.dtype(dtype)
     structured = isinstance(weights, StructuredFrequencies)
-    if structured and dither is not None:
-        raise ValueError("1-bit quantization is not available with structured frequencies: "
-                         "use the dense operator")
     if dtype == np.float32:
         w3 = weights.half_turns() if structured else half_turn_blocks(weights)
         delta = None if dither is None else half_turn_dither(dither, w3)

@@ -7,7 +7,7 @@ from scipy.linalg import hadamard
 from sklearn.base import clone
 from sklearn.utils._param_validation import InvalidParameterError
 
-from skfrugal.sketching import FourierSketcher, Sketch, sketch_chunk
+from skfrugal.sketching import FourierSketcher, Sketch, fourier_features, sketch_chunk
 from skfrugal.sketching._fused import SCALE, sincos_pi
 from skfrugal.sketching._structured import (
     TILE,
@@ -252,3 +252,13 @@ def test_kernel_approximation_matches_the_gaussian_kernel():
         errors[op] = np.sqrt(np.mean((T @ T.T - exact) ** 2))
     assert errors["dense"] < 3 / np.sqrt(m)  # Monte Carlo error of i.i.d. features
     assert errors["structured"] < 0.8 * errors["dense"]
+
+
+def test_quantization_with_structured_frequencies_is_refused_at_the_boundary():
+    X = np.random.default_rng(0).normal(size=(200, 3))
+    op = FourierSketcher(sketch_size=40, operator="structured", random_state=0).fit(X)
+    for call in (sketch_chunk, fourier_features):
+        with pytest.raises(ValueError, match="1-bit quantization is not available"):
+            call(X, op._frequency_operator(), op.mean_, dither=np.zeros(40))
+    with pytest.raises(ValueError, match="not available with operator='structured'"):
+        FourierSketcher(sketch_size=40, operator="structured", quantization="1bit").fit(X)
