@@ -11,9 +11,10 @@ in **half-turns** (the frequencies are divided by ``π`` once, before the pass):
   ``2^23`` half-turns, where float32 holds only integers, ``u = 0``).
 * **Polynomials.** ``sin(π u) ≈ u P(u²)`` (degree 9) and ``cos(π u) ≈ Q(u²)`` (degree 8),
   minimax on ``[0, 1/2]`` (Lawson's iteration; approximation error 3.3e-9 and 5.3e-8).
-  They are branch-free: with the sign applied by a select on the parity of ``q``, LLVM
-  vectorises the loop over frequencies (16 lanes with AVX-512; checked on the assembly
-  by ``tests/sketching/test_fused.py``).
+  They are branch-free, and so is the sign: the parity of ``q`` shifted into bit 31 is
+  XORed into both floats' sign bits (two bitwise operations where a select would need
+  a negation and a blend per value), so LLVM vectorises the loop over frequencies (16
+  lanes with AVX-512; checked on the assembly by ``tests/sketching/test_fused.py``).
 * **Exact integer sums.** The coefficients carry a factor :data:`SCALE` ``= 2^24``, so
   each feature comes out as ``2^24 cos`` and is rounded to an integer (a multiple of
   ``2^-24 = 6e-8`` in the feature's units); the integers of :data:`TILE` rows are added
@@ -35,10 +36,13 @@ itself, ``6e-8 · |t|`` half-turns, is the larger error from ``|t| ≈ 1`` on.
 """
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic
 
 TILE = 64
 BLOCK = 512
+LANES = 16  # float32 lanes of an AVX-512 register: blocks are padded to a multiple
 SCALE = 2.0**24
 
 _F = np.float32
@@ -51,32 +55,50 @@ _C0, _C2, _C4, _C6, _C8 = (
 )
 _UNSCALE = _F(1.0 / SCALE)
 _ZERO = _F(0.0)
-_ONE = np.int32(1)
+_SIGN_BIT = np.int32(31)
 # 'contract' lets LLVM fuse a * b + c into one FMA (no reordering of sums: every
 # row's phase is the same sequence of operations whatever batch it falls in)
 _FASTMATH = {"contract"}
 
 
+@intrinsic
+def _bits(typingctx, x):
+    """The bits of a float32 as an int32 (a no-op reinterpretation)."""
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.IntType(32))
+    return types.int32(types.float32), codegen
+
+
+@intrinsic
+def _from_bits(typingctx, x):
+    """The float32 whose bits are the int32 ``x``."""
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.FloatType())
+    return types.float32(types.int32), codegen
+
+
 @njit(cache=True, nogil=True, fastmath=_FASTMATH, inline="always")
 def _scaled_sincos(t):
-    """``(2^24 sin(π t), 2^24 cos(π t))`` in float32 and whether to negate them."""
+    """``(2^24 sin(π t), 2^24 cos(π t))`` in float32.
+
+    ``(-1)^q`` is applied by flipping the sign bits: the parity of ``q`` (its lowest
+    bit) shifted into bit 31, XORed in. Beyond ``2^31`` half-turns (``u = 0`` there) the
+    conversion of ``q`` saturates, which is harmless.
+    """
     q = np.rint(t)
     u = t - q
     u2 = u * u
     s = u * (_S1 + u2 * (_S3 + u2 * (_S5 + u2 * (_S7 + u2 * _S9))))
     c = _C0 + u2 * (_C2 + u2 * (_C4 + u2 * (_C6 + u2 * _C8)))
-    # parity of q; beyond 2^31 (u = 0 there) the conversion saturates, which is harmless
-    odd = (np.int32(q) & _ONE) != 0
-    return s, c, odd
+    sign = np.int32(q) << _SIGN_BIT
+    return _from_bits(_bits(s) ^ sign), _from_bits(_bits(c) ^ sign)
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH, inline="always")
 def _quantized(t):
     """``(round(2^24 sin(π t)), round(2^24 cos(π t)))`` as int32."""
-    s, c, odd = _scaled_sincos(t)
-    si = np.int32(np.rint(s))
-    ci = np.int32(np.rint(c))
-    return (-si if odd else si), (-ci if odd else ci)
+    s, c = _scaled_sincos(t)
+    return np.int32(np.rint(s)), np.int32(np.rint(c))
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
@@ -87,11 +109,9 @@ def sincos_pi(t, sin_out, cos_out):
     :data:`SCALE`, rounded).
     """
     for j in range(t.shape[0]):
-        s, c, odd = _scaled_sincos(t[j])
-        s = s * _UNSCALE
-        c = c * _UNSCALE
-        sin_out[j] = -s if odd else s
-        cos_out[j] = -c if odd else c
+        s, c = _scaled_sincos(t[j])
+        sin_out[j] = s * _UNSCALE
+        cos_out[j] = c * _UNSCALE
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH, inline="always")
@@ -258,6 +278,12 @@ def _four_rows(x0, x1, x2, x3, wb, nb, p, ci, si):
         si[j] += (s0 + s1) + (s2 + s3)
 
 
+@njit(cache=True, nogil=True, inline="always")
+def padded_width(nb, width):
+    """``nb`` rounded up to a multiple of :data:`LANES` (at most ``width``)."""
+    return min(width, -(-nb // LANES) * LANES)
+
+
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def feature_sums(x, w3, m, start, stop, cos_acc, sin_acc, phases, counts):
     """Add the quantized features of rows ``start .. stop - 1`` to the accumulators.
@@ -274,12 +300,15 @@ def feature_sums(x, w3, m, start, stop, cos_acc, sin_acc, phases, counts):
         Rows to add (``0 <= start <= stop <= n_rows``).
     cos_acc, sin_acc : ndarray of shape (m,), int64
         Receive ``Σ_i round(2^24 cos(π t_ij))`` and the same for ``sin``.
-    phases : ndarray of shape (4, BLOCK), float32
+    phases : ndarray of shape (4, w3.shape[2]), float32
         Work space (one per thread).
-    counts : ndarray of shape (2, BLOCK), int32
+    counts : ndarray of shape (2, w3.shape[2]), int32
         Work space (one per thread).
     """
     width = w3.shape[2]
+    if phases.shape[0] < 4 or phases.shape[1] < width or counts.shape[0] < 2 \
+            or counts.shape[1] < width:
+        raise ValueError("the work space is narrower than the frequency blocks")
     ci, si = counts[0], counts[1]
     for t0 in range(start, stop, TILE):
         t1 = min(stop, t0 + TILE)
@@ -287,17 +316,21 @@ def feature_sums(x, w3, m, start, stop, cos_acc, sin_acc, phases, counts):
             wb = w3[b]
             j0 = b * width
             nb = min(m, j0 + width) - j0
-            for j in range(nb):
+            # whole registers: the padding frequencies are zero (their sums are dropped),
+            # and a loop of whole registers has no scalar remainder (m = 200 ran 10 %
+            # slower than m = 208 with one)
+            nv = padded_width(nb, width)
+            for j in range(nv):
                 ci[j] = 0
                 si[j] = 0
             i = t0
             while i + 4 <= t1:
-                _four_rows(x[i], x[i + 1], x[i + 2], x[i + 3], wb, nb, phases, ci, si)
+                _four_rows(x[i], x[i + 1], x[i + 2], x[i + 3], wb, nv, phases, ci, si)
                 i += 4
             p = phases[0]
             while i < t1:
-                _phases(x[i], wb, nb, p)
-                for j in range(nb):
+                _phases(x[i], wb, nv, p)
+                for j in range(nv):
                     s, c = _quantized(p[j])
                     ci[j] += c
                     si[j] += s
@@ -342,12 +375,14 @@ def half_turn_blocks(weights, block=BLOCK):
 
     Returns
     -------
-    w3 : ndarray of shape (ceil(m / block), n_features, block), float32
-        ``w3[b, k, j] = weights[k, b * block + j] / π`` (zero past ``m``).
+    w3 : ndarray of shape (ceil(m / block), n_features, width), float32
+        ``w3[b, k, j] = weights[k, b * width + j] / π`` (zero past ``m``), where
+        ``width`` is ``block`` or, for fewer frequencies, ``m`` rounded up to a multiple
+        of :data:`LANES`.
     """
     d, m = weights.shape
-    n_blocks = max(1, -(-m // block))
-    width = min(block, max(m, 1))
+    width = min(block, -(-max(m, 1) // LANES) * LANES)
+    n_blocks = max(1, -(-m // width))
     padded = np.zeros((d, n_blocks * width), dtype=np.float32)
     padded[:, :m] = np.asarray(weights, dtype=np.float64) / np.pi
     return np.ascontiguousarray(padded.reshape(d, n_blocks, width).transpose(1, 0, 2))

@@ -23,7 +23,7 @@ number of threads.
 import numpy as np
 from numba import njit
 
-from ._fused import _FASTMATH, TILE, _add4_rows4, _first, _phases, _split
+from ._fused import _FASTMATH, TILE, _add4_rows4, _first, _phases, _split, padded_width
 
 _ONE = np.int32(1)
 
@@ -79,12 +79,15 @@ def quantized_feature_sums(x, w3, delta, m, start, stop, cos_acc, sin_acc, phase
         Rows to add.
     cos_acc, sin_acc : ndarray of shape (m,), int64
         Receive ``Σ_i sign cos(π(t_ij + δ_j))`` and the same for ``sin``.
-    phases : ndarray of shape (4, BLOCK), float32
+    phases : ndarray of shape (4, w3.shape[2]), float32
         Work space (one per thread).
-    counts : ndarray of shape (2, BLOCK), int32
+    counts : ndarray of shape (2, w3.shape[2]), int32
         Work space (one per thread).
     """
     width = w3.shape[2]
+    if phases.shape[0] < 4 or phases.shape[1] < width or counts.shape[0] < 2 \
+            or counts.shape[1] < width:
+        raise ValueError("the work space is narrower than the frequency blocks")
     d = x.shape[1]
     f = _split(d)
     ci, si = counts[0], counts[1]
@@ -96,19 +99,20 @@ def quantized_feature_sums(x, w3, delta, m, start, stop, cos_acc, sin_acc, phase
             j0 = b * width
             nb = min(m, j0 + width) - j0
             db = delta[j0:j0 + width]
-            for j in range(nb):
+            nv = padded_width(nb, width)  # whole registers (the padding is dropped)
+            for j in range(nv):
                 ci[j] = 0
                 si[j] = 0
             i = t0
             while i + 4 <= t1:
                 x0, x1, x2, x3 = x[i], x[i + 1], x[i + 2], x[i + 3]
-                _first(p0, x0, wb, nb, f)
-                _first(p1, x1, wb, nb, f)
-                _first(p2, x2, wb, nb, f)
-                _first(p3, x3, wb, nb, f)
+                _first(p0, x0, wb, nv, f)
+                _first(p1, x1, wb, nv, f)
+                _first(p2, x2, wb, nv, f)
+                _first(p3, x3, wb, nv, f)
                 for k in range(f, d, 4):  # the FMAs of _phases, four rows at once
-                    _add4_rows4(phases, x0, x1, x2, x3, wb, k, nb)
-                for j in range(nb):
+                    _add4_rows4(phases, x0, x1, x2, x3, wb, k, nv)
+                for j in range(nv):
                     dj = db[j]
                     s0, c0 = _signs(p0[j], dj)
                     s1, c1 = _signs(p1[j], dj)
@@ -118,8 +122,8 @@ def quantized_feature_sums(x, w3, delta, m, start, stop, cos_acc, sin_acc, phase
                     si[j] += (s0 + s1) + (s2 + s3)
                 i += 4
             while i < t1:
-                _phases(x[i], wb, nb, p0)
-                for j in range(nb):
+                _phases(x[i], wb, nv, p0)
+                for j in range(nv):
                     s, c = _signs(p0[j], db[j])
                     ci[j] += c
                     si[j] += s

@@ -177,8 +177,8 @@ class FourierSketcher(
         Centre and scale each feature by the mean and standard deviation seen at fit
         before projecting, so that an isotropic frequency law suits anisotropic data.
     batch_size : "auto" or int, default="auto"
-        Rows per batch; ``"auto"``: ``2^24 / sketch_size`` rows (1024 to 65536) in
-        float32, about 4 MB of phases in float64.
+        Rows per batch; ``"auto"``: in float32, 4096 to 65536 rows (whole blocks of
+        4096 rows, at most 16 MB of float32 data), about 4 MB of phases in float64.
     dtype : {"float32", "float64"}, default="float32"
         Precision of the projection and trigonometric functions. ``"float32"`` runs
         the fused kernel (projection, vectorised sine-cosine and sums in one pass,

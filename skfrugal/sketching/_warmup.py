@@ -21,12 +21,13 @@ def warm_up():
     x = np.ones((5, 2), dtype=np.float32)
     w3 = half_turn_blocks(np.ones((2, 3)))
     acc = np.zeros((2, 3), dtype=np.int64)
-    feature_sums(x, w3, 3, 0, 5, acc[0], acc[1], np.empty((4, 3), dtype=np.float32),
-                 np.empty((2, 3), dtype=np.int32))
+    feature_sums(x, w3, 3, 0, 5, acc[0], acc[1], np.empty((4, w3.shape[2]), dtype=np.float32),
+                 np.empty((2, w3.shape[2]), dtype=np.int32))
     half_turn_phases(x, w3, 3, np.empty((5, 3), dtype=np.float32))
     delta = np.zeros(w3.shape[0] * w3.shape[2], dtype=np.float32)
     quantized_feature_sums(x, w3, delta, 3, 0, 5, acc[0], acc[1],
-                           np.empty((4, 3), dtype=np.float32), np.empty((2, 3), dtype=np.int32))
+                           np.empty((4, w3.shape[2]), dtype=np.float32),
+                           np.empty((2, w3.shape[2]), dtype=np.int32))
     t = np.ones((2, 3), dtype=np.float32)
     quantized_signs(t, delta, t.copy(), t.copy())
     v = np.ones(3, dtype=np.float32)

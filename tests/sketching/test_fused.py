@@ -8,6 +8,8 @@ import pytest
 from skfrugal.sketching import FourierSketcher, sketch_chunk
 from skfrugal.sketching._batch_moments import centre_blocks, merge_blocks
 from skfrugal.sketching._fused import (
+    BLOCK,
+    LANES,
     SCALE,
     TILE,
     feature_sums,
@@ -107,8 +109,8 @@ def test_int32_tiles_cannot_overflow():
     x = np.zeros((5 * TILE + 3, 2), dtype=np.float32)
     w3 = half_turn_blocks(np.ones((2, 5)))
     acc = np.zeros((2, 5), dtype=np.int64)
-    feature_sums(x, w3, 5, 0, x.shape[0], acc[0], acc[1], np.empty((4, 5), np.float32),
-                 np.empty((2, 5), np.int32))
+    feature_sums(x, w3, 5, 0, x.shape[0], acc[0], acc[1], np.empty((4, w3.shape[2]), np.float32),
+                 np.empty((2, w3.shape[2]), np.int32))
     np.testing.assert_array_equal(acc[0], x.shape[0] * int(SCALE))
     np.testing.assert_array_equal(acc[1], 0)
 
@@ -240,3 +242,36 @@ def test_verbose_sketch_reports_blocks(monkeypatch, capsys):
     quiet = FourierSketcher(sketch_size=16, random_state=0).fit(X).sketch(X)
     assert reported.n_samples == 2500
     np.testing.assert_array_equal(reported.feature_sum, quiet.feature_sum)
+
+
+@pytest.mark.parametrize("m", [1, 15, 17, 200, 1000])
+def test_padded_lanes_do_not_change_the_sums(m):
+    # blocks are computed in whole registers of LANES frequencies; the padding must
+    # not leak: each frequency's sum equals the one computed with that frequency alone
+    rng = np.random.default_rng(m)
+    x = rng.standard_normal((37, 3)).astype(np.float32)
+    w = rng.standard_normal((3, m))
+    w3 = half_turn_blocks(w)
+    assert w3.shape[2] % LANES == 0 or w3.shape[2] == BLOCK
+    acc = np.zeros((2, m), dtype=np.int64)
+    feature_sums(x, w3, m, 0, x.shape[0], acc[0], acc[1],
+                 np.empty((4, w3.shape[2]), np.float32), np.empty((2, w3.shape[2]), np.int32))
+    for j in sorted({0, m // 2, m - 1}):
+        w3j = half_turn_blocks(w[:, j:j + 1])
+        one = np.zeros((2, 1), dtype=np.int64)
+        feature_sums(x, w3j, 1, 0, x.shape[0], one[0], one[1],
+                     np.empty((4, w3j.shape[2]), np.float32),
+                     np.empty((2, w3j.shape[2]), np.int32))
+        assert acc[0, j] == one[0, 0] and acc[1, j] == one[1, 0]
+    # and against float64 (the features are accurate to ~2e-7 each)
+    t = (x.astype(np.float64) @ (w / np.pi).astype(np.float32).astype(np.float64))
+    np.testing.assert_allclose(acc[0] / SCALE, np.cos(np.pi * t).sum(axis=0), atol=40 * 1e-6)
+
+
+def test_narrow_work_space_is_refused():
+    x = np.zeros((8, 2), dtype=np.float32)
+    w3 = half_turn_blocks(np.ones((2, 5)))
+    acc = np.zeros((2, 5), dtype=np.int64)
+    with pytest.raises(ValueError, match="work space"):
+        feature_sums(x, w3, 5, 0, 8, acc[0], acc[1], np.empty((4, 5), np.float32),
+                     np.empty((2, 5), np.int32))
