@@ -540,7 +540,8 @@ class FourierSketcher(
         else:
             # batched moments: no n x d temporary (sketch_chunk with no frequency), of
             # the data times a power of two that keeps their squares in range
-            shift = -int(np.frexp(np.max(np.abs(X)))[1]) if X.size else 0
+            # (the largest magnitude without an n x d temporary of |X|)
+            shift = -int(np.frexp(max(np.max(X), -np.min(X)))[1]) if X.size else 0
             rows = ScaledRows(X, shift) if abs(shift) > 30 else X
             shift = shift if abs(shift) > 30 else 0
             _, _, _, _, mean, m2 = sketch_chunk(rows, np.zeros((d, 0)), np.zeros(d),
