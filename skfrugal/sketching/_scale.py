@@ -40,28 +40,17 @@ def _fit_decay(radius2, power, n, n_blocks, scale, scale0, amp_min=0.0):
         model = (amp + (1.0 - amp) * np.exp(-r2 * tau)) * np.exp(-r2 * s)
         return (model - mean_power) * weights
 
-    def clusters_jac(p):  # closed form: one evaluation instead of four differences
-        amp, tau, s = p
-        inner, outer = np.exp(-r2 * tau), np.exp(-r2 * s)
-        model = (amp + (1.0 - amp) * inner) * outer
-        return np.column_stack([(1.0 - inner) * outer, -(1.0 - amp) * r2 * inner * outer,
-                                -r2 * model]) * weights[:, None]
-
     def blob(p):
         return (np.exp(-r2 * p[0]) - mean_power) * weights
 
-    def blob_jac(p):
-        return (-r2 * np.exp(-r2 * p[0]) * weights)[:, None]
-
-    one = least_squares(blob, [scale], jac=blob_jac, bounds=([1e-12], [np.inf]),
-                        x_scale="jac")
+    one = least_squares(blob, [scale], bounds=([1e-12], [np.inf]), x_scale="jac")
     if amp_min >= 1.0:
         return float(one.x[0])
     bounds = ([amp_min, 0.0, 1e-12], [1.0, np.inf, np.inf])
     best = None
     for tau0 in (scale0, 10.0 * scale0, 0.1 * scale0):
-        fit = least_squares(clusters, [max(0.5, amp_min), tau0, scale], jac=clusters_jac,
-                            bounds=bounds, x_scale="jac")
+        fit = least_squares(clusters, [max(0.5, amp_min), tau0, scale], bounds=bounds,
+                            x_scale="jac")
         if best is None or fit.cost < best.cost:
             best = fit
     return float(best.x[2] if 2.0 * (one.cost - best.cost) > 25.0 else one.x[0])
