@@ -33,6 +33,11 @@ MAX_BACKTRACK = 80  # doublings of the Lipschitz estimate / halvings of a step
 MAX_WORKING_SETS = 100
 N_CD_EPOCHS = 10
 MAX_INNER_ROUNDS = 30
+# working sets: at most WS_MIN features, or twice the support, at a cold start; each
+# growth at most doubles the set (the largest violators first); each working-set
+# problem is solved to WS_C times the gap of the full problem before the set grows
+WS_MIN = 100
+WS_C = 0.3
 # inexact Newton: each quadratic model is solved to a gap of INNER_C times the true gap
 INNER_C = 0.3
 
@@ -115,12 +120,17 @@ class Design:
         sq = sq.ravel() if h.ndim == 1 else sq
         return np.maximum(sq - h.sum(axis=0) * xmean**2, 0.0)
 
-    def cd(self, r, beta, lam, n_epochs, tol, h, xmean, center, n_out=1):
-        """Run cluster coordinate descent epochs in place; return the epoch count."""
+    def cd(self, r, beta, lam, n_epochs, tol, h, xmean, center, n_out=1, dec_tol=0.0):
+        """Run cluster coordinate descent epochs in place; return the epoch count.
+
+        Stops after an epoch whose largest move is at most ``tol`` or whose guaranteed
+        decrease of the model is at most ``dec_tol`` (see :mod:`._cd`).
+        """
         if self.sparse:
             return cd_epochs_sparse(self.data, self.indices, self.indptr, xmean, center, r,
-                                    beta, lam, n_epochs, tol, h, n_out)
-        return cd_epochs_dense(self.X, xmean, center, r, beta, lam, n_epochs, tol, h, n_out)
+                                    beta, lam, n_epochs, tol, h, n_out, dec_tol)
+        return cd_epochs_dense(self.X, xmean, center, r, beta, lam, n_epochs, tol, h, n_out,
+                               dec_tol)
 
 
 def cluster_labels(beta):
@@ -235,7 +245,9 @@ def initial_working_set(corr, beta, lam):
     order = np.argsort(-a)
     ratio = max(1.0, dual_norm_unchecked(a, lam)) if lam[0] > 0 else 1.0
     size = strong_set_size(a[order], lam, ratio * lam)
-    return np.union1d(order[: max(size, 1)] // K, support(beta))
+    supp = support(beta)
+    size = min(size, max(WS_MIN, 2 * supp.size) * K)
+    return np.union1d(order[: max(size, 1)] // K, supp)
 
 
 def support(beta):
@@ -417,6 +429,8 @@ def solve_hybrid(design, loss, lam, beta, intercept, fit_intercept, max_iter, to
     L = 1.0
     sub_tol = tol
     stalled = False
+    gap_full = gap
+    tight = False
     for _ in range(MAX_WORKING_SETS):
         sub = design.subset(work)
         lam_w = lam[: work.size * K]
@@ -477,18 +491,23 @@ def solve_hybrid(design, loss, lam, beta, intercept, fit_intercept, max_iter, to
             # gap of the working-set problem (cheap: |work| columns)
             primal, gap_w, scale, _ = gap_at(sub, loss, lam_w, bw, z, fit_intercept, fnull)
             gap = gap_w
-            if gap_w <= sub_tol * scale:
+            tight = gap_w <= sub_tol * scale
+            if tight or (work.size < p and gap_w <= WS_C * gap_full):
                 break
         beta = np.zeros_like(beta)
         beta[work] = bw if K == 1 else bw.reshape(-1, K)
         primal, gap, scale, corr = gap_at(design, loss, lam, beta, z, fit_intercept, fnull)
+        gap_full = gap
         if gap <= tol * scale or n_iter >= max_iter or stalled:
             break
         if work.size == p:
             continue  # all features in: keep iterating on the full problem
         flat = kkt_violators(corr.ravel(), beta.ravel(), lam, 1e-12 * max(lam[0], 1e-300))
-        viol = np.setdiff1d(np.unique(flat // K), work)
-        if viol.size == 0:
+        # violators in decreasing order of |corr| (kkt_violators' order), at most doubling
+        _, first = np.unique(flat // K, return_index=True)
+        viol = (flat // K)[np.sort(first)]
+        viol = viol[~np.isin(viol, work)][: max(work.size, WS_MIN)]
+        if viol.size == 0 and tight:
             sub_tol *= 0.1  # the restricted problem needs a tighter solve
             if sub_tol < 1e-16:
                 break
