@@ -254,12 +254,10 @@ def _cluster_direction(dense, X, data, indices, indptr, xmean, center, beta, hea
 
 @njit(cache=True)
 def _cd_core(dense, X, data, indices, indptr, xmean, center, r, beta, lam, n_epochs, tol, h,
-             n_out, dec_tol):
+             n_out):
     # h: sample weights of the quadratic (empty: uniform 1 / n); n_out outputs (K > 1:
     # beta is the C-ordered flat (p, K) matrix, r and h the flat (n, K) matrices).
-    # Stops after an epoch whose largest move (in the norm of the model) is <= tol, or
-    # whose guaranteed decrease of the model (sum of hh delta^2 / 2 over the moves, a
-    # lower bound: each move minimises a convex function with curvature hh) is <= dec_tol.
+    # Stops after an epoch whose largest move (in the norm of the model) is <= tol.
     K = n_out
     m = r.shape[0]
     n = m // K
@@ -295,7 +293,6 @@ def _cd_core(dense, X, data, indices, indptr, xmean, center, r, beta, lam, n_epo
     epoch = 0
     for epoch in range(n_epochs):  # noqa: B007 (the count is returned)
         max_change = 0.0
-        decrease = 0.0
         n_snap = n_active
         for t in range(n_snap):
             snapshot[t] = corder[t]
@@ -349,7 +346,6 @@ def _cd_core(dense, X, data, indices, indptr, xmean, center, r, beta, lam, n_epo
                 beta[j] = z if beta[j] > 0 else -z
                 j = nxt[j]
             change = abs(delta) * np.sqrt(hh)
-            decrease += 0.5 * change * change
             if change > max_change:
                 max_change = change
             n_active = _move_cluster(
@@ -357,13 +353,13 @@ def _cd_core(dense, X, data, indices, indptr, xmean, center, r, beta, lam, n_epo
             )
             if z_abs == 0.0 or target >= 0:
                 alive[k] = False
-        if max_change <= tol or decrease <= dec_tol:
+        if max_change <= tol:
             break
     return epoch + 1
 
 
 @njit(cache=True)
-def cd_epochs_dense(X, xmean, center, r, beta, lam, n_epochs, tol, h, n_out, dec_tol):
+def cd_epochs_dense(X, xmean, center, r, beta, lam, n_epochs, tol, h, n_out):
     """Cluster coordinate descent epochs on a Fortran-ordered dense design.
 
     Minimises ``1/2 sum_i h_i (r_i - (X_c d)_i)^2 + J(beta + d)`` over ``d``, ``X_c`` the
@@ -378,13 +374,13 @@ def cd_epochs_dense(X, xmean, center, r, beta, lam, n_epochs, tol, h, n_out, dec
     empty_f = np.empty(0)
     empty_i = np.empty(0, dtype=np.int64)
     return _cd_core(True, X, empty_f, empty_i, empty_i, xmean, center, r, beta, lam,
-                    n_epochs, tol, h, n_out, dec_tol)
+                    n_epochs, tol, h, n_out)
 
 
 @njit(cache=True)
 def cd_epochs_sparse(data, indices, indptr, xmean, center, r, beta, lam, n_epochs, tol, h,
-                     n_out, dec_tol):
+                     n_out):
     """Cluster coordinate descent epochs on a CSC design (``data, indices, indptr``)."""
     empty_x = np.empty((0, 0)).T
     return _cd_core(False, empty_x, data, indices, indptr, xmean, center, r, beta, lam,
-                    n_epochs, tol, h, n_out, dec_tol)
+                    n_epochs, tol, h, n_out)

@@ -26,6 +26,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from skfrugal.linear_model._cd import cd_epochs_dense, cd_epochs_sparse
+from skfrugal.linear_model._columns import weighted_sq_norms
 from skfrugal.proximal._norms import dual_norm_unchecked
 
 # bounds of the loops (each also bounded by max_iter where it applies)
@@ -115,22 +116,19 @@ class Design:
             if not hasattr(self, "_XT_sq"):
                 self._XT_sq = self.XT.multiply(self.XT).tocsr()
             sq = np.asarray(self._XT_sq @ h)
+        elif h.ndim == 1:
+            sq = weighted_sq_norms(self.X, h)
         else:
             sq = (self.X * self.X).T @ h
         sq = sq.ravel() if h.ndim == 1 else sq
         return np.maximum(sq - h.sum(axis=0) * xmean**2, 0.0)
 
-    def cd(self, r, beta, lam, n_epochs, tol, h, xmean, center, n_out=1, dec_tol=0.0):
-        """Run cluster coordinate descent epochs in place; return the epoch count.
-
-        Stops after an epoch whose largest move is at most ``tol`` or whose guaranteed
-        decrease of the model is at most ``dec_tol`` (see :mod:`._cd`).
-        """
+    def cd(self, r, beta, lam, n_epochs, tol, h, xmean, center, n_out=1):
+        """Run cluster coordinate descent epochs in place; return the epoch count."""
         if self.sparse:
             return cd_epochs_sparse(self.data, self.indices, self.indptr, xmean, center, r,
-                                    beta, lam, n_epochs, tol, h, n_out, dec_tol)
-        return cd_epochs_dense(self.X, xmean, center, r, beta, lam, n_epochs, tol, h, n_out,
-                               dec_tol)
+                                    beta, lam, n_epochs, tol, h, n_out)
+        return cd_epochs_dense(self.X, xmean, center, r, beta, lam, n_epochs, tol, h, n_out)
 
 
 def cluster_labels(beta):
