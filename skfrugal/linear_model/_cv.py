@@ -141,7 +141,7 @@ class _SLOPECVBase(_SLOPEBase):
                                                           self.tol)
                 errs[: len(coefs), f] = _held_out_error(loss, X[test], targets[test], coefs,
                                                         intercepts, sw[test])
-                # a classification path that stopped on a saturated fit: its last model
+                # a path that stopped on a saturated fit or a flat tail: its last model
                 # stands for the smaller alphas (as glmnet's cv does)
                 errs[len(coefs):, f] = errs[len(coefs) - 1, f]
             grids.append(grid)
