@@ -41,6 +41,11 @@ WS_MIN = 100
 WS_C = 0.3
 # inexact Newton: each quadratic model is solved to a gap of INNER_C times the true gap
 INNER_C = 0.3
+# least squares: after PATTERN_AFTER rounds (a slow solve: an ill-conditioned design,
+# where cluster CD converges linearly at a poor rate), each round ends with an exact
+# solve over the current pattern when it has at most PATTERN_MAX clusters
+PATTERN_AFTER = 10
+PATTERN_MAX = 200
 
 
 class NonFiniteError(ValueError):
@@ -347,11 +352,13 @@ def _quadratic_gap(q, beta, lam, g):
     return 0.5 * rr * (1.0 - 1.0 / s) ** 2 + sorted_l1(beta, lam) - float(beta @ g) / s
 
 
-def _solve_quadratic(q, beta, lam, L, rounds, target, cd_tol, n_epochs=N_CD_EPOCHS):
+def _solve_quadratic(q, beta, lam, L, rounds, target, cd_tol, n_epochs=N_CD_EPOCHS,
+                     pattern=False):
     """Rounds of (proximal gradient step, CD epochs) on a quadratic model, in place.
 
     Stops when the model's duality gap is at most ``target`` (checked at the start of
-    each round, where the gradient is computed anyway), or after ``rounds`` rounds.
+    each round, where the gradient is computed anyway), or after ``rounds`` rounds. With
+    ``pattern``, each round ends with :func:`_pattern_newton`.
     """
     n_rounds = 0
     for n_rounds in range(1, rounds + 1):  # noqa: B007 (the count is returned)
@@ -360,7 +367,79 @@ def _solve_quadratic(q, beta, lam, L, rounds, target, cd_tol, n_epochs=N_CD_EPOC
             break
         beta, L = _pgd_step(q, beta, lam, L, g)
         q.design.cd(q.r, beta, lam, n_epochs, cd_tol, q.h, q.xflat, q.center, q.K)
+        if pattern:
+            beta = _pattern_newton(q, beta, lam)
     return beta, L, n_rounds
+
+
+def _pattern_newton(q, beta, lam):
+    """Exact minimisation of the quadratic model over the pattern of ``beta``, damped.
+
+    On the set of coefficients with the pattern of ``beta`` (its clusters, their order
+    and signs) the model is a quadratic in the ``k`` cluster values ``c`` plus the linear
+    ``Lambda . c`` (``Lambda_i`` the sum of the weights of cluster ``i``'s ranks): with
+    ``A = X_c U`` (``U`` the signed cluster indicators), its minimiser is ``c + dc``,
+    ``A^T H A dc = A^T H r - Lambda``. The step is cut where the pattern ends (two values
+    meet: they merge; the last reaches 0: it leaves), so the model decreases; it is kept
+    only if it does (rounding), which coordinate descent alone reaches slowly on
+    ill-conditioned designs.
+    """
+    if q.K != 1:
+        return beta
+    labels, k = cluster_labels(beta)
+    if k == 0 or k > PATTERN_MAX:
+        return beta
+    nz = np.flatnonzero(labels)
+    lab = labels[nz] - 1
+    sgn = np.sign(beta[nz])
+    cols = q.design.X[:, nz]
+    cols = cols.toarray() if q.design.sparse else cols
+    if q.center:
+        cols = cols - q.xmean[nz]
+    A = np.zeros((cols.shape[0], k))
+    np.add.at(A.T, lab, (cols * sgn).T)
+    sizes = np.bincount(lab, minlength=k)
+    ends = np.cumsum(sizes)
+    cum = np.concatenate([[0.0], np.cumsum(lam)])
+    Lam = cum[ends] - cum[ends - sizes]
+    HA = A * q.h[:, None]
+    G = A.T @ HA
+    rhs = HA.T @ q.r - Lam
+    try:
+        dc = np.linalg.solve(G, rhs)
+    except np.linalg.LinAlgError:
+        return beta
+    if not np.all(np.isfinite(dc)):
+        return beta
+    c = np.zeros(k)
+    c[lab] = np.abs(beta[nz])
+    # largest step keeping c decreasing and positive
+    t, bind = 1.0, -1
+    gaps = c[:-1] - c[1:]
+    closing = dc[1:] - dc[:-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tt = np.where(closing > 0, gaps / closing, np.inf)
+    if tt.size and tt.min() < t:
+        bind = int(np.argmin(tt))
+        t = float(tt[bind])
+    if dc[-1] < 0 and -c[-1] / dc[-1] < t:
+        t, bind = -c[-1] / dc[-1], k - 1
+    if t <= 0:
+        return beta
+    new_c = c + t * dc
+    if bind == k - 1 and dc[-1] < 0 and t == -c[-1] / dc[-1]:
+        new_c[-1] = 0.0
+    elif bind >= 0:
+        new_c[bind + 1] = new_c[bind]
+    if np.any(new_c[:-1] < new_c[1:]) or new_c[-1] < 0:
+        return beta
+    new_beta = beta.copy()
+    new_beta[nz] = sgn * new_c[lab]
+    r_new = q.r - A @ (new_c - c)
+    if q.value(r_new) + sorted_l1(new_beta, lam) > q.value(q.r) + sorted_l1(beta, lam):
+        return beta
+    q.r = r_new
+    return new_beta
 
 
 def solve_hybrid(design, loss, lam, beta, intercept, fit_intercept, max_iter, tol,
@@ -452,7 +531,8 @@ def solve_hybrid(design, loss, lam, beta, intercept, fit_intercept, max_iter, to
                 # inexact Newton: the model is solved to a gap that follows the true gap
                 rounds, target = MAX_INNER_ROUNDS, INNER_C * gap
             old = bw.copy()
-            bw, L, _ = _solve_quadratic(q, bw, lam_w, L, rounds, target, cd_tol)
+            bw, L, _ = _solve_quadratic(q, bw, lam_w, L, rounds, target, cd_tol,
+                                        pattern=quadratic and n_iter > PATTERN_AFTER)
             d = bw - old
             db = q.intercept_change(d)
             if quadratic:
