@@ -357,13 +357,16 @@ def _solve_quadratic(q, beta, lam, L, rounds, target, cd_tol, n_epochs=N_CD_EPOC
     """Rounds of (proximal gradient step, CD epochs) on a quadratic model, in place.
 
     Stops when the model's duality gap is at most ``target`` (checked at the start of
-    each round, where the gradient is computed anyway), or after ``rounds`` rounds. With
+    each round after the first, where the gradient is computed anyway), or after
+    ``rounds`` rounds. With
     ``pattern``, each round ends with :func:`_pattern_newton`.
     """
     n_rounds = 0
     for n_rounds in range(1, rounds + 1):  # noqa: B007 (the count is returned)
         g = q.corr()
-        if target > 0 and _quadratic_gap(q, beta, lam, g) <= target:
+        # (not at the first round: the model's gap at d = 0 is about the true gap, and a
+        # Newton step must move)
+        if target > 0 and n_rounds > 1 and _quadratic_gap(q, beta, lam, g) <= target:
             break
         beta, L = _pgd_step(q, beta, lam, L, g)
         q.design.cd(q.r, beta, lam, n_epochs, cd_tol, q.h, q.xflat, q.center, q.K)
@@ -512,8 +515,10 @@ def solve_hybrid(design, loss, lam, beta, intercept, fit_intercept, max_iter, to
         sub = design.subset(work)
         lam_w = lam[: work.size * K]
         bw = beta[work].ravel()
+        fresh = False  # whether (primal, gap_w, scale, corr_w) are those of the last z
         while n_iter < max_iter:
             n_iter += 1
+            fresh = False
             g = loss.grad(z)
             h = loss.hess(z)
             if quadratic:
@@ -540,8 +545,8 @@ def solve_hybrid(design, loss, lam, beta, intercept, fit_intercept, max_iter, to
                 b = b + db
             else:
                 dz = sub.matvec(q.matrix(d)) + db
-                f0 = loss.value(z)
                 j0 = sorted_l1(old, lam_w)
+                f0 = primal - j0  # the loss at z (primal: the last gap_at, at this z)
                 j1 = sorted_l1(bw, lam_w)
                 delta = float(np.sum(g * dz)) + j1 - j0
                 t = 1.0
@@ -567,14 +572,20 @@ def solve_hybrid(design, loss, lam, beta, intercept, fit_intercept, max_iter, to
                 stalled = True  # separable classes: no minimiser, stop (the caller warns)
                 break
             # gap of the working-set problem (cheap: |work| columns)
-            primal, gap_w, scale, _ = gap_at(sub, loss, lam_w, bw, z, fit_intercept, fnull)
+            primal, gap_w, scale, corr_w = gap_at(sub, loss, lam_w, bw, z, fit_intercept,
+                                                  fnull)
+            fresh = True
             gap = gap_w
             tight = gap_w <= sub_tol * scale
             if tight or (work.size < p and gap_w <= WS_C * gap_full):
                 break
         beta = np.zeros_like(beta)
         beta[work] = bw if K == 1 else bw.reshape(-1, K)
-        primal, gap, scale, corr = gap_at(design, loss, lam, beta, z, fit_intercept, fnull)
+        if fresh and sub is design:
+            gap, corr = gap_w, corr_w  # the working set is the full problem
+        else:
+            primal, gap, scale, corr = gap_at(design, loss, lam, beta, z, fit_intercept,
+                                              fnull)
         gap_full = gap
         if gap <= tol * scale or n_iter >= max_iter or stalled:
             break
