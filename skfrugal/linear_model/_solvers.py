@@ -9,9 +9,12 @@
   backtracking) that lets features enter, leave, split and merge clusters, then
   epochs of cluster-wise coordinate descent (:mod:`._cd`) that move whole clusters.
   The step is then damped by an Armijo line search on the true objective (Tseng and
-  Yun). The working set starts from the strong screening rule (Larsson, Bogdan and
-  Wallin 2020) and grows by the features that violate the optimality conditions of
-  the full problem; the fit stops on the relative duality gap of the full problem.
+  Yun); an accepted full step is halved while that lowers the objective (the
+  multinomial model, diagonal per class, can miss half the curvature of a direction
+  and overshoot by up to 2x while still passing Armijo). The working set starts from
+  the strong screening rule (Larsson, Bogdan and Wallin 2020), capped at cold starts,
+  and grows (at most doubling) by the features that violate the optimality conditions
+  of the full problem; the fit stops on the relative duality gap of the full problem.
 - :func:`solve_prox_grad`: monotone (accelerated) proximal gradient with
   backtracking for any loss (multinomial included) and any sorted penalty (the
   non-convex ones warm-started from SLOPE), stopped on the relative duality gap
@@ -362,7 +365,7 @@ def _solve_quadratic(q, beta, lam, L, rounds, target, cd_tol, n_epochs=N_CD_EPOC
     ``pattern``, each round ends with :func:`_pattern_newton`.
     """
     n_rounds = 0
-    for n_rounds in range(1, rounds + 1):  # noqa: B007 (the count is returned)
+    for n_rounds in range(1, rounds + 1):
         g = q.corr()
         # (not at the first round: the model's gap at d = 0 is about the true gap, and a
         # Newton step must move)
@@ -553,9 +556,8 @@ def solve_hybrid(design, loss, lam, beta, intercept, fit_intercept, max_iter, to
                 accepted = False
                 for _ls in range(MAX_BACKTRACK):
                     bt = old + t * d
-                    f_t = loss.value(z + t * dz)
-                    if f_t + sorted_l1(bt, lam_w) <= f0 + j0 + 1e-4 * t * min(delta, 0.0) \
-                            + 1e-15 * abs(f0 + j0):
+                    F_t = loss.value(z + t * dz) + sorted_l1(bt, lam_w)
+                    if F_t <= f0 + j0 + 1e-4 * t * min(delta, 0.0) + 1e-15 * abs(f0 + j0):
                         accepted = True
                         break
                     t *= 0.5
@@ -563,6 +565,16 @@ def solve_hybrid(design, loss, lam, beta, intercept, fit_intercept, max_iter, to
                     bw = old  # no decrease along the Newton direction: numerical optimum
                     stalled = True
                     break
+                if t == 1.0:
+                    # a full step that overshoots (the model's curvature too low along
+                    # it: the multinomial diagonal misses the cross-class terms) still
+                    # passes Armijo; keep halving while that lowers the objective
+                    for _ls in range(MAX_BACKTRACK):
+                        F_h = loss.value(z + 0.5 * t * dz) + sorted_l1(old + 0.5 * t * d, lam_w)
+                        if not F_h < F_t:
+                            break
+                        t, F_t = 0.5 * t, F_h
+                    bt = old + t * d
                 bw = bt
                 z = z + t * dz
                 b = b + t * db
