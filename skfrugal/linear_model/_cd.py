@@ -24,8 +24,12 @@ from numba import njit
 
 
 @njit(cache=True)
-def _build_clusters(beta, cval, csize, head, tail, nxt, corder):
-    """Group the non-zero entries of ``beta`` by equal magnitude; return the count."""
+def _build_clusters(beta, cval, csize, head, tail, nxt, corder, where, above):
+    """Group the non-zero entries of ``beta`` by equal magnitude; return the count.
+
+    ``corder[t]`` is the cluster at position ``t`` (decreasing magnitude), ``where`` its
+    inverse, ``above[t]`` the number of coefficients in the clusters at positions < t.
+    """
     p = beta.shape[0]
     n_nz = 0
     for j in range(p):
@@ -57,91 +61,203 @@ def _build_clusters(beta, cval, csize, head, tail, nxt, corder):
             head[c] = j
             tail[c] = j
             corder[c] = c
+            where[c] = c
             n_clusters += 1
+    _recount(corder, csize, above, 0, n_clusters)
     return n_clusters
 
 
 @njit(cache=True)
-def _slope_threshold(absw, a, k, cval, csize, corder, n_active, cum, m):
+def _recount(corder, csize, above, start, n_active):
+    """Recompute the prefix counts ``above`` from position ``start`` on."""
+    if start == 0:
+        above[0] = 0
+        start = 1
+    for t in range(start, n_active + 1):
+        above[t] = above[t - 1] + csize[corder[t - 1]]
+
+
+@njit(cache=True)
+def _slope_threshold(absw, a, k, pos, m, cval, corder, above, n_active, cum):
     """Minimise ``1/2 (z - absw)^2 / a + J(z)`` over z >= 0 for cluster ``k`` of size m.
+
+    ``J`` is the sorted L1 norm along ``beta_k = z sign(beta_k)`` with the other clusters
+    fixed: between two consecutive other magnitudes (a region) the ``m`` coefficients
+    take ``m`` consecutive weights, so the minimiser in region ``t`` is ``absw - a s_t``
+    (``s_t`` the sum of those weights), which does not decrease with ``t`` while the
+    region's lower end does: the answer lies in the first region (from the top) where
+    it exceeds the lower end, or at that region's upper end (a merge). The search starts
+    at the region of the current value (position ``pos`` of ``k``), so a small move costs
+    O(1) rather than O(number of clusters).
 
     Returns ``(z, target)`` where ``target`` is the cluster it merges into (or -1).
     """
-    before = 0  # number of coefficients in the other clusters above the region
-    prev_val = np.inf
-    for t in range(n_active):
-        other = corder[t]
-        if other == k:
-            continue
-        hi = prev_val
-        lo = cval[other]
-        s = cum[before + m] - cum[before]
-        zc = absw - a * s
-        if zc >= hi:
-            return hi, corder_prev_target(corder, t, k)
-        if zc > lo:
-            return zc, -1
-        before += csize[other]
-        prev_val = lo
-    s = cum[before + m] - cum[before]
-    zc = absw - a * s
-    if zc >= prev_val:
-        return prev_val, corder_last_target(corder, n_active, k)
-    if zc > 0.0:
-        return zc, -1
-    return 0.0, -1
+    n_others = n_active - 1
+    t = pos  # regions and "others" are indexed with k removed from the order
+    zc = _region_value(absw, a, t, pos, m, above, cum)
+    if zc > _region_lo(t, pos, n_others, cval, corder):
+        while t > 0:
+            z_up = _region_value(absw, a, t - 1, pos, m, above, cum)
+            if not z_up > _region_lo(t - 1, pos, n_others, cval, corder):
+                break
+            t -= 1
+            zc = z_up
+    else:
+        while t < n_others:
+            t += 1
+            zc = _region_value(absw, a, t, pos, m, above, cum)
+            if zc > _region_lo(t, pos, n_others, cval, corder):
+                break
+        if t == n_others and not zc > 0.0:
+            return 0.0, -1
+    if t > 0:
+        up = corder[t - 1] if t - 1 < pos else corder[t]  # the other cluster above
+        if zc >= cval[up]:
+            return cval[up], up
+    return zc, -1
 
 
 @njit(cache=True)
-def corder_prev_target(corder, t, k):
-    """The other cluster just above position ``t`` (skipping ``k``)."""
-    for u in range(t - 1, -1, -1):
-        if corder[u] != k:
-            return corder[u]
-    return -1
+def _region_value(absw, a, t, pos, m, above, cum):
+    """Unconstrained minimiser in region ``t`` (others indexing, ``k`` at ``pos``)."""
+    before = above[t] if t <= pos else above[t + 1] - m
+    return absw - a * (cum[before + m] - cum[before])
 
 
 @njit(cache=True)
-def corder_last_target(corder, n_active, k):
-    """The last other cluster in the order (skipping ``k``)."""
-    for u in range(n_active - 1, -1, -1):
-        if corder[u] != k:
-            return corder[u]
-    return -1
+def _region_lo(t, pos, n_others, cval, corder):
+    """Lower end of region ``t``: the magnitude of the other cluster below it (or 0)."""
+    if t == n_others:
+        return 0.0
+    return cval[corder[t] if t < pos else corder[t + 1]]
 
 
 @njit(cache=True)
-def _move_cluster(k, z_abs, target, beta, cval, csize, head, tail, nxt, corder, n_active):
-    """Update the cluster order after cluster ``k`` moved to magnitude ``z_abs``."""
-    # remove k from the order
-    pos = 0
-    while corder[pos] != k:
-        pos += 1
-    for u in range(pos, n_active - 1):
-        corder[u] = corder[u + 1]
-    n_active -= 1
-    if z_abs == 0.0:
-        return n_active
-    if target >= 0:
-        nxt[tail[target]] = head[k]
-        tail[target] = tail[k]
-        csize[target] += csize[k]
+def _move_cluster(k, z_abs, target, cval, csize, head, tail, nxt, corder, where, above,
+                  n_active):
+    """Update the cluster order after cluster ``k`` moved to magnitude ``z_abs``.
+
+    A move within the order swaps ``k`` with its neighbours (O(distance)); a cluster that
+    leaves (0) or merges is removed, and the counts below it are recomputed.
+    """
+    pos = where[k]
+    m = csize[k]
+    if z_abs == 0.0 or target >= 0:
+        for u in range(pos, n_active - 1):
+            corder[u] = corder[u + 1]
+            where[corder[u]] = u
+        n_active -= 1
+        start = pos
+        if target >= 0:
+            nxt[tail[target]] = head[k]
+            tail[target] = tail[k]
+            csize[target] += m
+            start = min(pos, where[target])
+        _recount(corder, csize, above, start, n_active)
         return n_active
     cval[k] = z_abs
-    pos = 0
-    while pos < n_active and cval[corder[pos]] > z_abs:
+    while pos > 0 and cval[corder[pos - 1]] < z_abs:  # up: swap with the one above
+        o = corder[pos - 1]
+        corder[pos] = o
+        where[o] = pos
+        above[pos] = above[pos - 1] + m
+        pos -= 1
+    while pos + 1 < n_active and cval[corder[pos + 1]] > z_abs:  # down
+        o = corder[pos + 1]
+        corder[pos] = o
+        where[o] = pos
+        above[pos + 1] = above[pos] + csize[o]
         pos += 1
-    for u in range(n_active, pos, -1):
-        corder[u] = corder[u - 1]
     corder[pos] = k
-    return n_active + 1
+    where[k] = pos
+    return n_active
+
+
+# reductions may be reordered (SIMD); no assumption on NaN / inf
+_FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _singleton_curvature(X, col, cls, K, mj, h, uniform):
+    """``sum_i h_i (x_i - m)^2`` for one dense column (the curvature of its coordinate)."""
+    n = X.shape[0]
+    acc = 0.0
+    if uniform:
+        for i in range(n):
+            v = X[i, col] - mj
+            acc += v * v
+        return acc / n
+    for i in range(n):
+        v = X[i, col] - mj
+        acc += h[i * K + cls] * v * v
+    return acc
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _singleton_grad(X, col, cls, K, mj, r, h, uniform):
+    """``sum_i h_i (x_i - m) r_i`` for one dense column (the model's negative gradient)."""
+    n = X.shape[0]
+    acc = 0.0
+    if uniform:
+        for i in range(n):
+            acc += (X[i, col] - mj) * r[i * K + cls]
+        return acc / n
+    if K == 1:
+        for i in range(n):
+            acc += h[i] * (X[i, col] - mj) * r[i]
+        return acc
+    for i in range(n):
+        acc += h[i * K + cls] * (X[i, col] - mj) * r[i * K + cls]
+    return acc
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _singleton_move(X, col, cls, K, mj, r, step):
+    """``r -= step (x - m)`` on one dense column."""
+    n = X.shape[0]
+    if K == 1:
+        for i in range(n):
+            r[i] -= step * (X[i, col] - mj)
+        return
+    for i in range(n):
+        r[i * K + cls] -= step * (X[i, col] - mj)
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _cluster_direction(dense, X, data, indices, indptr, xmean, center, beta, head, nxt, K,
+                       n, d, shift):
+    """``d = sum_{j in C} sign(beta_j) (x_j - m_j)`` over the linked list from ``head``."""
+    d[:] = 0.0
+    shift[:] = 0.0
+    j = head
+    while j != -1:
+        sj = 1.0 if beta[j] > 0 else -1.0
+        col = j // K
+        cls = j - col * K
+        if dense:
+            if K == 1:
+                for i in range(n):
+                    d[i] += sj * X[i, col]
+            else:
+                for i in range(n):
+                    d[i * K + cls] += sj * X[i, col]
+        else:
+            for ii in range(indptr[col], indptr[col + 1]):
+                d[indices[ii] * K + cls] += sj * data[ii]
+        shift[cls] += sj * xmean[j]
+        j = nxt[j]
+    if center:
+        for i in range(n):
+            for c in range(K):
+                d[i * K + c] -= shift[c]
 
 
 @njit(cache=True)
 def _cd_core(dense, X, data, indices, indptr, xmean, center, r, beta, lam, n_epochs, tol, h,
              n_out):
     # h: sample weights of the quadratic (empty: uniform 1 / n); n_out outputs (K > 1:
-    # beta is the C-ordered flat (p, K) matrix, r and h the flat (n, K) matrices)
+    # beta is the C-ordered flat (p, K) matrix, r and h the flat (n, K) matrices).
+    # Stops after an epoch whose largest move (in the norm of the model) is <= tol.
     K = n_out
     m = r.shape[0]
     n = m // K
@@ -157,8 +273,20 @@ def _cd_core(dense, X, data, indices, indptr, xmean, center, r, beta, lam, n_epo
     tail = np.empty(p, dtype=np.int64)
     nxt = np.empty(p, dtype=np.int64)
     corder = np.empty(p, dtype=np.int64)
-    n_active = _build_clusters(beta, cval, csize, head, tail, nxt, corder)
+    where = np.empty(p, dtype=np.int64)
+    above = np.empty(p + 1, dtype=np.int64)
+    n_active = _build_clusters(beta, cval, csize, head, tail, nxt, corder, where, above)
     alive = np.ones(max(n_active, 1), dtype=np.bool_)
+    # curvature of each singleton cluster's coordinate, once per call (dense designs:
+    # a singleton then costs two passes over its column instead of five)
+    curv = np.full(p, -1.0)
+    if dense:
+        for k in range(n_active):
+            if csize[k] == 1:
+                j = head[k]
+                col = j // K
+                curv[j] = _singleton_curvature(X, col, j - col * K, K,
+                                               xmean[j] if center else 0.0, h, uniform)
     d = np.empty(m)
     shift = np.zeros(K)
     snapshot = np.empty(max(n_active, 1), dtype=np.int64)
@@ -172,65 +300,47 @@ def _cd_core(dense, X, data, indices, indptr, xmean, center, r, beta, lam, n_epo
             k = snapshot[t]
             if not alive[k]:
                 continue
-            d[:] = 0.0
-            shift[:] = 0.0
-            j = head[k]
-            while j != -1:
+            single = dense and csize[k] == 1
+            if single:
+                j = head[k]
+                col = j // K
+                cls = j - col * K
+                mj = xmean[j] if center else 0.0
                 sj = 1.0 if beta[j] > 0 else -1.0
-                if K == 1:
-                    if dense:
-                        for i in range(n):
-                            d[i] += sj * X[i, j]
-                    else:
-                        for ii in range(indptr[j], indptr[j + 1]):
-                            d[indices[ii]] += sj * data[ii]
-                    shift[0] += sj * xmean[j]
-                else:
-                    col = j // K
-                    cls = j - col * K
-                    if dense:
-                        for i in range(n):
-                            d[i * K + cls] += sj * X[i, col]
-                    else:
-                        for ii in range(indptr[col], indptr[col + 1]):
-                            d[indices[ii] * K + cls] += sj * data[ii]
-                    shift[cls] += sj * xmean[j]
-                j = nxt[j]
-            hh = 0.0
-            gr = 0.0
-            if center:
-                if K == 1:
-                    s0 = shift[0]
-                    for i in range(n):
-                        d[i] -= s0
-                else:
-                    for i in range(n):
-                        for c in range(K):
-                            d[i * K + c] -= shift[c]
-            if uniform:
-                for i in range(n):
-                    hh += d[i] * d[i]
-                    gr += d[i] * r[i]
-                hh /= n
-                gr /= n
+                hh = curv[j]
+                gr = sj * _singleton_grad(X, col, cls, K, mj, r, h, uniform)
             else:
-                for i in range(m):
-                    hd = h[i] * d[i]
-                    hh += hd * d[i]
-                    gr += hd * r[i]
+                _cluster_direction(dense, X, data, indices, indptr, xmean, center, beta,
+                                   head[k], nxt, K, n, d, shift)
+                hh = 0.0
+                gr = 0.0
+                if uniform:
+                    for i in range(n):
+                        hh += d[i] * d[i]
+                        gr += d[i] * r[i]
+                    hh /= n
+                    gr /= n
+                else:
+                    for i in range(m):
+                        hd = h[i] * d[i]
+                        hh += hd * d[i]
+                        gr += hd * r[i]
             if hh <= 0.0:
                 continue
             c = cval[k]
             w = c + gr / hh
             z_abs, target = _slope_threshold(
-                abs(w), 1.0 / hh, k, cval, csize, corder, n_active, cum, csize[k]
+                abs(w), 1.0 / hh, k, where[k], csize[k], cval, corder, above, n_active, cum
             )
             z = z_abs if w >= 0 else -z_abs
             delta = z - c
             if delta == 0.0:
                 continue
-            for i in range(m):
-                r[i] -= delta * d[i]
+            if single:
+                _singleton_move(X, col, cls, K, mj, r, delta * sj)
+            else:
+                for i in range(m):
+                    r[i] -= delta * d[i]
             j = head[k]
             while j != -1:
                 beta[j] = z if beta[j] > 0 else -z
@@ -239,7 +349,7 @@ def _cd_core(dense, X, data, indices, indptr, xmean, center, r, beta, lam, n_epo
             if change > max_change:
                 max_change = change
             n_active = _move_cluster(
-                k, z_abs, target, beta, cval, csize, head, tail, nxt, corder, n_active
+                k, z_abs, target, cval, csize, head, tail, nxt, corder, where, above, n_active
             )
             if z_abs == 0.0 or target >= 0:
                 alive[k] = False

@@ -10,6 +10,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.validation import _check_sample_weight
 
+from skfrugal.linear_model._columns import constant_dense_columns, max_abs
 from skfrugal.linear_model._losses import LOSSES
 from skfrugal.linear_model._solvers import (
     Design,
@@ -33,7 +34,8 @@ def check_range(a, name):
         a = a.data
     if a.size == 0:
         return
-    m = float(np.max(np.abs(a)))
+    flat = np.ravel(a, order="K")
+    m = float(max_abs(flat) if flat.dtype == np.float64 else np.max(np.abs(flat)))
     if m > _BIG:
         raise ValueError(
             f"{name} has values of magnitude {m:.3g}: products of such values overflow "
@@ -57,8 +59,9 @@ def constant_columns(X, w):
         sq = np.asarray(Xp.multiply(Xp).T @ w[pos]).ravel()
         var = sq - mean**2
         return var <= 1e-14 * np.maximum(sq, 1e-300)
-    Xp = X[pos]
-    return np.ptp(Xp, axis=0) == 0
+    if X.dtype == np.float64 and (X.flags.c_contiguous or X.flags.f_contiguous):
+        return constant_dense_columns(X, w)  # the warmed-up kernel (one pass, no copy)
+    return np.ptp(X[pos], axis=0) == 0
 
 
 class Problem:

@@ -92,10 +92,11 @@ class LogisticLoss:
 
     def __init__(self, y, w):
         self.y, self.w = y, w
+        self._sign = np.where(y > 0, 1.0, -1.0)
 
     def value(self, z):
-        # log(1 + e^z) - y z = -log_expit(z) + (1 - y) z... written stably
-        return float(self.w @ (-log_expit(np.where(self.y > 0, z, -z))))
+        # log(1 + e^z) - y z = -log_expit(s z), s = +1 for y = 1 and -1 for y = 0
+        return -float(self.w @ log_expit(self._sign * z))
 
     def grad(self, z):
         return self.w * (expit(z) - self.y)

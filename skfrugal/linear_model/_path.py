@@ -64,9 +64,9 @@ def default_grid(alpha_max, n_alphas, alpha_min_ratio, n, p):
     return alpha_max * np.geomspace(1.0, ratio, n_alphas)
 
 
-# a classification path stops (as glmnet's and R SLOPE's do) once its fit explains this
-# fraction of the null model's deviance, or when that fraction grew by less than
-# PATH_DEVIANCE_CHANGE since the previous alpha
+# a path stops (as glmnet's, R SLOPE's and sortedl1's do, for every loss) once its fit
+# explains this fraction of the null model's deviance, or when that fraction grew by
+# less than PATH_DEVIANCE_CHANGE since the previous alpha
 PATH_DEVIANCE_RATIO = 0.999
 PATH_DEVIANCE_CHANGE = 1e-5
 
@@ -118,11 +118,13 @@ def path_on_problem(prob, alphas, penalty, max_iter, tol, screening=True,
         gaps.append(gap)
         iters.append(it)
         alpha_prev = alpha
-        if loss.name in ("logistic", "multinomial"):
-            ratio = _deviance_ratio(prob, beta, b)
-            if ratio >= PATH_DEVIANCE_RATIO or ratio - ratio_prev < PATH_DEVIANCE_CHANGE:
-                break  # separated classes, or a flat tail of the path
-            ratio_prev = ratio
+        ratio = _deviance_ratio(prob, beta, b)
+        if ratio >= PATH_DEVIANCE_RATIO or ratio - ratio_prev < PATH_DEVIANCE_CHANGE:
+            # a (nearly) saturated fit -- separated classes, an interpolating regression,
+            # where the smaller alphas only fit noise at a high solver cost -- or a flat
+            # tail of the path
+            break
+        ratio_prev = ratio
     return coefs, intercepts, gaps, iters
 
 
@@ -250,12 +252,14 @@ def slope_path(
         or (n_classes, n_points), ``dual_gaps`` (n_points,; NaN for non-convex
         penalties), ``n_iter`` (n_points,), ``n_clusters`` (n_points,),
         ``lambdas``, ``alpha_max`` and ``classes`` (None for regression).
-        ``n_points`` is the grid length, or less with ``max_variables``; for the
-        classification losses the path also ends (as glmnet's and R SLOPE's do)
-        after a fit that explains 99.9 % of the null model's deviance (the classes
-        are then (nearly) separated: the solutions at smaller ``alpha`` grow
-        without a finite limit) or whose explained fraction grew by less than
-        1e-5 since the previous ``alpha`` (a flat tail).
+        ``n_points`` is the grid length, or less with ``max_variables``; the path
+        also ends (as glmnet's, R SLOPE's and sortedl1's do, for every loss) after
+        a fit that explains 99.9 % of the null model's deviance (classification:
+        the classes are then (nearly) separated, the solutions at smaller
+        ``alpha`` grow without a finite limit; regression: the fit (nearly)
+        interpolates, the smaller ``alpha`` only fit noise and are the slowest to
+        solve) or whose explained fraction grew by less than 1e-5 since the
+        previous ``alpha`` (a flat tail).
 
     See Also
     --------

@@ -9,9 +9,12 @@
   backtracking) that lets features enter, leave, split and merge clusters, then
   epochs of cluster-wise coordinate descent (:mod:`._cd`) that move whole clusters.
   The step is then damped by an Armijo line search on the true objective (Tseng and
-  Yun). The working set starts from the strong screening rule (Larsson, Bogdan and
-  Wallin 2020) and grows by the features that violate the optimality conditions of
-  the full problem; the fit stops on the relative duality gap of the full problem.
+  Yun); an accepted full step is halved while that lowers the objective (the
+  multinomial model, diagonal per class, can miss half the curvature of a direction
+  and overshoot by up to 2x while still passing Armijo). The working set starts from
+  the strong screening rule (Larsson, Bogdan and Wallin 2020), capped at cold starts,
+  and grows (at most doubling) by the features that violate the optimality conditions
+  of the full problem; the fit stops on the relative duality gap of the full problem.
 - :func:`solve_prox_grad`: monotone (accelerated) proximal gradient with
   backtracking for any loss (multinomial included) and any sorted penalty (the
   non-convex ones warm-started from SLOPE), stopped on the relative duality gap
@@ -26,6 +29,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from skfrugal.linear_model._cd import cd_epochs_dense, cd_epochs_sparse
+from skfrugal.linear_model._columns import weighted_sq_norms
 from skfrugal.proximal._norms import dual_norm_unchecked
 
 # bounds of the loops (each also bounded by max_iter where it applies)
@@ -33,8 +37,18 @@ MAX_BACKTRACK = 80  # doublings of the Lipschitz estimate / halvings of a step
 MAX_WORKING_SETS = 100
 N_CD_EPOCHS = 10
 MAX_INNER_ROUNDS = 30
+# working sets: at most WS_MIN features, or twice the support, at a cold start; each
+# growth at most doubles the set (the largest violators first); each working-set
+# problem is solved to WS_C times the gap of the full problem before the set grows
+WS_MIN = 100
+WS_C = 0.3
 # inexact Newton: each quadratic model is solved to a gap of INNER_C times the true gap
 INNER_C = 0.3
+# least squares: after PATTERN_AFTER rounds (a slow solve: an ill-conditioned design,
+# where cluster CD converges linearly at a poor rate), each round ends with an exact
+# solve over the current pattern when it has at most PATTERN_MAX clusters
+PATTERN_AFTER = 10
+PATTERN_MAX = 200
 
 
 class NonFiniteError(ValueError):
@@ -110,6 +124,8 @@ class Design:
             if not hasattr(self, "_XT_sq"):
                 self._XT_sq = self.XT.multiply(self.XT).tocsr()
             sq = np.asarray(self._XT_sq @ h)
+        elif h.ndim == 1:
+            sq = weighted_sq_norms(self.X, h)
         else:
             sq = (self.X * self.X).T @ h
         sq = sq.ravel() if h.ndim == 1 else sq
@@ -235,7 +251,9 @@ def initial_working_set(corr, beta, lam):
     order = np.argsort(-a)
     ratio = max(1.0, dual_norm_unchecked(a, lam)) if lam[0] > 0 else 1.0
     size = strong_set_size(a[order], lam, ratio * lam)
-    return np.union1d(order[: max(size, 1)] // K, support(beta))
+    supp = support(beta)
+    size = min(size, max(WS_MIN, 2 * supp.size) * K)
+    return np.union1d(order[: max(size, 1)] // K, supp)
 
 
 def support(beta):
@@ -337,20 +355,97 @@ def _quadratic_gap(q, beta, lam, g):
     return 0.5 * rr * (1.0 - 1.0 / s) ** 2 + sorted_l1(beta, lam) - float(beta @ g) / s
 
 
-def _solve_quadratic(q, beta, lam, L, rounds, target, cd_tol, n_epochs=N_CD_EPOCHS):
+def _solve_quadratic(q, beta, lam, L, rounds, target, cd_tol, n_epochs=N_CD_EPOCHS,
+                     pattern=False):
     """Rounds of (proximal gradient step, CD epochs) on a quadratic model, in place.
 
     Stops when the model's duality gap is at most ``target`` (checked at the start of
-    each round, where the gradient is computed anyway), or after ``rounds`` rounds.
+    each round after the first, where the gradient is computed anyway), or after
+    ``rounds`` rounds. With
+    ``pattern``, each round ends with :func:`_pattern_newton`.
     """
     n_rounds = 0
-    for n_rounds in range(1, rounds + 1):  # noqa: B007 (the count is returned)
+    for n_rounds in range(1, rounds + 1):
         g = q.corr()
-        if target > 0 and _quadratic_gap(q, beta, lam, g) <= target:
+        # (not at the first round: the model's gap at d = 0 is about the true gap, and a
+        # Newton step must move)
+        if target > 0 and n_rounds > 1 and _quadratic_gap(q, beta, lam, g) <= target:
             break
         beta, L = _pgd_step(q, beta, lam, L, g)
         q.design.cd(q.r, beta, lam, n_epochs, cd_tol, q.h, q.xflat, q.center, q.K)
+        if pattern:
+            beta = _pattern_newton(q, beta, lam)
     return beta, L, n_rounds
+
+
+def _pattern_newton(q, beta, lam):
+    """Exact minimisation of the quadratic model over the pattern of ``beta``, damped.
+
+    On the set of coefficients with the pattern of ``beta`` (its clusters, their order
+    and signs) the model is a quadratic in the ``k`` cluster values ``c`` plus the linear
+    ``Lambda . c`` (``Lambda_i`` the sum of the weights of cluster ``i``'s ranks): with
+    ``A = X_c U`` (``U`` the signed cluster indicators), its minimiser is ``c + dc``,
+    ``A^T H A dc = A^T H r - Lambda``. The step is cut where the pattern ends (two values
+    meet: they merge; the last reaches 0: it leaves), so the model decreases; it is kept
+    only if it does (rounding), which coordinate descent alone reaches slowly on
+    ill-conditioned designs.
+    """
+    if q.K != 1:
+        return beta
+    labels, k = cluster_labels(beta)
+    if k == 0 or k > PATTERN_MAX:
+        return beta
+    nz = np.flatnonzero(labels)
+    lab = labels[nz] - 1
+    sgn = np.sign(beta[nz])
+    cols = q.design.X[:, nz]
+    cols = cols.toarray() if q.design.sparse else cols
+    if q.center:
+        cols = cols - q.xmean[nz]
+    A = np.zeros((cols.shape[0], k))
+    np.add.at(A.T, lab, (cols * sgn).T)
+    sizes = np.bincount(lab, minlength=k)
+    ends = np.cumsum(sizes)
+    cum = np.concatenate([[0.0], np.cumsum(lam)])
+    Lam = cum[ends] - cum[ends - sizes]
+    HA = A * q.h[:, None]
+    G = A.T @ HA
+    rhs = HA.T @ q.r - Lam
+    try:
+        dc = np.linalg.solve(G, rhs)
+    except np.linalg.LinAlgError:
+        return beta
+    if not np.all(np.isfinite(dc)):
+        return beta
+    c = np.zeros(k)
+    c[lab] = np.abs(beta[nz])
+    # largest step keeping c decreasing and positive
+    t, bind = 1.0, -1
+    gaps = c[:-1] - c[1:]
+    closing = dc[1:] - dc[:-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tt = np.where(closing > 0, gaps / closing, np.inf)
+    if tt.size and tt.min() < t:
+        bind = int(np.argmin(tt))
+        t = float(tt[bind])
+    if dc[-1] < 0 and -c[-1] / dc[-1] < t:
+        t, bind = -c[-1] / dc[-1], k - 1
+    if t <= 0:
+        return beta
+    new_c = c + t * dc
+    if bind == k - 1 and dc[-1] < 0 and t == -c[-1] / dc[-1]:
+        new_c[-1] = 0.0
+    elif bind >= 0:
+        new_c[bind + 1] = new_c[bind]
+    if np.any(new_c[:-1] < new_c[1:]) or new_c[-1] < 0:
+        return beta
+    new_beta = beta.copy()
+    new_beta[nz] = sgn * new_c[lab]
+    r_new = q.r - A @ (new_c - c)
+    if q.value(r_new) + sorted_l1(new_beta, lam) > q.value(q.r) + sorted_l1(beta, lam):
+        return beta
+    q.r = r_new
+    return new_beta
 
 
 def solve_hybrid(design, loss, lam, beta, intercept, fit_intercept, max_iter, tol,
@@ -417,12 +512,16 @@ def solve_hybrid(design, loss, lam, beta, intercept, fit_intercept, max_iter, to
     L = 1.0
     sub_tol = tol
     stalled = False
+    gap_full = gap
+    tight = False
     for _ in range(MAX_WORKING_SETS):
         sub = design.subset(work)
         lam_w = lam[: work.size * K]
         bw = beta[work].ravel()
+        fresh = False  # whether (primal, gap_w, scale, corr_w) are those of the last z
         while n_iter < max_iter:
             n_iter += 1
+            fresh = False
             g = loss.grad(z)
             h = loss.hess(z)
             if quadratic:
@@ -440,7 +539,8 @@ def solve_hybrid(design, loss, lam, beta, intercept, fit_intercept, max_iter, to
                 # inexact Newton: the model is solved to a gap that follows the true gap
                 rounds, target = MAX_INNER_ROUNDS, INNER_C * gap
             old = bw.copy()
-            bw, L, _ = _solve_quadratic(q, bw, lam_w, L, rounds, target, cd_tol)
+            bw, L, _ = _solve_quadratic(q, bw, lam_w, L, rounds, target, cd_tol,
+                                        pattern=quadratic and n_iter > PATTERN_AFTER)
             d = bw - old
             db = q.intercept_change(d)
             if quadratic:
@@ -448,17 +548,16 @@ def solve_hybrid(design, loss, lam, beta, intercept, fit_intercept, max_iter, to
                 b = b + db
             else:
                 dz = sub.matvec(q.matrix(d)) + db
-                f0 = loss.value(z)
                 j0 = sorted_l1(old, lam_w)
+                f0 = primal - j0  # the loss at z (primal: the last gap_at, at this z)
                 j1 = sorted_l1(bw, lam_w)
                 delta = float(np.sum(g * dz)) + j1 - j0
                 t = 1.0
                 accepted = False
                 for _ls in range(MAX_BACKTRACK):
                     bt = old + t * d
-                    f_t = loss.value(z + t * dz)
-                    if f_t + sorted_l1(bt, lam_w) <= f0 + j0 + 1e-4 * t * min(delta, 0.0) \
-                            + 1e-15 * abs(f0 + j0):
+                    F_t = loss.value(z + t * dz) + sorted_l1(bt, lam_w)
+                    if F_t <= f0 + j0 + 1e-4 * t * min(delta, 0.0) + 1e-15 * abs(f0 + j0):
                         accepted = True
                         break
                     t *= 0.5
@@ -466,6 +565,16 @@ def solve_hybrid(design, loss, lam, beta, intercept, fit_intercept, max_iter, to
                     bw = old  # no decrease along the Newton direction: numerical optimum
                     stalled = True
                     break
+                if t == 1.0:
+                    # a full step that overshoots (the model's curvature too low along
+                    # it: the multinomial diagonal misses the cross-class terms) still
+                    # passes Armijo; keep halving while that lowers the objective
+                    for _ls in range(MAX_BACKTRACK):
+                        F_h = loss.value(z + 0.5 * t * dz) + sorted_l1(old + 0.5 * t * d, lam_w)
+                        if not F_h < F_t:
+                            break
+                        t, F_t = 0.5 * t, F_h
+                    bt = old + t * d
                 bw = bt
                 z = z + t * dz
                 b = b + t * db
@@ -475,20 +584,31 @@ def solve_hybrid(design, loss, lam, beta, intercept, fit_intercept, max_iter, to
                 stalled = True  # separable classes: no minimiser, stop (the caller warns)
                 break
             # gap of the working-set problem (cheap: |work| columns)
-            primal, gap_w, scale, _ = gap_at(sub, loss, lam_w, bw, z, fit_intercept, fnull)
+            primal, gap_w, scale, corr_w = gap_at(sub, loss, lam_w, bw, z, fit_intercept,
+                                                  fnull)
+            fresh = True
             gap = gap_w
-            if gap_w <= sub_tol * scale:
+            tight = gap_w <= sub_tol * scale
+            if tight or (work.size < p and gap_w <= WS_C * gap_full):
                 break
         beta = np.zeros_like(beta)
         beta[work] = bw if K == 1 else bw.reshape(-1, K)
-        primal, gap, scale, corr = gap_at(design, loss, lam, beta, z, fit_intercept, fnull)
+        if fresh and sub is design:
+            gap, corr = gap_w, corr_w  # the working set is the full problem
+        else:
+            primal, gap, scale, corr = gap_at(design, loss, lam, beta, z, fit_intercept,
+                                              fnull)
+        gap_full = gap
         if gap <= tol * scale or n_iter >= max_iter or stalled:
             break
         if work.size == p:
             continue  # all features in: keep iterating on the full problem
         flat = kkt_violators(corr.ravel(), beta.ravel(), lam, 1e-12 * max(lam[0], 1e-300))
-        viol = np.setdiff1d(np.unique(flat // K), work)
-        if viol.size == 0:
+        # violators in decreasing order of |corr| (kkt_violators' order), at most doubling
+        _, first = np.unique(flat // K, return_index=True)
+        viol = (flat // K)[np.sort(first)]
+        viol = viol[~np.isin(viol, work)][: max(work.size, WS_MIN)]
+        if viol.size == 0 and tight:
             sub_tol *= 0.1  # the restricted problem needs a tighter solve
             if sub_tol < 1e-16:
                 break

@@ -3,6 +3,7 @@
 import numpy as np
 import scipy.sparse as sp
 
+from skfrugal.linear_model._columns import constant_dense_columns, max_abs, weighted_sq_norms
 from skfrugal.linear_model._solvers import Design
 
 
@@ -11,6 +12,11 @@ def warm_up():
     rng = np.random.default_rng(0)
     X = rng.standard_normal((6, 4))
     lam = np.array([0.4, 0.3, 0.2, 0.1])
+    w = np.full(6, 1 / 6)
+    for A in (X, np.asfortranarray(X)):  # C- and F-ordered designs
+        constant_dense_columns(A, w)
+        weighted_sq_norms(A, w)
+    max_abs(X.ravel())
     for design in (Design(X), Design(sp.csc_matrix(X))):
         for h in (np.empty(0), np.full(6, 1 / 6)):
             beta = np.array([1.0, -1.0, 0.5, 0.0])

@@ -3,7 +3,7 @@
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.stats import norm
+from scipy.special import ndtri
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 LAMBDA_KINDS = ("bh", "gaussian", "oscar", "lasso")
@@ -70,7 +70,7 @@ def lambda_sequence(
         return np.ones(p)
     if kind == "oscar":
         return theta1 + (p - j) * float(theta2)
-    lam = norm.isf(j * q / (2.0 * p))
+    lam = -ndtri(j * q / (2.0 * p))  # the normal quantile Phi^-1(1 - jq/(2p))
     if kind == "bh":
         return lam
     if n_samples is None:
