@@ -12,14 +12,14 @@ step is switched off, is reported by a DecodingWarning with its figures.
 
 import re
 import warnings
+from functools import partial
 
-import numpy as np
 import pytest
 from sklearn.cluster import KMeans
 
 from skfrugal.cluster import CompressiveKMeans
 from skfrugal.datasets import make_gmm
-from skfrugal.decoding import DecodingWarning, _sketch_and_shift
+from skfrugal.decoding import DECODERS, DecodingWarning, sketch_and_shift
 from skfrugal.metrics import matched_centroid_distances, sse_ratio
 from skfrugal.sketching import FourierSketcher
 
@@ -49,7 +49,8 @@ def test_sketch_only_decode_matches_kmeans_at_d48(problem):
 def test_a_merged_decoding_in_high_dimension_warns(problem, monkeypatch):
     X, _, sketch, reference = problem
     # the decoder without its coarse-to-fine step: the mode-based fit merges two clusters
-    monkeypatch.setattr(_sketch_and_shift, "FALLBACK_NOISE_FACTOR", np.inf)
+    monkeypatch.setitem(DECODERS, "sketch_and_shift",
+                        partial(sketch_and_shift, coarse_to_fine=False))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         est = CompressiveKMeans(K, random_state=SEED).fit_sketch(sketch)
