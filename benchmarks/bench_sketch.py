@@ -349,7 +349,8 @@ def structured_kmeans_table(dims, n, seeds):
           "global descent of diagonal Gaussian atoms started at the true centres (the "
           "sketch's information alone, without the decoder's search)")
     header = (f"{'d':>4} | {'seed':>4} | {'dense decoded':>13} | {'struct decoded':>14} | "
-              f"{'struct / dense (decoded)':>24} | {'dense from truth':>16} | {'struct from truth':>17} | "
+              f"{'struct / dense (decoded)':>24} | {'dense from truth':>16} | "
+              f"{'struct from truth':>17} | "
               f"{'struct / dense (truth)':>22} | {'sketch s dense':>14} | "
               f"{'sketch s struct':>15}")
     print(header)
