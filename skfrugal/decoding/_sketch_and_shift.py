@@ -26,7 +26,7 @@ Why mean shift fails in high dimension: a kernel built from frequencies of radiu
 ``ρ`` is close to ``exp(-ρ² ‖x‖² / 2d)`` (the average of ``cos(ρ φᵀx)`` over the
 directions ``φ``), so its width grows like ``√d / ρ``; the frequencies of a sketch sit
 at ``ρ ≈ 1 / σ̄`` (beyond, a cluster's characteristic function is below the sampling
-noise), so at ``d = 64`` the kernel is about three times wider than the distance
+noise), so at ``d = 64`` the kernel is about 2.5 times wider than the distance
 between clusters of the notes' mixture, and the density's highest mode is near the data's
 mean, where every cluster's tail adds up: mean shift from random starts ends there
 (measured: 1 to 5 modes of 10 clusters). The joint descent of ``K`` atoms does
@@ -284,7 +284,7 @@ def _coarse_to_fine_once(problem):
 
 
 def _polish(problem, fit, polish_tol, variance_bounds):
-    """Step 5: a tight final descent; within ``variance_bounds`` when they floor the variances."""
+    """Step 6: a tight final descent; within ``variance_bounds`` when they floor the variances."""
     centers, variances, weights, cost = fit
     centers, variances, weights, cost, _ = problem.descend(centers, variances, weights,
                                                            tol=polish_tol)
@@ -401,7 +401,8 @@ def sketch_and_shift(
     -------
     result : DecodeResult
         Centres, variances, weights summing to one and diagnostics (number of modes
-        found, replacements accepted, mean-shift steps).
+        found, replacements accepted, mean-shift steps, the fits tried in ``"fits"``,
+        ``"modes"`` and/or ``"coarse"``, and the one kept in ``"kept"``).
 
     Examples
     --------
