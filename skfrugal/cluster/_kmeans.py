@@ -142,7 +142,7 @@ class CompressiveKMeans(
     noise_level_ : float
         The sketch's relative sampling noise ``Σ_j (1 - |z_j|²) / (n ‖z‖²)``: a model
         of the data's distribution leaves a residual of about this level; one that
-        missed or merged clusters, 5 to 1000 times it.
+        missed or merged clusters, 2 to 1000 times it.
     n_decodings_ : int
         Number of decodings run (see ``n_init``).
     n_iter_ : int
@@ -152,7 +152,7 @@ class CompressiveKMeans(
         After a refinement on the data: whether Lloyd's passes converged within
         ``max_iter`` (a :class:`~sklearn.exceptions.ConvergenceWarning` is raised
         otherwise). For a model decoded from the sketch alone: whether it explains the
-        sketch, that is its residual is within 5 times the noise level and the sketch
+        sketch, that is its residual is within 2 times the noise level and the sketch
         has at least ``2 K d`` entries (a
         :class:`~skfrugal.decoding.DecodingWarning` with the figures is raised
         otherwise).

@@ -150,7 +150,7 @@ class CompressiveGaussianMixture(CompressiveFourierMixin, DensityMixin, BaseEsti
     noise_level_ : float
         The sketch's relative sampling noise ``Σ_j (1 - |z_j|²) / (n ‖z‖²)``: a model
         of the data's distribution leaves a residual of about this level; one that
-        missed or merged components, 5 to 1000 times it.
+        missed or merged components, 2 to 1000 times it.
     n_decodings_ : int
         Number of decodings run (see ``n_init``).
     n_iter_ : int
@@ -160,7 +160,7 @@ class CompressiveGaussianMixture(CompressiveFourierMixin, DensityMixin, BaseEsti
         After a refinement on the data: whether EM converged within ``max_iter``
         passes (a :class:`~sklearn.exceptions.ConvergenceWarning` is raised
         otherwise). For a mixture decoded from the sketch alone: whether it explains
-        the sketch, that is its residual is within 5 times the noise level and the
+        the sketch, that is its residual is within 2 times the noise level and the
         sketch has at least as many entries as the mixture has parameters per
         component times ``K`` (a :class:`~skfrugal.decoding.DecodingWarning` with the
         figures is raised otherwise).
