@@ -284,6 +284,16 @@ def padded_width(nb, width):
     return min(width, -(-nb // LANES) * LANES)
 
 
+@njit(cache=True, nogil=True)
+def check_work_space(w3, phases, counts):
+    """Refuse per-thread buffers narrower than the frequency blocks (the kernels fill
+    whole registers of :data:`LANES` lanes, up to ``w3.shape[2]``)."""
+    width = w3.shape[2]
+    if phases.shape[0] < 4 or phases.shape[1] < width or counts.shape[0] < 2 \
+            or counts.shape[1] < width:
+        raise ValueError("the work space is narrower than the frequency blocks")
+
+
 @njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def feature_sums(x, w3, m, start, stop, cos_acc, sin_acc, phases, counts):
     """Add the quantized features of rows ``start .. stop - 1`` to the accumulators.
@@ -306,9 +316,7 @@ def feature_sums(x, w3, m, start, stop, cos_acc, sin_acc, phases, counts):
         Work space (one per thread).
     """
     width = w3.shape[2]
-    if phases.shape[0] < 4 or phases.shape[1] < width or counts.shape[0] < 2 \
-            or counts.shape[1] < width:
-        raise ValueError("the work space is narrower than the frequency blocks")
+    check_work_space(w3, phases, counts)
     ci, si = counts[0], counts[1]
     for t0 in range(start, stop, TILE):
         t1 = min(stop, t0 + TILE)

@@ -23,7 +23,16 @@ number of threads.
 import numpy as np
 from numba import njit
 
-from ._fused import _FASTMATH, TILE, _add4_rows4, _first, _phases, _split, padded_width
+from ._fused import (
+    _FASTMATH,
+    TILE,
+    _add4_rows4,
+    _first,
+    _phases,
+    _split,
+    check_work_space,
+    padded_width,
+)
 
 _ONE = np.int32(1)
 
@@ -85,9 +94,7 @@ def quantized_feature_sums(x, w3, delta, m, start, stop, cos_acc, sin_acc, phase
         Work space (one per thread).
     """
     width = w3.shape[2]
-    if phases.shape[0] < 4 or phases.shape[1] < width or counts.shape[0] < 2 \
-            or counts.shape[1] < width:
-        raise ValueError("the work space is narrower than the frequency blocks")
+    check_work_space(w3, phases, counts)
     d = x.shape[1]
     f = _split(d)
     ci, si = counts[0], counts[1]
