@@ -18,7 +18,7 @@ in **half-turns** (the frequencies are divided by ``π`` once, before the pass):
 * **Exact integer sums.** The coefficients carry a factor :data:`SCALE` ``= 2^24``, so
   each feature comes out as ``2^24 cos`` and is rounded to an integer (a multiple of
   ``2^-24 = 6e-8`` in the feature's units); the integers of :data:`TILE` rows are added
-  in int32 (no overflow: ``|sum| <= 64 · 2^24 < 2^31``), then into int64 accumulators.
+  in int32 (no overflow: ``|sum| <= 124 · 2^24 < 2^31``), then into int64 accumulators.
   Integer sums are exact and do not depend on their order: the sketch is **the same bit
   for bit** whatever the batching, the chunking or the number of threads, as long as a
   chunk holds fewer than ``2^29`` rows (the int64 sums then convert exactly to float64).
@@ -40,7 +40,7 @@ from llvmlite import ir
 from numba import njit, types
 from numba.extending import intrinsic
 
-TILE = 64
+TILE = 124  # rows per int32 tile: the largest multiple of 4 with TILE · 2^24 < 2^31
 BLOCK = 512
 LANES = 16  # float32 lanes of an AVX-512 register: blocks are padded to a multiple
 SCALE = 2.0**24
