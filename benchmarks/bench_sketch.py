@@ -432,6 +432,8 @@ def main():
     parser.add_argument("--sketch-size", type=int, default=1000)
     parser.add_argument("--tables", default="throughput,threads,e2e,structured,kmeans,scale")
     parser.add_argument("--e2e-n", type=float, default=1e7)
+    parser.add_argument("--e2e-chunk", type=float, default=1e6,
+                        help="rows per chunk of the end-to-end stream")
     parser.add_argument("--e2e-sizes", default="200,1000",
                         help="sketch sizes of the end-to-end table (2Kd = 200, 10Kd = 1000)")
     parser.add_argument("--structured-m", type=int, default=4096,
@@ -456,8 +458,9 @@ def main():
             threads_table(200_000 if args.quick else 2_000_000, args.sketch_size,
                           max(repeats, 3))
         if "e2e" in tables:
-            e2e_table(int(10**6 if args.quick else args.e2e_n), 10**6 if not args.quick
-                      else 10**5, [int(v) for v in args.e2e_sizes.split(",")], (1, 2))
+            e2e_table(int(10**6 if args.quick else args.e2e_n),
+                      int(min(args.e2e_chunk, 10**5) if args.quick else args.e2e_chunk),
+                      [int(v) for v in args.e2e_sizes.split(",")], (1, 2))
         if "structured" in tables:
             structured_speed_table([int(v) for v in args.structured_dims.split(",")],
                                    args.structured_m, repeats)
