@@ -44,7 +44,11 @@ def constant_dense_columns(X, w):
     return out
 
 
-@njit(cache=True)
+# the sums may be reordered (SIMD); no assumption on NaN / inf
+_FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
+
+
+@njit(cache=True, fastmath=_FASTMATH)
 def weighted_sq_norms(X, h):
     """``sum_i h_i X_ij^2`` for each column ``j`` of a dense ``X``."""
     n, p = X.shape
@@ -56,3 +60,26 @@ def weighted_sq_norms(X, h):
             acc += h[i] * v * v
         out[j] = acc
     return out
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def weighted_moments(X, h, mean, sq):
+    """``mean_j = sum_i h_i X_ij / sum_i h_i`` and ``sq_j = sum_i h_i (X_ij - mean_j)^2``.
+
+    One pass over each column of a dense ``X`` (in place into ``mean`` and ``sq``; the
+    second moment is computed about the mean, floored at 0).
+    """
+    n, p = X.shape
+    hs = 0.0
+    for i in range(n):
+        hs += h[i]
+    for j in range(p):
+        a1 = 0.0
+        a2 = 0.0
+        for i in range(n):
+            v = h[i] * X[i, j]
+            a1 += v
+            a2 += v * X[i, j]
+        m = a1 / hs
+        mean[j] = m
+        sq[j] = max(a2 - hs * m * m, 0.0)

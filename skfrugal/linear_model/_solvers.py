@@ -29,8 +29,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from skfrugal.linear_model._cd import cd_epochs_dense, cd_epochs_sparse
-from skfrugal.linear_model._columns import weighted_sq_norms
-from skfrugal.proximal._norms import dual_norm_unchecked
+from skfrugal.linear_model._columns import weighted_moments, weighted_sq_norms
+from skfrugal.proximal._norms import dual_norm_unchecked, sorted_l1_unchecked
 
 # bounds of the loops (each also bounded by max_iter where it applies)
 MAX_BACKTRACK = 80  # doublings of the Lipschitz estimate / halvings of a step
@@ -118,6 +118,15 @@ class Design:
         """Column means weighted by ``h`` (per column of ``h`` when it is 2-D)."""
         return self.rmatvec(h) / h.sum(axis=0)
 
+    def wmoments(self, h):
+        """``(wmean(h), wcol_sq(h, wmean(h)))`` (one pass over a dense X for 1-D h)."""
+        if self.sparse or h.ndim != 1:
+            xmean = self.wmean(h)
+            return xmean, self.wcol_sq(h, xmean)
+        xmean, sq = np.empty(self.n_features), np.empty(self.n_features)
+        weighted_moments(self.X, h, xmean, sq)
+        return xmean, sq
+
     def wcol_sq(self, h, xmean):
         """``sum_i h_i (x_ij - xmean_j)^2`` (per column of ``h`` when it is 2-D)."""
         if self.sparse:
@@ -165,7 +174,7 @@ def cluster_labels(beta):
 
 def sorted_l1(beta, lam):
     """The sorted L1 norm of ``beta`` (any shape) for validated weights."""
-    return float(np.sort(np.abs(beta.ravel()))[::-1] @ lam)
+    return sorted_l1_unchecked(beta, lam)
 
 
 def null_model(loss, fit_intercept):
@@ -193,14 +202,12 @@ def gap_at(design, loss, lam, beta, z, fit_intercept, fnull):
     corr : ndarray
         ``X^T u`` for the balanced dual point ``u`` (the gradient when optimal).
     """
-    f = loss.value(z)
+    f, u = loss.value_dual_point(z, fit_intercept)
     primal = f + sorted_l1(beta, lam)
-    g = loss.grad(z)
-    u = loss.dual_point(g, fit_intercept)
     corr = design.rmatvec(u)
     if lam[0] > 0:
         s = max(1.0, dual_norm_unchecked(corr.ravel(), lam))
-        gap = primal - loss.dual_value(u / s)
+        gap = primal - loss.scaled_dual_value(u, s)
     else:
         # no penalty: no dual ball; first-order bound ||grad||_inf ||beta||_1 instead
         gap = float(np.abs(corr).max()) * max(float(np.abs(beta).sum()), 1.0) \
@@ -275,11 +282,13 @@ class _Quadratic:
         self.K = 1 if h.ndim == 1 else h.shape[1]
         self.center = fit_intercept
         if fit_intercept:
-            self.xmean = design.wmean(h)
+            # the curvatures h-weighted squared norms of the centred columns
+            self.xmean, self.diag = design.wmoments(h)
             self.r_shift = (h * r0).sum(axis=0) / h.sum(axis=0)
             r = r0 - self.r_shift
         else:
             self.xmean = np.zeros((design.n_features,) + h.shape[1:])
+            self.diag = design.wcol_sq(h, self.xmean)
             self.r_shift = np.zeros(h.shape[1:]) if h.ndim == 2 else 0.0
             r = r0
         self.r = np.array(r, dtype=np.float64).ravel()
@@ -355,7 +364,7 @@ def _quadratic_gap(q, beta, lam, g):
     return 0.5 * rr * (1.0 - 1.0 / s) ** 2 + sorted_l1(beta, lam) - float(beta @ g) / s
 
 
-def _solve_quadratic(q, beta, lam, L, rounds, target, cd_tol, n_epochs=N_CD_EPOCHS,
+def _solve_quadratic(q, beta, lam, L, rounds, target, cd_tol, n_epochs=None,
                      pattern=False):
     """Rounds of (proximal gradient step, CD epochs) on a quadratic model, in place.
 
@@ -364,6 +373,7 @@ def _solve_quadratic(q, beta, lam, L, rounds, target, cd_tol, n_epochs=N_CD_EPOC
     ``rounds`` rounds. With
     ``pattern``, each round ends with :func:`_pattern_newton`.
     """
+    n_epochs = N_CD_EPOCHS if n_epochs is None else n_epochs
     n_rounds = 0
     for n_rounds in range(1, rounds + 1):
         g = q.corr()
@@ -522,15 +532,14 @@ def solve_hybrid(design, loss, lam, beta, intercept, fit_intercept, max_iter, to
         while n_iter < max_iter:
             n_iter += 1
             fresh = False
-            g = loss.grad(z)
-            h = loss.hess(z)
+            g, h = loss.grad_hess(z)
             if quadratic:
                 r0 = loss.y - z
             else:
                 h = np.maximum(h, 1e-12 * h.max())
                 r0 = -g / h
             q = _Quadratic(sub, h, r0, fit_intercept)
-            diag = sub.wcol_sq(h, q.xmean)
+            diag = q.diag
             L = max(float(diag.max()) if diag.size else 0.0, 0.5 * L, 1e-300)
             cd_tol = 1e-3 * np.sqrt(max(gap, 0.0) / n + 1e-300)
             if quadratic:
@@ -556,7 +565,7 @@ def solve_hybrid(design, loss, lam, beta, intercept, fit_intercept, max_iter, to
                 accepted = False
                 for _ls in range(MAX_BACKTRACK):
                     bt = old + t * d
-                    F_t = loss.value(z + t * dz) + sorted_l1(bt, lam_w)
+                    F_t = loss.value_along(z, dz, t) + sorted_l1(bt, lam_w)
                     if F_t <= f0 + j0 + 1e-4 * t * min(delta, 0.0) + 1e-15 * abs(f0 + j0):
                         accepted = True
                         break
@@ -570,7 +579,8 @@ def solve_hybrid(design, loss, lam, beta, intercept, fit_intercept, max_iter, to
                     # it: the multinomial diagonal misses the cross-class terms) still
                     # passes Armijo; keep halving while that lowers the objective
                     for _ls in range(MAX_BACKTRACK):
-                        F_h = loss.value(z + 0.5 * t * dz) + sorted_l1(old + 0.5 * t * d, lam_w)
+                        F_h = loss.value_along(z, dz, 0.5 * t) + sorted_l1(old + 0.5 * t * d,
+                                                                          lam_w)
                         if not F_h < F_t:
                             break
                         t, F_t = 0.5 * t, F_h

@@ -4,6 +4,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from skfrugal.linear_model._columns import constant_dense_columns, max_abs, weighted_sq_norms
+from skfrugal.linear_model._losses import LogisticLoss
 from skfrugal.linear_model._solvers import Design
 
 
@@ -17,6 +18,13 @@ def warm_up():
         constant_dense_columns(A, w)
         weighted_sq_norms(A, w)
     max_abs(X.ravel())
+    loss = LogisticLoss(np.array([0.0, 1.0, 1.0, 0.0, 1.0, 0.0]), w)
+    z = rng.standard_normal(6)
+    loss.grad_hess(z)
+    loss.value_along(z, z, 0.5)
+    for fit_intercept in (True, False):
+        _, u = loss.value_dual_point(z, fit_intercept)
+    loss.scaled_dual_value(u, 2.0)
     for design in (Design(X), Design(sp.csc_matrix(X))):
         for h in (np.empty(0), np.full(6, 1 / 6)):
             beta = np.array([1.0, -1.0, 0.5, 0.0])
