@@ -19,7 +19,7 @@ from skfrugal.linear_model._solvers import (
     solve_hybrid,
     solve_prox_grad,
 )
-from skfrugal.proximal._lambdas import lambda_sequence
+from skfrugal.proximal._lambdas import lambda_sequence_unchecked
 from skfrugal.proximal._norms import dual_norm_unchecked
 from skfrugal.proximal._prox import check_lambdas
 
@@ -103,7 +103,7 @@ class Problem:
         self.loss = LOSSES[loss](targets, w)
         m = p * self.n_outputs
         if isinstance(lambdas, str):
-            self.lambdas = lambda_sequence(m, lambdas, q=q, n_samples=total if
+            self.lambdas = lambda_sequence_unchecked(m, lambdas, q=q, n_samples=total if
                                            lambdas == "gaussian" else None,
                                            theta1=theta1, theta2=theta2)
         else:
