@@ -63,23 +63,32 @@ def weighted_sq_norms(X, h):
 
 
 @njit(cache=True, fastmath=_FASTMATH)
-def weighted_moments(X, h, mean, sq):
-    """``mean_j = sum_i h_i X_ij / sum_i h_i`` and ``sq_j = sum_i h_i (X_ij - mean_j)^2``.
-
-    One pass over each column of a dense ``X`` (in place into ``mean`` and ``sq``; the
-    second moment is computed about the mean, floored at 0).
-    """
+def weighted_moments(X, h, g, xh, xxh, xg):
+    """``X^T h``, ``(X * X)^T h`` and ``X^T g`` in one pass over a dense ``X`` (in place)."""
     n, p = X.shape
-    hs = 0.0
-    for i in range(n):
-        hs += h[i]
     for j in range(p):
         a1 = 0.0
         a2 = 0.0
+        a3 = 0.0
         for i in range(n):
-            v = h[i] * X[i, j]
+            x = X[i, j]
+            v = h[i] * x
             a1 += v
-            a2 += v * X[i, j]
-        m = a1 / hs
-        mean[j] = m
-        sq[j] = max(a2 - hs * m * m, 0.0)
+            a2 += v * x
+            a3 += g[i] * x
+        xh[j] = a1
+        xxh[j] = a2
+        xg[j] = a3
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def dense_matvec_cols(X, cols, vals, out):
+    """``out = X[:, cols] @ vals`` for a dense ``X`` without copying the columns."""
+    n = X.shape[0]
+    for i in range(n):
+        out[i] = 0.0
+    for k in range(cols.shape[0]):
+        j = cols[k]
+        v = vals[k]
+        for i in range(n):
+            out[i] += v * X[i, j]

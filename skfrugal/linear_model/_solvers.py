@@ -29,7 +29,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from skfrugal.linear_model._cd import cd_epochs_dense, cd_epochs_sparse
-from skfrugal.linear_model._columns import weighted_moments, weighted_sq_norms
+from skfrugal.linear_model._columns import (
+    dense_matvec_cols,
+    weighted_moments,
+    weighted_sq_norms,
+)
 from skfrugal.proximal._norms import dual_norm_unchecked, sorted_l1_unchecked
 
 # bounds of the loops (each also bounded by max_iter where it applies)
@@ -105,6 +109,10 @@ class Design:
             return np.zeros(self.n_samples)
         if nz.size > self.n_features // 4:
             v = self.X @ beta
+        elif not self.sparse:
+            v = np.empty(self.n_samples)
+            dense_matvec_cols(self.X, nz, beta[nz], v)
+            return v
         else:
             v = self.X[:, nz] @ beta[nz]
         return np.asarray(v).ravel()
@@ -118,14 +126,20 @@ class Design:
         """Column means weighted by ``h`` (per column of ``h`` when it is 2-D)."""
         return self.rmatvec(h) / h.sum(axis=0)
 
-    def wmoments(self, h):
-        """``(wmean(h), wcol_sq(h, wmean(h)))`` (one pass over a dense X for 1-D h)."""
+    def wmoments(self, h, g, center):
+        """For 1-D ``h`` and ``g`` on a dense design, in one pass over X: the column means
+        weighted by ``h`` (zeros without ``center``), ``wcol_sq(h, means)`` and ``X^T g``;
+        None otherwise."""
         if self.sparse or h.ndim != 1:
-            xmean = self.wmean(h)
-            return xmean, self.wcol_sq(h, xmean)
-        xmean, sq = np.empty(self.n_features), np.empty(self.n_features)
-        weighted_moments(self.X, h, xmean, sq)
-        return xmean, sq
+            return None
+        p = self.n_features
+        xh, sq, xg = np.empty(p), np.empty(p), np.empty(p)
+        weighted_moments(self.X, h, g, xh, sq, xg)
+        if not center:
+            return np.zeros(p), sq, xg
+        hs = h.sum()
+        xmean = xh / hs
+        return xmean, np.maximum(sq - hs * xmean**2, 0.0), xg
 
     def wcol_sq(self, h, xmean):
         """``sum_i h_i (x_ij - xmean_j)^2`` (per column of ``h`` when it is 2-D)."""
@@ -277,20 +291,31 @@ class _Quadratic:
     coefficients are flat C-ordered (p, K).
     """
 
-    def __init__(self, design, h, r0, fit_intercept):
+    def __init__(self, design, h, r0, fit_intercept, g):
         self.design = design
         self.K = 1 if h.ndim == 1 else h.shape[1]
         self.center = fit_intercept
+        # diag: the curvatures (h-weighted squared norms of the centred columns);
+        # corr0: corr() at r0 when known (h r = -g - h r_shift: X_c^T h r = -X^T g -
+        # r_shift X^T h, the centred columns summing to 0 against h)
+        moments = design.wmoments(h, g, fit_intercept)
+        self.corr0 = None
         if fit_intercept:
-            # the curvatures h-weighted squared norms of the centred columns
-            self.xmean, self.diag = design.wmoments(h)
             self.r_shift = (h * r0).sum(axis=0) / h.sum(axis=0)
             r = r0 - self.r_shift
         else:
-            self.xmean = np.zeros((design.n_features,) + h.shape[1:])
-            self.diag = design.wcol_sq(h, self.xmean)
             self.r_shift = np.zeros(h.shape[1:]) if h.ndim == 2 else 0.0
             r = r0
+        if moments is not None:
+            self.xmean, self.diag, xg = moments
+            self.corr0 = -xg - (self.r_shift * h.sum()) * self.xmean if fit_intercept \
+                else -xg
+        elif fit_intercept:
+            self.xmean = design.wmean(h)
+            self.diag = design.wcol_sq(h, self.xmean)
+        else:
+            self.xmean = np.zeros((design.n_features,) + h.shape[1:])
+            self.diag = design.wcol_sq(h, self.xmean)
         self.r = np.array(r, dtype=np.float64).ravel()
         self.h = np.ascontiguousarray(h, dtype=np.float64).ravel()
         self.xflat = np.ascontiguousarray(self.xmean).ravel()
@@ -376,7 +401,7 @@ def _solve_quadratic(q, beta, lam, L, rounds, target, cd_tol, n_epochs=None,
     n_epochs = N_CD_EPOCHS if n_epochs is None else n_epochs
     n_rounds = 0
     for n_rounds in range(1, rounds + 1):
-        g = q.corr()
+        g = q.corr0 if n_rounds == 1 and q.corr0 is not None else q.corr()
         # (not at the first round: the model's gap at d = 0 is about the true gap, and a
         # Newton step must move)
         if target > 0 and n_rounds > 1 and _quadratic_gap(q, beta, lam, g) <= target:
@@ -538,7 +563,7 @@ def solve_hybrid(design, loss, lam, beta, intercept, fit_intercept, max_iter, to
             else:
                 h = np.maximum(h, 1e-12 * h.max())
                 r0 = -g / h
-            q = _Quadratic(sub, h, r0, fit_intercept)
+            q = _Quadratic(sub, h, r0, fit_intercept, g)
             diag = q.diag
             L = max(float(diag.max()) if diag.size else 0.0, 0.5 * L, 1e-300)
             cd_tol = 1e-3 * np.sqrt(max(gap, 0.0) / n + 1e-300)

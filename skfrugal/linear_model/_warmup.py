@@ -3,7 +3,13 @@
 import numpy as np
 import scipy.sparse as sp
 
-from skfrugal.linear_model._columns import constant_dense_columns, max_abs, weighted_sq_norms
+from skfrugal.linear_model._columns import (
+    constant_dense_columns,
+    dense_matvec_cols,
+    max_abs,
+    weighted_moments,
+    weighted_sq_norms,
+)
 from skfrugal.linear_model._losses import LogisticLoss
 from skfrugal.linear_model._solvers import Design
 
@@ -17,6 +23,8 @@ def warm_up():
     for A in (X, np.asfortranarray(X)):  # C- and F-ordered designs
         constant_dense_columns(A, w)
         weighted_sq_norms(A, w)
+        weighted_moments(A, w, w, np.empty(4), np.empty(4), np.empty(4))
+        dense_matvec_cols(A, np.array([0, 2]), np.array([1.0, -1.0]), np.empty(6))
     max_abs(X.ravel())
     loss = LogisticLoss(np.array([0.0, 1.0, 1.0, 0.0, 1.0, 0.0]), w)
     z = rng.standard_normal(6)
