@@ -57,13 +57,16 @@ def logistic_grad_hess(z, y, w, g, h):
 
 
 @njit(cache=True)
-def logistic_value_dual_point(z, y, sign, w, balance, u):
-    """The loss at ``z``; ``u`` (in place) the gradient, balanced when ``balance``.
+def logistic_value_dual_point(z, y, sign, w, balance, dz, u):
+    """The loss at ``z`` and its gradient's dot with ``dz`` (0 for an empty ``dz``);
+    ``u`` (in place) the gradient, balanced when ``balance``.
 
     Balancing scales the positive or the negative entries of the gradient down so
     that ``sum_i u_i = 0`` (the dual constraint of the intercept).
     """
     n = z.shape[0]
+    slope_on = dz.shape[0] == n
+    slope = 0.0
     f = 0.0
     s_pos = 0.0
     s_neg = 0.0
@@ -75,6 +78,8 @@ def logistic_value_dual_point(z, y, sign, w, balance, u):
         prob = 1.0 / (1.0 + e) if a >= 0 else e / (1.0 + e)
         v = w[i] * (prob - y[i])
         u[i] = v
+        if slope_on:
+            slope += v * dz[i]
         if v > 0:
             s_pos += v
         else:
@@ -90,7 +95,7 @@ def logistic_value_dual_point(z, y, sign, w, balance, u):
             for i in range(n):
                 if not u[i] > 0:
                     u[i] *= c
-    return f
+    return f, slope
 
 
 @njit(cache=True)

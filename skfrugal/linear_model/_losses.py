@@ -35,6 +35,8 @@ from skfrugal.linear_model._loss_kernels import (
     logistic_value_dual_point,
 )
 
+_EMPTY = np.empty(0)
+
 # largest linear predictor fed to exp in the Poisson loss (exp(700) ~ 1e304)
 _ZMAX = 700.0
 
@@ -53,6 +55,11 @@ class _Loss:
     def value_dual_point(self, z, fit_intercept):
         """The loss at ``z`` and the dual point built from its gradient."""
         return self.value(z), self.dual_point(self.grad(z), fit_intercept)
+
+    def value_dual_point_slope(self, z, fit_intercept, dz):
+        """:meth:`value_dual_point` and the derivative of the loss along ``dz``."""
+        g = self.grad(z)
+        return self.value(z), self.dual_point(g, fit_intercept), float(np.sum(g * dz))
 
     def scaled_dual_value(self, u, scale):
         """The dual objective at ``u / scale``."""
@@ -137,8 +144,15 @@ class LogisticLoss(_Loss):
 
     def value_dual_point(self, z, fit_intercept):
         u = np.empty_like(z)
-        f = logistic_value_dual_point(z, self.y, self._sign, self.w, fit_intercept, u)
+        f, _ = logistic_value_dual_point(z, self.y, self._sign, self.w, fit_intercept,
+                                         _EMPTY, u)
         return f, u
+
+    def value_dual_point_slope(self, z, fit_intercept, dz):
+        u = np.empty_like(z)
+        f, slope = logistic_value_dual_point(z, self.y, self._sign, self.w, fit_intercept,
+                                             dz, u)
+        return f, u, slope
 
     def scaled_dual_value(self, u, scale):
         return logistic_dual_value(u, float(scale), self.y, self.w)

@@ -201,8 +201,10 @@ def null_model(loss, fit_intercept):
     return b, np.full(loss.y.shape[0], b)
 
 
-def gap_at(design, loss, lam, beta, z, fit_intercept, fnull):
+def gap_at(design, loss, lam, beta, z, fit_intercept, fnull, fu=None):
     """Primal value, duality gap, its scale and the dual point's correlations.
+
+    ``fu`` is ``loss.value_dual_point(z, fit_intercept)`` when the caller has it.
 
     Returns
     -------
@@ -216,7 +218,7 @@ def gap_at(design, loss, lam, beta, z, fit_intercept, fnull):
     corr : ndarray
         ``X^T u`` for the balanced dual point ``u`` (the gradient when optimal).
     """
-    f, u = loss.value_dual_point(z, fit_intercept)
+    f, u = loss.value_dual_point(z, fit_intercept) if fu is None else fu
     primal = f + sorted_l1(beta, lam)
     corr = design.rmatvec(u)
     if lam[0] > 0:
@@ -557,6 +559,7 @@ def solve_hybrid(design, loss, lam, beta, intercept, fit_intercept, max_iter, to
         while n_iter < max_iter:
             n_iter += 1
             fresh = False
+            fu = None  # (loss, dual point) at z when known
             g, h = loss.grad_hess(z)
             if quadratic:
                 r0 = loss.y - z
@@ -586,11 +589,15 @@ def solve_hybrid(design, loss, lam, beta, intercept, fit_intercept, max_iter, to
                 f0 = primal - j0  # the loss at z (primal: the last gap_at, at this z)
                 j1 = sorted_l1(bw, lam_w)
                 delta = float(np.sum(g * dz)) + j1 - j0
+                # the full step first, with the dual point there (kept for the gap when
+                # the step is taken) and the loss's slope along dz
+                f1, u1, slope1 = loss.value_dual_point_slope(z + dz, fit_intercept, dz)
                 t = 1.0
                 accepted = False
                 for _ls in range(MAX_BACKTRACK):
                     bt = old + t * d
-                    F_t = loss.value_along(z, dz, t) + sorted_l1(bt, lam_w)
+                    f_t = f1 if t == 1.0 else loss.value_along(z, dz, t)
+                    F_t = f_t + sorted_l1(bt, lam_w)
                     if F_t <= f0 + j0 + 1e-4 * t * min(delta, 0.0) + 1e-15 * abs(f0 + j0):
                         accepted = True
                         break
@@ -599,10 +606,13 @@ def solve_hybrid(design, loss, lam, beta, intercept, fit_intercept, max_iter, to
                     bw = old  # no decrease along the Newton direction: numerical optimum
                     stalled = True
                     break
-                if t == 1.0:
-                    # a full step that overshoots (the model's curvature too low along
-                    # it: the multinomial diagonal misses the cross-class terms) still
-                    # passes Armijo; keep halving while that lowers the objective
+                # a full step that overshoots (the model's curvature too low along
+                # it: the multinomial diagonal misses the cross-class terms) still
+                # passes Armijo; keep halving while that lowers the objective. Not
+                # needed when the objective still decreases at t = 1: its left
+                # derivative there is at most slope1 + J(old + 2d) - J(old + d) (J
+                # convex along the line), and when that is <= 0, F(1/2) >= F(1)
+                if t == 1.0 and slope1 + sorted_l1(old + 2.0 * d, lam_w) - j1 > 0:
                     for _ls in range(MAX_BACKTRACK):
                         F_h = loss.value_along(z, dz, 0.5 * t) + sorted_l1(old + 0.5 * t * d,
                                                                           lam_w)
@@ -613,14 +623,18 @@ def solve_hybrid(design, loss, lam, beta, intercept, fit_intercept, max_iter, to
                 bw = bt
                 z = z + t * dz
                 b = b + t * db
+                if t == 1.0:
+                    fu = (f1, u1)
             if not np.all(np.isfinite(z)):
                 raise non_finite("linear predictor")
             if lam[0] == 0 and loss.separated(z):
                 stalled = True  # separable classes: no minimiser, stop (the caller warns)
                 break
             # gap of the working-set problem (cheap: |work| columns)
+            if fu is None:
+                fu = loss.value_dual_point(z, fit_intercept)
             primal, gap_w, scale, corr_w = gap_at(sub, loss, lam_w, bw, z, fit_intercept,
-                                                  fnull)
+                                                  fnull, fu)
             fresh = True
             gap = gap_w
             tight = gap_w <= sub_tol * scale
@@ -632,7 +646,7 @@ def solve_hybrid(design, loss, lam, beta, intercept, fit_intercept, max_iter, to
             gap, corr = gap_w, corr_w  # the working set is the full problem
         else:
             primal, gap, scale, corr = gap_at(design, loss, lam, beta, z, fit_intercept,
-                                              fnull)
+                                              fnull, fu if fresh else None)
         gap_full = gap
         if gap <= tol * scale or n_iter >= max_iter or stalled:
             break

@@ -32,6 +32,7 @@ def warm_up():
     loss.value_along(z, z, 0.5)
     for fit_intercept in (True, False):
         _, u = loss.value_dual_point(z, fit_intercept)
+        loss.value_dual_point_slope(z, fit_intercept, z)
     loss.scaled_dual_value(u, 2.0)
     for design in (Design(X), Design(sp.csc_matrix(X))):
         for h in (np.empty(0), np.full(6, 1 / 6)):
