@@ -224,6 +224,29 @@ def _singleton_move(X, col, cls, K, mj, r, step):
 
 
 @njit(cache=True, fastmath=_FASTMATH)
+def _move_then_grad(X, pcol, pm, pstep, col, mj, r, h, uniform):
+    """``r -= pstep (x_pcol - pm)`` fused with the gradient of the next singleton.
+
+    Returns ``sum_i h_i (x_col,i - mj) r_i`` at the moved ``r`` (one output): the
+    residual and the weights are read once for both (the gradient reads each entry of
+    ``r`` right after it is moved, as the two separate passes do).
+    """
+    n = X.shape[0]
+    acc = 0.0
+    if uniform:
+        for i in range(n):
+            ri = r[i] - pstep * (X[i, pcol] - pm)
+            r[i] = ri
+            acc += (X[i, col] - mj) * ri
+        return acc / n
+    for i in range(n):
+        ri = r[i] - pstep * (X[i, pcol] - pm)
+        r[i] = ri
+        acc += h[i] * (X[i, col] - mj) * ri
+    return acc
+
+
+@njit(cache=True, fastmath=_FASTMATH)
 def _cluster_direction(dense, X, data, indices, indptr, xmean, center, beta, head, nxt, K,
                        n, d, shift):
     """``d = sum_{j in C} sign(beta_j) (x_j - m_j)`` over the linked list from ``head``."""
@@ -290,6 +313,14 @@ def _cd_core(dense, X, data, indices, indptr, xmean, center, r, beta, lam, n_epo
     d = np.empty(m)
     shift = np.zeros(K)
     snapshot = np.empty(max(n_active, 1), dtype=np.int64)
+    # one output, dense: a singleton's move is deferred and fused with the next
+    # singleton's gradient (pending: column, mean, step), applied before anything else
+    # reads r
+    fuse = dense and K == 1
+    pending = False
+    p_col = 0
+    p_m = 0.0
+    p_step = 0.0
     epoch = 0
     for epoch in range(n_epochs):  # noqa: B007 (the count is returned)
         max_change = 0.0
@@ -308,8 +339,16 @@ def _cd_core(dense, X, data, indices, indptr, xmean, center, r, beta, lam, n_epo
                 mj = xmean[j] if center else 0.0
                 sj = 1.0 if beta[j] > 0 else -1.0
                 hh = curv[j]
-                gr = sj * _singleton_grad(X, col, cls, K, mj, r, h, uniform)
+                if pending:
+                    gr = sj * _move_then_grad(X, p_col, p_m, p_step, col, mj, r, h,
+                                              uniform)
+                    pending = False
+                else:
+                    gr = sj * _singleton_grad(X, col, cls, K, mj, r, h, uniform)
             else:
+                if pending:
+                    _singleton_move(X, p_col, 0, 1, p_m, r, p_step)
+                    pending = False
                 _cluster_direction(dense, X, data, indices, indptr, xmean, center, beta,
                                    head[k], nxt, K, n, d, shift)
                 hh = 0.0
@@ -336,7 +375,9 @@ def _cd_core(dense, X, data, indices, indptr, xmean, center, r, beta, lam, n_epo
             delta = z - c
             if delta == 0.0:
                 continue
-            if single:
+            if single and fuse:
+                pending, p_col, p_m, p_step = True, col, mj, delta * sj
+            elif single:
                 _singleton_move(X, col, cls, K, mj, r, delta * sj)
             else:
                 for i in range(m):
@@ -353,6 +394,9 @@ def _cd_core(dense, X, data, indices, indptr, xmean, center, r, beta, lam, n_epo
             )
             if z_abs == 0.0 or target >= 0:
                 alive[k] = False
+        if pending:
+            _singleton_move(X, p_col, 0, 1, p_m, r, p_step)
+            pending = False
         if max_change <= tol:
             break
     return epoch + 1
