@@ -45,6 +45,9 @@ MAX_INNER_ROUNDS = 30
 # growth at most doubles the set (the largest violators first); each working-set
 # problem is solved to WS_C times the gap of the full problem before the set grows
 WS_MIN = 100
+# no working set up to WS_ALL features (a first set of WS_MIN would be most of them:
+# each growth then costs a copy of the design and a full check for little saving)
+WS_ALL = 2 * WS_MIN
 WS_C = 0.3
 # inexact Newton: each quadratic model is solved to a gap of INNER_C times the true gap
 INNER_C = 0.3
@@ -539,7 +542,7 @@ def solve_hybrid(design, loss, lam, beta, intercept, fit_intercept, max_iter, to
     primal, gap, scale, corr = gap_at(design, loss, lam, beta, z, fit_intercept, fnull)
     if gap <= tol * scale:
         return beta, _scalar(b), 0, gap, gap / scale
-    if not working_set or p <= 100 or lam[0] == 0:
+    if not working_set or p <= WS_ALL or lam[0] == 0:
         work = np.arange(p)
     elif ws is not None:
         work = np.union1d(ws, support(beta))
