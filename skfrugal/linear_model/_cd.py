@@ -277,7 +277,7 @@ def _cluster_direction(dense, X, data, indices, indptr, xmean, center, beta, hea
 
 @njit(cache=True)
 def _cd_core(dense, X, data, indices, indptr, xmean, center, r, beta, lam, n_epochs, tol, h,
-             n_out):
+             n_out, curv_in):
     # h: sample weights of the quadratic (empty: uniform 1 / n); n_out outputs (K > 1:
     # beta is the C-ordered flat (p, K) matrix, r and h the flat (n, K) matrices).
     # Stops after an epoch whose largest move (in the norm of the model) is <= tol.
@@ -302,8 +302,10 @@ def _cd_core(dense, X, data, indices, indptr, xmean, center, r, beta, lam, n_epo
     alive = np.ones(max(n_active, 1), dtype=np.bool_)
     # curvature of each singleton cluster's coordinate, once per call (dense designs:
     # a singleton then costs two passes over its column instead of five)
-    curv = np.full(p, -1.0)
-    if dense:
+    # (given by the caller as curv_in, length p, or computed here)
+    given = curv_in.shape[0] == p
+    curv = curv_in if given else np.full(p, -1.0)
+    if dense and not given:
         for k in range(n_active):
             if csize[k] == 1:
                 j = head[k]
@@ -403,7 +405,7 @@ def _cd_core(dense, X, data, indices, indptr, xmean, center, r, beta, lam, n_epo
 
 
 @njit(cache=True)
-def cd_epochs_dense(X, xmean, center, r, beta, lam, n_epochs, tol, h, n_out):
+def cd_epochs_dense(X, xmean, center, r, beta, lam, n_epochs, tol, h, n_out, curv):
     """Cluster coordinate descent epochs on a Fortran-ordered dense design.
 
     Minimises ``1/2 sum_i h_i (r_i - (X_c d)_i)^2 + J(beta + d)`` over ``d``, ``X_c`` the
@@ -413,12 +415,14 @@ def cd_epochs_dense(X, xmean, center, r, beta, lam, n_epochs, tol, h, n_out):
     ``alpha * lambdas``. With ``n_out = K > 1`` outputs (multinomial), ``beta`` is the
     flat C-ordered (p, K) matrix (entry ``j K + k`` multiplies column ``j`` in output
     ``k``), ``r``, ``h`` the flat (n, K) matrices and ``xmean`` the flat (p, K) means
-    (per output weights). Returns the number of epochs.
+    (per output weights). ``curv`` (length ``p``, or empty: computed here) holds each
+    coefficient's curvature ``sum_i h_i (x_ij - xmean_j)^2``. Returns the number of
+    epochs.
     """
     empty_f = np.empty(0)
     empty_i = np.empty(0, dtype=np.int64)
     return _cd_core(True, X, empty_f, empty_i, empty_i, xmean, center, r, beta, lam,
-                    n_epochs, tol, h, n_out)
+                    n_epochs, tol, h, n_out, curv)
 
 
 @njit(cache=True)
@@ -426,5 +430,6 @@ def cd_epochs_sparse(data, indices, indptr, xmean, center, r, beta, lam, n_epoch
                      n_out):
     """Cluster coordinate descent epochs on a CSC design (``data, indices, indptr``)."""
     empty_x = np.empty((0, 0)).T
+    empty_f = np.empty(0)
     return _cd_core(False, empty_x, data, indices, indptr, xmean, center, r, beta, lam,
-                    n_epochs, tol, h, n_out)
+                    n_epochs, tol, h, n_out, empty_f)

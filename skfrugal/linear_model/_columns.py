@@ -81,21 +81,31 @@ def weighted_sq_norms(X, h):
 
 
 @njit(cache=True, fastmath=_FASTMATH)
-def weighted_moments(X, h, g, xh, xxh, xg):
-    """``X^T h``, ``(X * X)^T h`` and ``X^T g`` in one pass over a dense ``X`` (in place)."""
+def weighted_moments(X, h, g, center, mean, sq, xg):
+    """Per column of a dense ``X``: the ``h``-weighted mean (0 without ``center``), the
+    ``h``-weighted squared norm about it and ``X^T g`` (in place).
+
+    Two passes over each column, the second from cache: the squared norm is summed
+    about the mean (no cancellation when the mean is large).
+    """
     n, p = X.shape
+    hs = 0.0
+    for i in range(n):
+        hs += h[i]
     for j in range(p):
         a1 = 0.0
-        a2 = 0.0
         a3 = 0.0
         for i in range(n):
             x = X[i, j]
-            v = h[i] * x
-            a1 += v
-            a2 += v * x
+            a1 += h[i] * x
             a3 += g[i] * x
-        xh[j] = a1
-        xxh[j] = a2
+        m = a1 / hs if center else 0.0
+        a2 = 0.0
+        for i in range(n):
+            v = X[i, j] - m
+            a2 += h[i] * v * v
+        mean[j] = m
+        sq[j] = a2
         xg[j] = a3
 
 

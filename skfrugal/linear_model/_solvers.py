@@ -58,6 +58,9 @@ PATTERN_AFTER = 10
 PATTERN_MAX = 200
 
 
+_EMPTY = np.empty(0)
+
+
 class NonFiniteError(ValueError):
     """The objective or the iterates became non-finite."""
 
@@ -131,18 +134,14 @@ class Design:
 
     def wmoments(self, h, g, center):
         """For 1-D ``h`` and ``g`` on a dense design, in one pass over X: the column means
-        weighted by ``h`` (zeros without ``center``), ``wcol_sq(h, means)`` and ``X^T g``;
-        None otherwise."""
+        weighted by ``h`` (zeros without ``center``), ``wcol_sq(h, means)`` (summed about
+        the means) and ``X^T g``; None otherwise."""
         if self.sparse or h.ndim != 1:
             return None
         p = self.n_features
-        xh, sq, xg = np.empty(p), np.empty(p), np.empty(p)
-        weighted_moments(self.X, h, g, xh, sq, xg)
-        if not center:
-            return np.zeros(p), sq, xg
-        hs = h.sum()
-        xmean = xh / hs
-        return xmean, np.maximum(sq - hs * xmean**2, 0.0), xg
+        xmean, sq, xg = np.empty(p), np.empty(p), np.empty(p)
+        weighted_moments(self.X, h, g, center, xmean, sq, xg)
+        return xmean, sq, xg
 
     def wcol_sq(self, h, xmean):
         """``sum_i h_i (x_ij - xmean_j)^2`` (per column of ``h`` when it is 2-D)."""
@@ -157,12 +156,15 @@ class Design:
         sq = sq.ravel() if h.ndim == 1 else sq
         return np.maximum(sq - h.sum(axis=0) * xmean**2, 0.0)
 
-    def cd(self, r, beta, lam, n_epochs, tol, h, xmean, center, n_out=1):
-        """Run cluster coordinate descent epochs in place; return the epoch count."""
+    def cd(self, r, beta, lam, n_epochs, tol, h, xmean, center, n_out=1, curv=None):
+        """Run cluster coordinate descent epochs in place; return the epoch count.
+
+        ``curv``: the coordinates' curvatures when known (dense designs)."""
         if self.sparse:
             return cd_epochs_sparse(self.data, self.indices, self.indptr, xmean, center, r,
                                     beta, lam, n_epochs, tol, h, n_out)
-        return cd_epochs_dense(self.X, xmean, center, r, beta, lam, n_epochs, tol, h, n_out)
+        return cd_epochs_dense(self.X, xmean, center, r, beta, lam, n_epochs, tol, h, n_out,
+                               _EMPTY if curv is None else curv)
 
 
 def cluster_labels(beta):
@@ -305,6 +307,7 @@ class _Quadratic:
         # r_shift X^T h, the centred columns summing to 0 against h)
         moments = design.wmoments(h, g, fit_intercept)
         self.corr0 = None
+        self.curv = None  # the coordinates' curvatures for the CD kernel, when exact
         if fit_intercept:
             self.r_shift = (h * r0).sum(axis=0) / h.sum(axis=0)
             r = r0 - self.r_shift
@@ -313,6 +316,7 @@ class _Quadratic:
             r = r0
         if moments is not None:
             self.xmean, self.diag, xg = moments
+            self.curv = self.diag
             self.corr0 = -xg - (self.r_shift * h.sum()) * self.xmean if fit_intercept \
                 else -xg
         elif fit_intercept:
@@ -412,7 +416,7 @@ def _solve_quadratic(q, beta, lam, L, rounds, target, cd_tol, n_epochs=None,
         if target > 0 and n_rounds > 1 and _quadratic_gap(q, beta, lam, g) <= target:
             break
         beta, L = _pgd_step(q, beta, lam, L, g)
-        q.design.cd(q.r, beta, lam, n_epochs, cd_tol, q.h, q.xflat, q.center, q.K)
+        q.design.cd(q.r, beta, lam, n_epochs, cd_tol, q.h, q.xflat, q.center, q.K, q.curv)
         if pattern:
             beta = _pattern_newton(q, beta, lam)
     return beta, L, n_rounds

@@ -23,7 +23,7 @@ def warm_up():
     for A in (X, np.asfortranarray(X)):  # C- and F-ordered designs
         constant_dense_columns(A, w)
         weighted_sq_norms(A, w)
-        weighted_moments(A, w, w, np.empty(4), np.empty(4), np.empty(4))
+        weighted_moments(A, w, w, True, np.empty(4), np.empty(4), np.empty(4))
         dense_matvec_cols(A, np.array([0, 2]), np.array([1.0, -1.0]), np.empty(6))
     max_abs(X.ravel())
     loss = LogisticLoss(np.array([0.0, 1.0, 1.0, 0.0, 1.0, 0.0]), w)
@@ -39,6 +39,7 @@ def warm_up():
             beta = np.array([1.0, -1.0, 0.5, 0.0])
             r = rng.standard_normal(6)
             design.cd(r, beta, lam, 2, 0.0, h, X.mean(axis=0), True)
+            design.cd(r, beta, lam, 2, 0.0, h, X.mean(axis=0), True, 1, np.ones(4))
         # two outputs (multinomial): flat (p, 2) coefficients, (n, 2) residual
         beta = np.array([1.0, -1.0, 0.5, 0.0, 0.2, 0.0, 0.0, -0.3])
         design.cd(rng.standard_normal(12), beta, np.linspace(0.5, 0.1, 8), 2, 0.0,
