@@ -558,8 +558,10 @@ def solve_hybrid(design, loss, lam, beta, intercept, fit_intercept, max_iter, to
     stalled = False
     gap_full = gap
     tight = False
+    sub_cols = None
     for _ in range(MAX_WORKING_SETS):
-        sub = design.subset(work)
+        if work is not sub_cols:  # (a set that did not grow keeps its copy)
+            sub, sub_cols = design.subset(work), work
         lam_w = lam[: work.size * K]
         bw = beta[work].ravel()
         fresh = False  # whether (primal, gap_w, scale, corr_w) are those of the last z
@@ -668,7 +670,8 @@ def solve_hybrid(design, loss, lam, beta, intercept, fit_intercept, max_iter, to
             sub_tol *= 0.1  # the restricted problem needs a tighter solve
             if sub_tol < 1e-16:
                 break
-        work = np.union1d(work, viol)
+        if viol.size:
+            work = np.union1d(work, viol)
     return beta, _scalar(b), n_iter, gap, gap / scale
 
 
