@@ -277,7 +277,7 @@ def _cluster_direction(dense, X, data, indices, indptr, xmean, center, beta, hea
 
 @njit(cache=True)
 def _cd_core(dense, X, data, indices, indptr, xmean, center, r, beta, lam, n_epochs, tol, h,
-             n_out, curv_in):
+             n_out, curv_in, cache_dirs):
     # h: sample weights of the quadratic (empty: uniform 1 / n); n_out outputs (K > 1:
     # beta is the C-ordered flat (p, K) matrix, r and h the flat (n, K) matrices).
     # Stops after an epoch whose largest move (in the norm of the model) is <= tol.
@@ -314,6 +314,17 @@ def _cd_core(dense, X, data, indices, indptr, xmean, center, r, beta, lam, n_epo
                                                xmean[j] if center else 0.0, h, uniform)
     d = np.empty(m)
     shift = np.zeros(K)
+    # the direction (and curvature) of each cluster of several coefficients, kept from
+    # one epoch to the next while its members and signs stay (a merge into it or a
+    # sign flip rebuilds it): then a visit costs two passes over the samples instead
+    # of one per member plus four. Slots are bounded (16 MB); beyond, no cache.
+    cap = min(n_active, max(1, (1 << 21) // max(m, 1))) if cache_dirs else 0
+    dbuf = np.empty((cap, m))
+    hbuf = np.empty(cap)
+    slot = np.full(max(n_active, 1), -1, dtype=np.int64)
+    valid = np.zeros(max(n_active, 1), dtype=np.bool_)
+    n_slots = 0
+    dk = d
     snapshot = np.empty(max(n_active, 1), dtype=np.int64)
     # one output, dense: a singleton's move is deferred and fused with the next
     # singleton's gradient (pending: column, mean, step), applied before anything else
@@ -351,21 +362,41 @@ def _cd_core(dense, X, data, indices, indptr, xmean, center, r, beta, lam, n_epo
                 if pending:
                     _singleton_move(X, p_col, 0, 1, p_m, r, p_step)
                     pending = False
-                _cluster_direction(dense, X, data, indices, indptr, xmean, center, beta,
-                                   head[k], nxt, K, n, d, shift)
-                hh = 0.0
-                gr = 0.0
-                if uniform:
-                    for i in range(n):
-                        hh += d[i] * d[i]
-                        gr += d[i] * r[i]
-                    hh /= n
-                    gr /= n
+                sl = slot[k]
+                if sl < 0 and n_slots < cap:
+                    sl = n_slots
+                    slot[k] = sl
+                    n_slots += 1
+                dk = dbuf[sl] if sl >= 0 else d
+                if sl >= 0 and valid[k]:
+                    hh = hbuf[sl]
+                    gr = 0.0
+                    if uniform:
+                        for i in range(n):
+                            gr += dk[i] * r[i]
+                        gr /= n
+                    else:
+                        for i in range(m):
+                            gr += h[i] * dk[i] * r[i]
                 else:
-                    for i in range(m):
-                        hd = h[i] * d[i]
-                        hh += hd * d[i]
-                        gr += hd * r[i]
+                    _cluster_direction(dense, X, data, indices, indptr, xmean, center, beta,
+                                       head[k], nxt, K, n, dk, shift)
+                    hh = 0.0
+                    gr = 0.0
+                    if uniform:
+                        for i in range(n):
+                            hh += dk[i] * dk[i]
+                            gr += dk[i] * r[i]
+                        hh /= n
+                        gr /= n
+                    else:
+                        for i in range(m):
+                            hd = h[i] * dk[i]
+                            hh += hd * dk[i]
+                            gr += hd * r[i]
+                    if sl >= 0:
+                        hbuf[sl] = hh
+                        valid[k] = True
             if hh <= 0.0:
                 continue
             c = cval[k]
@@ -383,7 +414,9 @@ def _cd_core(dense, X, data, indices, indptr, xmean, center, r, beta, lam, n_epo
                 _singleton_move(X, col, cls, K, mj, r, delta * sj)
             else:
                 for i in range(m):
-                    r[i] -= delta * d[i]
+                    r[i] -= delta * dk[i]
+                if z < 0:
+                    valid[k] = False  # the signs flip: so does the direction
             j = head[k]
             while j != -1:
                 beta[j] = z if beta[j] > 0 else -z
@@ -394,6 +427,8 @@ def _cd_core(dense, X, data, indices, indptr, xmean, center, r, beta, lam, n_epo
             n_active = _move_cluster(
                 k, z_abs, target, cval, csize, head, tail, nxt, corder, where, above, n_active
             )
+            if target >= 0:
+                valid[target] = False  # k's members join target: its direction changes
             if z_abs == 0.0 or target >= 0:
                 alive[k] = False
         if pending:
@@ -405,7 +440,8 @@ def _cd_core(dense, X, data, indices, indptr, xmean, center, r, beta, lam, n_epo
 
 
 @njit(cache=True)
-def cd_epochs_dense(X, xmean, center, r, beta, lam, n_epochs, tol, h, n_out, curv):
+def cd_epochs_dense(X, xmean, center, r, beta, lam, n_epochs, tol, h, n_out, curv,
+                    cache_dirs=True):
     """Cluster coordinate descent epochs on a Fortran-ordered dense design.
 
     Minimises ``1/2 sum_i h_i (r_i - (X_c d)_i)^2 + J(beta + d)`` over ``d``, ``X_c`` the
@@ -416,20 +452,21 @@ def cd_epochs_dense(X, xmean, center, r, beta, lam, n_epochs, tol, h, n_out, cur
     flat C-ordered (p, K) matrix (entry ``j K + k`` multiplies column ``j`` in output
     ``k``), ``r``, ``h`` the flat (n, K) matrices and ``xmean`` the flat (p, K) means
     (per output weights). ``curv`` (length ``p``, or empty: computed here) holds each
-    coefficient's curvature ``sum_i h_i (x_ij - xmean_j)^2``. Returns the number of
-    epochs.
+    coefficient's curvature ``sum_i h_i (x_ij - xmean_j)^2``; ``cache_dirs`` keeps the
+    directions of the clusters of several coefficients between epochs. Returns the
+    number of epochs.
     """
     empty_f = np.empty(0)
     empty_i = np.empty(0, dtype=np.int64)
     return _cd_core(True, X, empty_f, empty_i, empty_i, xmean, center, r, beta, lam,
-                    n_epochs, tol, h, n_out, curv)
+                    n_epochs, tol, h, n_out, curv, cache_dirs)
 
 
 @njit(cache=True)
 def cd_epochs_sparse(data, indices, indptr, xmean, center, r, beta, lam, n_epochs, tol, h,
-                     n_out):
+                     n_out, cache_dirs=True):
     """Cluster coordinate descent epochs on a CSC design (``data, indices, indptr``)."""
     empty_x = np.empty((0, 0)).T
     empty_f = np.empty(0)
     return _cd_core(False, empty_x, data, indices, indptr, xmean, center, r, beta, lam,
-                    n_epochs, tol, h, n_out, empty_f)
+                    n_epochs, tol, h, n_out, empty_f, cache_dirs)

@@ -15,7 +15,7 @@ from skfrugal.linear_model._columns import (
 )
 from skfrugal.linear_model._losses import LogisticLoss
 from skfrugal.linear_model._slope import check_class_targets
-from skfrugal.linear_model._solvers import Design, _Quadratic, sorted_l1
+from skfrugal.linear_model._solvers import Design, _Quadratic, cluster_labels, sorted_l1
 from skfrugal.proximal import _norms, _prox, lambda_sequence
 from skfrugal.proximal._lambdas import lambda_sequence_unchecked
 from skfrugal.proximal._penalty import PENALTY_CODES
@@ -119,9 +119,12 @@ def test_column_kernels_match_numpy():
 
 @pytest.mark.parametrize("uniform", [True, False])
 @pytest.mark.parametrize("center", [True, False])
-def test_dense_cd_fused_path_matches_csc(uniform, center):
-    """The dense kernel defers and fuses singleton moves (and may take the curvatures
-    from the caller); the CSC kernel runs the plain moves: same epochs, same result."""
+@pytest.mark.parametrize("strength", [0.002, 0.02])
+def test_cd_fast_paths_match_the_plain_kernel(uniform, center, strength):
+    """The dense kernel defers and fuses singleton moves, may take the curvatures from
+    the caller, and both kernels keep cluster directions between epochs: against the
+    CSC kernel without the cache (one plain pass per member and move), same epochs,
+    same result (clusters merge, leave and flip signs on the way)."""
     rng = np.random.default_rng(3)
     n, p = 50, 12
     X = np.asfortranarray(rng.standard_normal((n, p)))
@@ -129,30 +132,37 @@ def test_dense_cd_fused_path_matches_csc(uniform, center):
     h = np.empty(0) if uniform else rng.random(n) / n
     hw = np.full(n, 1 / n) if uniform else h
     xmean = (hw @ X) / hw.sum() if center else np.zeros(p)
-    lam = 0.05 * lambda_sequence(p, "bh", q=0.3)
-    beta0 = np.array([1.0, -0.5, 0.5, 0.8, -0.8, 0.0, 0.3, 0.0, 0.0, -0.2, 0.1, 0.0])
-    r0 = rng.standard_normal(n)
-    curv = hw @ (X - xmean) ** 2
-    results = []
-    for run in ("dense", "dense+curv", "csc"):
-        r, beta = r0.copy(), beta0.copy()
-        if run == "csc":
-            A = sp.csc_matrix(X)
-            ep = cd_epochs_sparse(A.data, A.indices.astype(np.int64),
-                                  A.indptr.astype(np.int64), xmean, center, r, beta, lam,
-                                  5, 0.0, h, 1)
-        else:
-            ep = cd_epochs_dense(X, xmean, center, r, beta, lam, 5, 0.0, h, 1,
-                                 curv if run == "dense+curv" else np.empty(0))
-        results.append((ep, r, beta))
-    for ep, r, beta in results[1:]:
-        assert ep == results[0][0]
-        np.testing.assert_allclose(beta, results[0][2], rtol=1e-10, atol=1e-13)
-        np.testing.assert_allclose(r, results[0][1], rtol=1e-10, atol=1e-13)
-    # the residual is r0 minus the centred design times the change
+    lam = strength * lambda_sequence(p, "bh", q=0.3)
+    beta0 = np.array([1.0, -0.5, 0.5, 0.8, -0.8, 0.0, 0.3, 0.0, 0.0, -0.2, 0.1, -0.5])
     Xc = X - xmean if center else X
-    np.testing.assert_allclose(results[0][1], r0 - Xc @ (results[0][2] - beta0),
-                               atol=1e-12)
+    # the residual of a target where the cluster {1, 2, 11} has flipped signs
+    target = beta0.copy()
+    target[[1, 2, 11]] *= -1
+    target[0] = 0.3
+    r0 = Xc @ (target - beta0) + 0.01 * rng.standard_normal(n)
+    curv = hw @ (X - xmean) ** 2
+    A = sp.csc_matrix(X)
+    indices, indptr = A.indices.astype(np.int64), A.indptr.astype(np.int64)
+    results = {}
+    for run in ("csc plain", "csc", "dense plain", "dense", "dense+curv"):
+        r, beta = r0.copy(), beta0.copy()
+        cache = "plain" not in run
+        if run.startswith("csc"):
+            ep = cd_epochs_sparse(A.data, indices, indptr, xmean, center, r, beta, lam, 8,
+                                  0.0, h, 1, cache)
+        else:
+            ep = cd_epochs_dense(X, xmean, center, r, beta, lam, 8, 0.0, h, 1,
+                                 curv if run == "dense+curv" else np.empty(0), cache)
+        results[run] = (ep, r, beta)
+    ep0, r_ref, beta_ref = results["csc plain"]
+    for ep, r, beta in results.values():
+        assert ep == ep0
+        np.testing.assert_allclose(beta, beta_ref, rtol=1e-10, atol=1e-13)
+        np.testing.assert_allclose(r, r_ref, rtol=1e-10, atol=1e-13)
+    # the residual is r0 minus the centred design times the change
+    np.testing.assert_allclose(r_ref, r0 - Xc @ (beta_ref - beta0), atol=1e-12)
+    assert cluster_labels(beta_ref)[1] < cluster_labels(beta0)[1]  # merges, exits
+    assert np.all(np.sign(beta_ref[[1, 2, 11]]) == -np.sign(beta0[[1, 2, 11]]))
 
 
 @pytest.mark.parametrize("fit_intercept", [True, False])
