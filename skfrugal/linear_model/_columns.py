@@ -120,3 +120,23 @@ def dense_matvec_cols(X, cols, vals, out):
         v = vals[k]
         for i in range(n):
             out[i] += v * X[i, j]
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def centered_matvec(X, beta, xmean, center, out):
+    """``out = X beta - (xmean . beta)`` (centred columns; no shift without ``center``)
+    for a dense ``X``, over the non-zero entries of ``beta`` only."""
+    n = X.shape[0]
+    for i in range(n):
+        out[i] = 0.0
+    shift = 0.0
+    for j in range(beta.shape[0]):
+        v = beta[j]
+        if v == 0.0:
+            continue
+        shift += xmean[j] * v
+        for i in range(n):
+            out[i] += v * X[i, j]
+    if center:
+        for i in range(n):
+            out[i] -= shift

@@ -30,6 +30,7 @@ import scipy.sparse as sp
 
 from skfrugal.linear_model._cd import cd_epochs_dense, cd_epochs_sparse
 from skfrugal.linear_model._columns import (
+    centered_matvec,
     dense_matvec_cols,
     weighted_moments,
     weighted_sq_norms,
@@ -335,6 +336,10 @@ class _Quadratic:
 
     def apply(self, d):
         """``X_c d`` (flat) for a flat coefficient change ``d``."""
+        if self.K == 1 and not self.design.sparse:
+            v = np.empty(self.design.n_samples)
+            centered_matvec(self.design.X, d, self.xmean, self.center, v)
+            return v
         D = self.matrix(d)
         v = self.design.matvec(D)
         if self.center:
@@ -345,6 +350,8 @@ class _Quadratic:
         """Change of the (profiled) intercept for the coefficient change ``d``."""
         if not self.center:
             return self.r_shift
+        if self.K == 1:
+            return self.r_shift - float(self.xmean @ d)
         return self.r_shift - (self.xmean * self.matrix(d)).sum(axis=0)
 
     def corr(self):
@@ -593,7 +600,8 @@ def solve_hybrid(design, loss, lam, beta, intercept, fit_intercept, max_iter, to
                 z = loss.y - q.r  # the model is the loss: its residual is the loss's
                 b = b + db
             else:
-                dz = sub.matvec(q.matrix(d)) + db
+                # X d + db = X_c d + r_shift (one output: one kernel call)
+                dz = q.apply(d) + q.r_shift if K == 1 else sub.matvec(q.matrix(d)) + db
                 j0 = sorted_l1(old, lam_w)
                 f0 = primal - j0  # the loss at z (primal: the last gap_at, at this z)
                 j1 = sorted_l1(bw, lam_w)

@@ -4,6 +4,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from skfrugal.linear_model._columns import (
+    centered_matvec,
     constant_dense_columns,
     dense_matvec_cols,
     max_abs,
@@ -26,6 +27,9 @@ def warm_up():
         weighted_moments(A, w, w, True, np.empty(4), np.empty(4), np.empty(4))
         dense_matvec_cols(A, np.array([0, 2]), np.array([1.0, -1.0]), np.empty(6))
     max_abs(X.ravel())
+    for center in (True, False):
+        centered_matvec(np.asfortranarray(X), np.array([1.0, 0.0, -1.0, 0.5]), np.ones(4),
+                        center, np.empty(6))
     loss = LogisticLoss(np.array([0.0, 1.0, 1.0, 0.0, 1.0, 0.0]), w)
     z = rng.standard_normal(6)
     loss.grad_hess(z)

@@ -9,6 +9,7 @@ from sklearn.utils.multiclass import check_classification_targets
 
 from skfrugal.linear_model._cd import cd_epochs_dense, cd_epochs_sparse
 from skfrugal.linear_model._columns import (
+    centered_matvec,
     dense_matvec_cols,
     max_abs,
     weighted_moments,
@@ -112,6 +113,11 @@ def test_column_kernels_match_numpy():
     out = np.empty(40)
     dense_matvec_cols(X, cols, np.array([1.5, -2.0, 0.25]), out)
     np.testing.assert_allclose(out, X[:, cols] @ [1.5, -2.0, 0.25], rtol=1e-13)
+    beta = np.array([0.0, 1.0, 0.0, -2.0, 0.5, 0.0, 0.0])
+    m = rng.standard_normal(7)
+    for center in (True, False):
+        centered_matvec(X, beta, m, center, out)
+        np.testing.assert_allclose(out, (X - m) @ beta if center else X @ beta, rtol=1e-12)
     for n in range(10):
         a = rng.standard_normal(n)
         assert max_abs(a) == (np.abs(a).max() if n else 0.0)
