@@ -84,8 +84,8 @@ class Problem:
     def __init__(self, X, targets, loss, sample_weight, fit_intercept, lambdas, q=0.1,
                  theta1=1.0, theta2=0.5):
         n, p = X.shape
-        sw = _check_sample_weight(sample_weight, X, dtype=np.float64,
-                                  ensure_non_negative=True)
+        sw = np.ones(n) if sample_weight is None else _check_sample_weight(
+            sample_weight, X, dtype=np.float64, ensure_non_negative=True)
         total = float(sw.sum())
         if not total > 0 or not np.isfinite(total):
             raise ValueError("sample_weight must have a positive, finite sum")
@@ -117,7 +117,7 @@ class Problem:
         if self.keep.size == 0:
             return 0.0
         _, z = null_model(loss, self.fit_intercept)
-        u = loss.dual_point(loss.grad(z), self.fit_intercept)
+        _, u = loss.value_dual_point(z, self.fit_intercept)
         corr = self.design.rmatvec(u).ravel()
         if self.lam_kept[0] <= 0:
             return 0.0

@@ -11,10 +11,14 @@
   The step is then damped by an Armijo line search on the true objective (Tseng and
   Yun); an accepted full step is halved while that lowers the objective (the
   multinomial model, diagonal per class, can miss half the curvature of a direction
-  and overshoot by up to 2x while still passing Armijo). The working set starts from
-  the strong screening rule (Larsson, Bogdan and Wallin 2020), capped at cold starts,
-  and grows (at most doubling) by the features that violate the optimality conditions
-  of the full problem; the fit stops on the relative duality gap of the full problem.
+  and overshoot by up to 2x while still passing Armijo), unless the objective's left
+  derivative at the full step is provably <= 0 (then no halving can lower it). The
+  loss, its dual point and its slope at the full step come from one pass over the
+  samples, reused by the duality gap. With more than ``WS_ALL`` features, the working
+  set starts from the strong screening rule (Larsson, Bogdan and Wallin 2020), capped
+  at cold starts, and grows (at most doubling) by the features that violate the
+  optimality conditions of the full problem; the fit stops on the relative duality
+  gap of the full problem.
 - :func:`solve_prox_grad`: monotone (accelerated) proximal gradient with
   backtracking for any loss (multinomial included) and any sorted penalty (the
   non-convex ones warm-started from SLOPE), stopped on the relative duality gap
