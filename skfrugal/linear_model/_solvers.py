@@ -39,7 +39,10 @@ from skfrugal.linear_model._columns import (
     weighted_moments,
     weighted_sq_norms,
 )
+from skfrugal.linear_model._pgd import MOVED, NO_DECREASE, NO_MOVE, pgd_step_dense
 from skfrugal.proximal._norms import dual_norm_unchecked, sorted_l1_unchecked
+from skfrugal.proximal._pava import key_shift
+from skfrugal.proximal._prox import SMALL_PROX
 
 # bounds of the loops (each also bounded by max_iter where it applies)
 MAX_BACKTRACK = 80  # doublings of the Lipschitz estimate / halvings of a step
@@ -370,8 +373,22 @@ class _Quadratic:
 def _pgd_step(q, beta, lam, L, g):
     """One proximal gradient step on the quadratic model from its gradient ``-g``.
 
-    Returns ``(beta, L)``; ``q.r`` is updated.
+    Returns ``(beta, L)``; ``q.r`` is updated. A dense one-output model of at most
+    ``SMALL_PROX`` coefficients runs the whole backtracking in one kernel call.
     """
+    p = beta.shape[0]
+    if q.K == 1 and not q.design.sparse and 0 < p <= SMALL_PROX:
+        new, r_new = np.empty(p), np.empty(q.r.shape[0])
+        status, L = pgd_step_dense(q.design.X, q.xflat, q.center, q.r, q.h, beta, g, lam,
+                                   float(L), key_shift(p), MAX_BACKTRACK, new, r_new)
+        if status == MOVED:
+            q.r = r_new
+            return new, L
+        if status == NO_MOVE:
+            return beta, L
+        if status == NO_DECREASE:
+            raise non_finite("proximal gradient step of the quadratic model")
+        # NEAR_TIES: the prox needs the exact sort, from this L on
     r = q.r
     grad = -g
     f = q.value(r)

@@ -12,6 +12,7 @@ from skfrugal.linear_model._columns import (
     weighted_sq_norms,
 )
 from skfrugal.linear_model._losses import LogisticLoss
+from skfrugal.linear_model._pgd import pgd_step_dense
 from skfrugal.linear_model._solvers import Design
 
 
@@ -30,6 +31,10 @@ def warm_up():
     for center in (True, False):
         centered_matvec(np.asfortranarray(X), np.array([1.0, 0.0, -1.0, 0.5]), np.ones(4),
                         center, np.empty(6))
+    for center in (True, False):
+        pgd_step_dense(np.asfortranarray(X), np.zeros(4), center, rng.standard_normal(6), w,
+                       np.array([0.5, 0.0, -0.5, 0.0]), rng.standard_normal(4), lam, 1.0, 4,
+                       80, np.empty(4), np.empty(6))
     loss = LogisticLoss(np.array([0.0, 1.0, 1.0, 0.0, 1.0, 0.0]), w)
     z = rng.standard_normal(6)
     loss.grad_hess(z)

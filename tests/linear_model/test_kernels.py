@@ -248,3 +248,31 @@ def test_unchecked_lambda_sequence_is_the_public_one(kind):
     kw = dict(q=0.2, n_samples=50.0, theta1=0.5, theta2=0.25)
     np.testing.assert_array_equal(lambda_sequence_unchecked(40, kind, **kw),
                                   lambda_sequence(40, kind, **kw))
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_pgd_step_kernel_matches_the_numpy_step(fit_intercept, monkeypatch):
+    """The one-call backtracking step against the NumPy loop it replaces (the latter
+    taken by lowering the size limit), from a curvature estimate that needs doublings."""
+    from skfrugal.linear_model import _solvers
+
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((70, 15))
+    X[:, 1] = X[:, 0]  # ties in the step: clusters
+    y, w, z = logistic_problem(70, seed=6, scale=1.0)
+    loss = LogisticLoss(y, w)
+    g, h = loss.grad_hess(z)
+    h = np.maximum(h, 1e-12 * h.max())
+    lam = 0.02 * lambda_sequence(15, "bh", q=0.2)
+    beta = np.where(rng.random(15) < 0.5, rng.standard_normal(15), 0.0)
+    outs = []
+    for limit in (4096, 0):
+        monkeypatch.setattr(_solvers, "SMALL_PROX", limit)
+        q = _Quadratic(Design(X), h, -g / h, fit_intercept, g)
+        new, L = _solvers._pgd_step(q, beta.copy(), lam, 1e-3, q.corr())
+        outs.append((new, L, q.r))
+    (b1, L1, r1), (b2, L2, r2) = outs
+    assert L1 == L2 and L1 > 1e-3
+    np.testing.assert_allclose(b1, b2, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(r1, r2, rtol=1e-12, atol=1e-15)
+    assert not np.array_equal(b1, beta)
