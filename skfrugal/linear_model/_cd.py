@@ -441,7 +441,7 @@ def _cd_core(dense, X, data, indices, indptr, xmean, center, r, beta, lam, n_epo
 
 @njit(cache=True)
 def cd_epochs_dense(X, xmean, center, r, beta, lam, n_epochs, tol, h, n_out, curv,
-                    cache_dirs=True):
+                    cache_dirs):
     """Cluster coordinate descent epochs on a Fortran-ordered dense design.
 
     Minimises ``1/2 sum_i h_i (r_i - (X_c d)_i)^2 + J(beta + d)`` over ``d``, ``X_c`` the
@@ -464,7 +464,7 @@ def cd_epochs_dense(X, xmean, center, r, beta, lam, n_epochs, tol, h, n_out, cur
 
 @njit(cache=True)
 def cd_epochs_sparse(data, indices, indptr, xmean, center, r, beta, lam, n_epochs, tol, h,
-                     n_out, cache_dirs=True):
+                     n_out, cache_dirs):
     """Cluster coordinate descent epochs on a CSC design (``data, indices, indptr``)."""
     empty_x = np.empty((0, 0)).T
     empty_f = np.empty(0)

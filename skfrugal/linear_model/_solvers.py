@@ -170,9 +170,9 @@ class Design:
         ``curv``: the coordinates' curvatures when known (dense designs)."""
         if self.sparse:
             return cd_epochs_sparse(self.data, self.indices, self.indptr, xmean, center, r,
-                                    beta, lam, n_epochs, tol, h, n_out)
+                                    beta, lam, n_epochs, tol, h, n_out, True)
         return cd_epochs_dense(self.X, xmean, center, r, beta, lam, n_epochs, tol, h, n_out,
-                               _EMPTY if curv is None else curv)
+                               _EMPTY if curv is None else curv, True)
 
 
 def cluster_labels(beta):
