@@ -32,6 +32,8 @@ median of repeats (for the prox, of rounds that call every function in turn):
    revision's ``SLOPEClassifier`` is timed in the same rounds (its package copied
    under the name ``skfrugal_baseline``, kernels compiled first): the "base" columns
    give its time and its ratio to sortedl1, side by side with ours.
+   ``--logistic-timer cpu`` times in CPU time of this thread (both libraries run in
+   it) instead of wall time, for a loaded machine.
 """
 
 import os
@@ -311,15 +313,16 @@ def logistic_problems(quick):
     return out
 
 
-def bench_logistic(repeats, quick, baseline=None):
+def bench_logistic(repeats, quick, baseline=None, clock=time.perf_counter):
     import sortedl1
 
     from skfrugal.linear_model import SLOPEClassifier
     from skfrugal.linear_model._fit import Problem
     from skfrugal.proximal import lambda_sequence
 
-    print("\n## logistic SLOPE vs sortedl1 (same tol; seconds, medians of interleaved "
-          "repeats; ratio = ours / sortedl1)")
+    kind = "CPU" if clock is time.thread_time else "wall"
+    print(f"\n## logistic SLOPE vs sortedl1 (same tol; {kind} seconds, medians of "
+          "interleaved repeats; ratio = ours / sortedl1)")
     print(f"{'data':<20} {'n':>5} {'p':>6} {'a/amax':>6} {'tol':>6} {'skfrugal':>9} "
           f"{'sortedl1':>9} {'ratio':>6} {'obj diff':>9} {'nnz':>5}"
           + (f" {'base':>9} {'base ratio':>10}" if baseline is not None else ""))
@@ -344,7 +347,7 @@ def bench_logistic(repeats, quick, baseline=None):
                         return baseline(alpha=alpha, tol=tol, max_iter=10000).fit(X, y)
 
                     fns.append(base)
-                t, (m, r, *_) = interleaved_times(fns, repeats)
+                t, (m, r, *_) = interleaved_times(fns, repeats, clock)
                 f_ours = logistic_objective(X, y, m.coef_, m.intercept_, alpha * lam)
                 f_ref = logistic_objective(X, y, np.ravel(r.coef_),
                                            float(np.ravel(r.intercept_)[0]), alpha * lam)
@@ -373,6 +376,9 @@ def main():
     parser.add_argument("--baseline", metavar="DIR", default=None,
                         help="root of another checkout whose SLOPEClassifier the "
                         "logistic table times in the same rounds")
+    parser.add_argument("--logistic-timer", default="wall", choices=("cpu", "wall"),
+                        help="clock of the logistic table: wall time (default) or CPU "
+                        "time of this thread (preemption by other processes excluded)")
     parser.add_argument("--timer", default="cpu", choices=("cpu", "wall"),
                         help="clock of the prox table: CPU time of this thread (default; "
                         "the machine is shared) or wall time")
@@ -395,12 +401,13 @@ def main():
         if "path" in sections and not args.quick:
             bench_path(5000, repeats=1)
         if "logistic" in sections:
+            clock = time.thread_time if args.logistic_timer == "cpu" else time.perf_counter
             if args.baseline is None:
-                bench_logistic(max(args.repeats, 3), args.quick)
+                bench_logistic(max(args.repeats, 3), args.quick, clock=clock)
             else:
                 with tempfile.TemporaryDirectory() as tmp:
                     bench_logistic(max(args.repeats, 3), args.quick,
-                                   load_baseline(args.baseline, tmp))
+                                   load_baseline(args.baseline, tmp), clock)
 
 
 if __name__ == "__main__":
