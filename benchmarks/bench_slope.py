@@ -27,7 +27,13 @@ median of repeats (for the prox, of rounds that call every function in turn):
    (n = 500, AR(1) 0.5 design, 20 non-zeros, p = 100 to 10 000). X standardised, BH
    q = 0.1, alpha = 0.05 and 0.01 alpha_max, the same tolerance passed to both (1e-4
    and 1e-7); "obj diff" is (ours - sortedl1) / sortedl1 of the same objective
-   (negative: ours lower). Times are medians of interleaved repeats.
+   (negative: ours lower). Times are medians of interleaved repeats. With
+   ``--baseline DIR`` (the root of another checkout, e.g. ``main``), that
+   revision's ``SLOPEClassifier`` is timed in the same rounds (its package copied
+   under the name ``skfrugal_baseline``, kernels compiled first): the "base" columns
+   give its time and its ratio to sortedl1, side by side with ours.
+   ``--logistic-timer cpu`` times in CPU time of this thread (both libraries run in
+   it) instead of wall time, for a loaded machine.
 """
 
 import os
@@ -237,6 +243,35 @@ def bench_path(p, repeats):
           f"{np.max((f_ours - f_ref) / f_ref):16.1e}")
 
 
+def load_baseline(root, tmp):
+    """Import the ``skfrugal`` package of the checkout ``root`` as ``skfrugal_baseline``.
+
+    The package is copied into ``tmp`` with its absolute imports renamed, so that both
+    revisions live in one process; its numba kernels are compiled (or loaded from the
+    copy's cache) before any timing.
+    """
+    import importlib
+    import re
+    import shutil
+
+    dest = os.path.join(tmp, "skfrugal_baseline")
+    shutil.copytree(os.path.join(root, "skfrugal"), dest,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    for folder, _, files in os.walk(dest):
+        for name in files:
+            if name.endswith(".py"):
+                path = os.path.join(folder, name)
+                with open(path) as f:
+                    text = f.read()
+                text = re.sub(r"\bskfrugal(?=[. ])", "skfrugal_baseline", text)
+                with open(path, "w") as f:
+                    f.write(text)
+    sys.path.insert(0, tmp)
+    for sub in ("proximal", "linear_model"):
+        importlib.import_module(f"skfrugal_baseline.{sub}._warmup").warm_up()
+    return importlib.import_module("skfrugal_baseline.linear_model").SLOPEClassifier
+
+
 def logistic_objective(X, y, coef, b, lam_a):
     z = X @ coef + b
     return float(np.mean(np.logaddexp(0, z) - y * z) + np.sort(np.abs(coef))[::-1] @ lam_a)
@@ -278,18 +313,20 @@ def logistic_problems(quick):
     return out
 
 
-def bench_logistic(repeats, quick):
+def bench_logistic(repeats, quick, baseline=None, clock=time.perf_counter):
     import sortedl1
 
     from skfrugal.linear_model import SLOPEClassifier
     from skfrugal.linear_model._fit import Problem
     from skfrugal.proximal import lambda_sequence
 
-    print("\n## logistic SLOPE vs sortedl1 (same tol; seconds, medians of interleaved "
-          "repeats; ratio = ours / sortedl1)")
+    kind = "CPU" if clock is time.thread_time else "wall"
+    print(f"\n## logistic SLOPE vs sortedl1 (same tol; {kind} seconds, medians of "
+          "interleaved repeats; ratio = ours / sortedl1)")
     print(f"{'data':<20} {'n':>5} {'p':>6} {'a/amax':>6} {'tol':>6} {'skfrugal':>9} "
-          f"{'sortedl1':>9} {'ratio':>6} {'obj diff':>9} {'nnz':>5}")
-    ratios = []
+          f"{'sortedl1':>9} {'ratio':>6} {'obj diff':>9} {'nnz':>5}"
+          + (f" {'base':>9} {'base ratio':>10}" if baseline is not None else ""))
+    ratios, base_ratios = [], []
     for name, X, y in logistic_problems(quick):
         n, p = X.shape
         lam = lambda_sequence(p, "bh", q=0.1)
@@ -304,17 +341,29 @@ def bench_logistic(repeats, quick):
                     return sortedl1.Slope(lam=lam, alpha=alpha, loss="logistic",
                                           tol=tol).fit(X, y)
 
-                t, (m, r) = interleaved_times([ours, ref], repeats)
+                fns = [ours, ref]
+                if baseline is not None:
+                    def base(X=X, y=y, alpha=alpha, tol=tol):
+                        return baseline(alpha=alpha, tol=tol, max_iter=10000).fit(X, y)
+
+                    fns.append(base)
+                t, (m, r, *_) = interleaved_times(fns, repeats, clock)
                 f_ours = logistic_objective(X, y, m.coef_, m.intercept_, alpha * lam)
                 f_ref = logistic_objective(X, y, np.ravel(r.coef_),
                                            float(np.ravel(r.intercept_)[0]), alpha * lam)
                 ratios.append(t[0] / t[1])
+                extra = ""
+                if baseline is not None:
+                    base_ratios.append(t[2] / t[1])
+                    extra = f" {t[2]:9.4f} {t[2] / t[1]:10.2f}"
                 print(f"{name:<20} {n:>5} {p:>6} {ratio:>6g} {tol:>6g} {t[0]:9.4f} "
                       f"{t[1]:9.4f} {t[0] / t[1]:6.2f} {(f_ours - f_ref) / f_ref:9.1e} "
-                      f"{np.count_nonzero(m.coef_):>5}")
-    r = np.array(ratios)
-    print(f"ratio: geometric mean {np.exp(np.mean(np.log(r))):.2f}, max {r.max():.2f}, "
-          f"{np.sum(r <= 1)}/{r.size} rows <= 1")
+                      f"{np.count_nonzero(m.coef_):>5}" + extra)
+    for label, values in (("ratio", ratios), ("base ratio", base_ratios)):
+        if values:
+            r = np.array(values)
+            print(f"{label}: geometric mean {np.exp(np.mean(np.log(r))):.2f}, max "
+                  f"{r.max():.2f}, {np.sum(r <= 1)}/{r.size} rows <= 1")
 
 
 def main():
@@ -324,6 +373,12 @@ def main():
                         help="comma-separated subset of compile,prox,fit,path,logistic")
     parser.add_argument("--no-skglm", action="store_true", help="skip skglm's (slow) fits")
     parser.add_argument("--repeats", type=int, default=3, help="repeats of each fit")
+    parser.add_argument("--baseline", metavar="DIR", default=None,
+                        help="root of another checkout whose SLOPEClassifier the "
+                        "logistic table times in the same rounds")
+    parser.add_argument("--logistic-timer", default="wall", choices=("cpu", "wall"),
+                        help="clock of the logistic table: wall time (default) or CPU "
+                        "time of this thread (preemption by other processes excluded)")
     parser.add_argument("--timer", default="cpu", choices=("cpu", "wall"),
                         help="clock of the prox table: CPU time of this thread (default; "
                         "the machine is shared) or wall time")
@@ -346,7 +401,13 @@ def main():
         if "path" in sections and not args.quick:
             bench_path(5000, repeats=1)
         if "logistic" in sections:
-            bench_logistic(max(args.repeats, 3), args.quick)
+            clock = time.thread_time if args.logistic_timer == "cpu" else time.perf_counter
+            if args.baseline is None:
+                bench_logistic(max(args.repeats, 3), args.quick, clock=clock)
+            else:
+                with tempfile.TemporaryDirectory() as tmp:
+                    bench_logistic(max(args.repeats, 3), args.quick,
+                                   load_baseline(args.baseline, tmp), clock)
 
 
 if __name__ == "__main__":

@@ -224,6 +224,29 @@ def _singleton_move(X, col, cls, K, mj, r, step):
 
 
 @njit(cache=True, fastmath=_FASTMATH)
+def _move_then_grad(X, pcol, pm, pstep, col, mj, r, h, uniform):
+    """``r -= pstep (x_pcol - pm)`` fused with the gradient of the next singleton.
+
+    Returns ``sum_i h_i (x_col,i - mj) r_i`` at the moved ``r`` (one output): the
+    residual and the weights are read once for both (the gradient reads each entry of
+    ``r`` right after it is moved, as the two separate passes do).
+    """
+    n = X.shape[0]
+    acc = 0.0
+    if uniform:
+        for i in range(n):
+            ri = r[i] - pstep * (X[i, pcol] - pm)
+            r[i] = ri
+            acc += (X[i, col] - mj) * ri
+        return acc / n
+    for i in range(n):
+        ri = r[i] - pstep * (X[i, pcol] - pm)
+        r[i] = ri
+        acc += h[i] * (X[i, col] - mj) * ri
+    return acc
+
+
+@njit(cache=True, fastmath=_FASTMATH)
 def _cluster_direction(dense, X, data, indices, indptr, xmean, center, beta, head, nxt, K,
                        n, d, shift):
     """``d = sum_{j in C} sign(beta_j) (x_j - m_j)`` over the linked list from ``head``."""
@@ -254,7 +277,7 @@ def _cluster_direction(dense, X, data, indices, indptr, xmean, center, beta, hea
 
 @njit(cache=True)
 def _cd_core(dense, X, data, indices, indptr, xmean, center, r, beta, lam, n_epochs, tol, h,
-             n_out):
+             n_out, curv_in, cache_dirs):
     # h: sample weights of the quadratic (empty: uniform 1 / n); n_out outputs (K > 1:
     # beta is the C-ordered flat (p, K) matrix, r and h the flat (n, K) matrices).
     # Stops after an epoch whose largest move (in the norm of the model) is <= tol.
@@ -279,8 +302,10 @@ def _cd_core(dense, X, data, indices, indptr, xmean, center, r, beta, lam, n_epo
     alive = np.ones(max(n_active, 1), dtype=np.bool_)
     # curvature of each singleton cluster's coordinate, once per call (dense designs:
     # a singleton then costs two passes over its column instead of five)
-    curv = np.full(p, -1.0)
-    if dense:
+    # (given by the caller as curv_in, length p, or computed here)
+    given = curv_in.shape[0] == p
+    curv = curv_in if given else np.full(p, -1.0)
+    if dense and not given:
         for k in range(n_active):
             if csize[k] == 1:
                 j = head[k]
@@ -289,7 +314,26 @@ def _cd_core(dense, X, data, indices, indptr, xmean, center, r, beta, lam, n_epo
                                                xmean[j] if center else 0.0, h, uniform)
     d = np.empty(m)
     shift = np.zeros(K)
+    # the direction (and curvature) of each cluster of several coefficients, kept from
+    # one epoch to the next while its members and signs stay (a merge into it or a
+    # sign flip rebuilds it): then a visit costs two passes over the samples instead
+    # of one per member plus four. Slots are bounded (16 MB); beyond, no cache.
+    cap = min(n_active, max(1, (1 << 21) // max(m, 1))) if cache_dirs else 0
+    dbuf = np.empty((cap, m))
+    hbuf = np.empty(cap)
+    slot = np.full(max(n_active, 1), -1, dtype=np.int64)
+    valid = np.zeros(max(n_active, 1), dtype=np.bool_)
+    n_slots = 0
+    dk = d
     snapshot = np.empty(max(n_active, 1), dtype=np.int64)
+    # one output, dense: a singleton's move is deferred and fused with the next
+    # singleton's gradient (pending: column, mean, step), applied before anything else
+    # reads r
+    fuse = dense and K == 1
+    pending = False
+    p_col = 0
+    p_m = 0.0
+    p_step = 0.0
     epoch = 0
     for epoch in range(n_epochs):  # noqa: B007 (the count is returned)
         max_change = 0.0
@@ -308,23 +352,51 @@ def _cd_core(dense, X, data, indices, indptr, xmean, center, r, beta, lam, n_epo
                 mj = xmean[j] if center else 0.0
                 sj = 1.0 if beta[j] > 0 else -1.0
                 hh = curv[j]
-                gr = sj * _singleton_grad(X, col, cls, K, mj, r, h, uniform)
-            else:
-                _cluster_direction(dense, X, data, indices, indptr, xmean, center, beta,
-                                   head[k], nxt, K, n, d, shift)
-                hh = 0.0
-                gr = 0.0
-                if uniform:
-                    for i in range(n):
-                        hh += d[i] * d[i]
-                        gr += d[i] * r[i]
-                    hh /= n
-                    gr /= n
+                if pending:
+                    gr = sj * _move_then_grad(X, p_col, p_m, p_step, col, mj, r, h,
+                                              uniform)
+                    pending = False
                 else:
-                    for i in range(m):
-                        hd = h[i] * d[i]
-                        hh += hd * d[i]
-                        gr += hd * r[i]
+                    gr = sj * _singleton_grad(X, col, cls, K, mj, r, h, uniform)
+            else:
+                if pending:
+                    _singleton_move(X, p_col, 0, 1, p_m, r, p_step)
+                    pending = False
+                sl = slot[k]
+                if sl < 0 and n_slots < cap:
+                    sl = n_slots
+                    slot[k] = sl
+                    n_slots += 1
+                dk = dbuf[sl] if sl >= 0 else d
+                if sl >= 0 and valid[k]:
+                    hh = hbuf[sl]
+                    gr = 0.0
+                    if uniform:
+                        for i in range(n):
+                            gr += dk[i] * r[i]
+                        gr /= n
+                    else:
+                        for i in range(m):
+                            gr += h[i] * dk[i] * r[i]
+                else:
+                    _cluster_direction(dense, X, data, indices, indptr, xmean, center, beta,
+                                       head[k], nxt, K, n, dk, shift)
+                    hh = 0.0
+                    gr = 0.0
+                    if uniform:
+                        for i in range(n):
+                            hh += dk[i] * dk[i]
+                            gr += dk[i] * r[i]
+                        hh /= n
+                        gr /= n
+                    else:
+                        for i in range(m):
+                            hd = h[i] * dk[i]
+                            hh += hd * dk[i]
+                            gr += hd * r[i]
+                    if sl >= 0:
+                        hbuf[sl] = hh
+                        valid[k] = True
             if hh <= 0.0:
                 continue
             c = cval[k]
@@ -336,11 +408,15 @@ def _cd_core(dense, X, data, indices, indptr, xmean, center, r, beta, lam, n_epo
             delta = z - c
             if delta == 0.0:
                 continue
-            if single:
+            if single and fuse:
+                pending, p_col, p_m, p_step = True, col, mj, delta * sj
+            elif single:
                 _singleton_move(X, col, cls, K, mj, r, delta * sj)
             else:
                 for i in range(m):
-                    r[i] -= delta * d[i]
+                    r[i] -= delta * dk[i]
+                if z < 0:
+                    valid[k] = False  # the signs flip: so does the direction
             j = head[k]
             while j != -1:
                 beta[j] = z if beta[j] > 0 else -z
@@ -351,15 +427,21 @@ def _cd_core(dense, X, data, indices, indptr, xmean, center, r, beta, lam, n_epo
             n_active = _move_cluster(
                 k, z_abs, target, cval, csize, head, tail, nxt, corder, where, above, n_active
             )
+            if target >= 0:
+                valid[target] = False  # k's members join target: its direction changes
             if z_abs == 0.0 or target >= 0:
                 alive[k] = False
+        if pending:
+            _singleton_move(X, p_col, 0, 1, p_m, r, p_step)
+            pending = False
         if max_change <= tol:
             break
     return epoch + 1
 
 
 @njit(cache=True)
-def cd_epochs_dense(X, xmean, center, r, beta, lam, n_epochs, tol, h, n_out):
+def cd_epochs_dense(X, xmean, center, r, beta, lam, n_epochs, tol, h, n_out, curv,
+                    cache_dirs):
     """Cluster coordinate descent epochs on a Fortran-ordered dense design.
 
     Minimises ``1/2 sum_i h_i (r_i - (X_c d)_i)^2 + J(beta + d)`` over ``d``, ``X_c`` the
@@ -369,18 +451,22 @@ def cd_epochs_dense(X, xmean, center, r, beta, lam, n_epochs, tol, h, n_out):
     ``alpha * lambdas``. With ``n_out = K > 1`` outputs (multinomial), ``beta`` is the
     flat C-ordered (p, K) matrix (entry ``j K + k`` multiplies column ``j`` in output
     ``k``), ``r``, ``h`` the flat (n, K) matrices and ``xmean`` the flat (p, K) means
-    (per output weights). Returns the number of epochs.
+    (per output weights). ``curv`` (length ``p``, or empty: computed here) holds each
+    coefficient's curvature ``sum_i h_i (x_ij - xmean_j)^2``; ``cache_dirs`` keeps the
+    directions of the clusters of several coefficients between epochs. Returns the
+    number of epochs.
     """
     empty_f = np.empty(0)
     empty_i = np.empty(0, dtype=np.int64)
     return _cd_core(True, X, empty_f, empty_i, empty_i, xmean, center, r, beta, lam,
-                    n_epochs, tol, h, n_out)
+                    n_epochs, tol, h, n_out, curv, cache_dirs)
 
 
 @njit(cache=True)
 def cd_epochs_sparse(data, indices, indptr, xmean, center, r, beta, lam, n_epochs, tol, h,
-                     n_out):
+                     n_out, cache_dirs):
     """Cluster coordinate descent epochs on a CSC design (``data, indices, indptr``)."""
     empty_x = np.empty((0, 0)).T
+    empty_f = np.empty(0)
     return _cd_core(False, empty_x, data, indices, indptr, xmean, center, r, beta, lam,
-                    n_epochs, tol, h, n_out)
+                    n_epochs, tol, h, n_out, empty_f, cache_dirs)

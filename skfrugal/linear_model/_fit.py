@@ -19,7 +19,7 @@ from skfrugal.linear_model._solvers import (
     solve_hybrid,
     solve_prox_grad,
 )
-from skfrugal.proximal._lambdas import lambda_sequence
+from skfrugal.proximal._lambdas import lambda_sequence_unchecked
 from skfrugal.proximal._norms import dual_norm_unchecked
 from skfrugal.proximal._prox import check_lambdas
 
@@ -84,8 +84,8 @@ class Problem:
     def __init__(self, X, targets, loss, sample_weight, fit_intercept, lambdas, q=0.1,
                  theta1=1.0, theta2=0.5):
         n, p = X.shape
-        sw = _check_sample_weight(sample_weight, X, dtype=np.float64,
-                                  ensure_non_negative=True)
+        sw = np.ones(n) if sample_weight is None else _check_sample_weight(
+            sample_weight, X, dtype=np.float64, ensure_non_negative=True)
         total = float(sw.sum())
         if not total > 0 or not np.isfinite(total):
             raise ValueError("sample_weight must have a positive, finite sum")
@@ -103,7 +103,7 @@ class Problem:
         self.loss = LOSSES[loss](targets, w)
         m = p * self.n_outputs
         if isinstance(lambdas, str):
-            self.lambdas = lambda_sequence(m, lambdas, q=q, n_samples=total if
+            self.lambdas = lambda_sequence_unchecked(m, lambdas, q=q, n_samples=total if
                                            lambdas == "gaussian" else None,
                                            theta1=theta1, theta2=theta2)
         else:
@@ -117,7 +117,7 @@ class Problem:
         if self.keep.size == 0:
             return 0.0
         _, z = null_model(loss, self.fit_intercept)
-        u = loss.dual_point(loss.grad(z), self.fit_intercept)
+        _, u = loss.value_dual_point(z, self.fit_intercept)
         corr = self.design.rmatvec(u).ravel()
         if self.lam_kept[0] <= 0:
             return 0.0

@@ -28,11 +28,45 @@ The conjugates (``s`` and ``v`` the dual variables of each sample):
 import numpy as np
 from scipy.special import expit, log_expit, softmax, xlogy
 
+from skfrugal.linear_model._loss_kernels import (
+    logistic_dual_value,
+    logistic_grad_hess,
+    logistic_value_along,
+    logistic_value_dual_point,
+)
+
+_EMPTY = np.empty(0)
+
 # largest linear predictor fed to exp in the Poisson loss (exp(700) ~ 1e304)
 _ZMAX = 700.0
 
 
-class SquaredLoss:
+class _Loss:
+    """Compositions of the per-loss methods; a loss may override them with one pass."""
+
+    def grad_hess(self, z):
+        """Gradient and Hessian diagonal at ``z``."""
+        return self.grad(z), self.hess(z)
+
+    def value_along(self, z, dz, t):
+        """The loss at ``z + t dz``."""
+        return self.value(z + t * dz)
+
+    def value_dual_point(self, z, fit_intercept):
+        """The loss at ``z`` and the dual point built from its gradient."""
+        return self.value(z), self.dual_point(self.grad(z), fit_intercept)
+
+    def value_dual_point_slope(self, z, fit_intercept, dz):
+        """:meth:`value_dual_point` and the derivative of the loss along ``dz``."""
+        g = self.grad(z)
+        return self.value(z), self.dual_point(g, fit_intercept), float(np.sum(g * dz))
+
+    def scaled_dual_value(self, u, scale):
+        """The dual objective at ``u / scale``."""
+        return self.dual_value(u / scale)
+
+
+class SquaredLoss(_Loss):
     """``1/2 sum_i w_i (y_i - z_i)^2``."""
 
     name = "squared"
@@ -84,19 +118,44 @@ def _balance(g, fit_intercept):
     return u
 
 
-class LogisticLoss:
+class LogisticLoss(_Loss):
     """``sum_i w_i (log(1 + e^{z_i}) - y_i z_i)``, ``y`` in {0, 1}."""
 
     name = "logistic"
     multi = False
 
     def __init__(self, y, w):
-        self.y, self.w = y, w
+        self.y = np.ascontiguousarray(y, dtype=np.float64)
+        self.w = np.ascontiguousarray(w, dtype=np.float64)
         self._sign = np.where(y > 0, 1.0, -1.0)
 
     def value(self, z):
         # log(1 + e^z) - y z = -log_expit(s z), s = +1 for y = 1 and -1 for y = 0
         return -float(self.w @ log_expit(self._sign * z))
+
+    # one-pass kernels of the solvers (z: float64 vectors of the solvers)
+    def grad_hess(self, z):
+        g, h = np.empty_like(z), np.empty_like(z)
+        logistic_grad_hess(z, self.y, self.w, g, h)
+        return g, h
+
+    def value_along(self, z, dz, t):
+        return logistic_value_along(z, dz, float(t), self._sign, self.w)
+
+    def value_dual_point(self, z, fit_intercept):
+        u = np.empty_like(z)
+        f, _ = logistic_value_dual_point(z, self.y, self._sign, self.w, fit_intercept,
+                                         _EMPTY, u)
+        return f, u
+
+    def value_dual_point_slope(self, z, fit_intercept, dz):
+        u = np.empty_like(z)
+        f, slope = logistic_value_dual_point(z, self.y, self._sign, self.w, fit_intercept,
+                                             dz, u)
+        return f, u, slope
+
+    def scaled_dual_value(self, u, scale):
+        return logistic_dual_value(u, float(scale), self.y, self.w)
 
     def grad(self, z):
         return self.w * (expit(z) - self.y)
@@ -130,7 +189,7 @@ class LogisticLoss:
         return -float(self.w[pos] @ (xlogy(s, s) + xlogy(1.0 - s, 1.0 - s)))
 
 
-class PoissonLoss:
+class PoissonLoss(_Loss):
     """``sum_i w_i (e^{z_i} - y_i z_i)``, ``y >= 0`` (log link)."""
 
     name = "poisson"
@@ -168,7 +227,7 @@ class PoissonLoss:
         return -float(self.w[pos] @ (xlogy(v, v) - v))
 
 
-class MultinomialLoss:
+class MultinomialLoss(_Loss):
     """``sum_i w_i (logsumexp(z_i) - z_{i, y_i})`` over K classes, ``Y`` one-hot (n, K)."""
 
     name = "multinomial"

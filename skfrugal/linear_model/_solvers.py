@@ -11,10 +11,14 @@
   The step is then damped by an Armijo line search on the true objective (Tseng and
   Yun); an accepted full step is halved while that lowers the objective (the
   multinomial model, diagonal per class, can miss half the curvature of a direction
-  and overshoot by up to 2x while still passing Armijo). The working set starts from
-  the strong screening rule (Larsson, Bogdan and Wallin 2020), capped at cold starts,
-  and grows (at most doubling) by the features that violate the optimality conditions
-  of the full problem; the fit stops on the relative duality gap of the full problem.
+  and overshoot by up to 2x while still passing Armijo), unless the objective's left
+  derivative at the full step is provably <= 0 (then no halving can lower it). The
+  loss, its dual point and its slope at the full step come from one pass over the
+  samples, reused by the duality gap. With more than ``WS_ALL`` features, the working
+  set starts from the strong screening rule (Larsson, Bogdan and Wallin 2020), capped
+  at cold starts, and grows (at most doubling) by the features that violate the
+  optimality conditions of the full problem; the fit stops on the relative duality
+  gap of the full problem.
 - :func:`solve_prox_grad`: monotone (accelerated) proximal gradient with
   backtracking for any loss (multinomial included) and any sorted penalty (the
   non-convex ones warm-started from SLOPE), stopped on the relative duality gap
@@ -29,8 +33,16 @@ import numpy as np
 import scipy.sparse as sp
 
 from skfrugal.linear_model._cd import cd_epochs_dense, cd_epochs_sparse
-from skfrugal.linear_model._columns import weighted_sq_norms
-from skfrugal.proximal._norms import dual_norm_unchecked
+from skfrugal.linear_model._columns import (
+    centered_matvec,
+    dense_matvec_cols,
+    weighted_moments,
+    weighted_sq_norms,
+)
+from skfrugal.linear_model._pgd import MOVED, NO_DECREASE, NO_MOVE, pgd_step_dense
+from skfrugal.proximal._norms import dual_norm_unchecked, sorted_l1_unchecked
+from skfrugal.proximal._pava import key_shift
+from skfrugal.proximal._prox import SMALL_PROX
 
 # bounds of the loops (each also bounded by max_iter where it applies)
 MAX_BACKTRACK = 80  # doublings of the Lipschitz estimate / halvings of a step
@@ -41,6 +53,9 @@ MAX_INNER_ROUNDS = 30
 # growth at most doubles the set (the largest violators first); each working-set
 # problem is solved to WS_C times the gap of the full problem before the set grows
 WS_MIN = 100
+# no working set up to WS_ALL features (2 * WS_MIN saves 5-13% on yeast, p = 103, where
+# a first set of 100 is most of the features, but changes its iterates: kept at WS_MIN)
+WS_ALL = WS_MIN
 WS_C = 0.3
 # inexact Newton: each quadratic model is solved to a gap of INNER_C times the true gap
 INNER_C = 0.3
@@ -49,6 +64,9 @@ INNER_C = 0.3
 # solve over the current pattern when it has at most PATTERN_MAX clusters
 PATTERN_AFTER = 10
 PATTERN_MAX = 200
+
+
+_EMPTY = np.empty(0)
 
 
 class NonFiniteError(ValueError):
@@ -105,6 +123,10 @@ class Design:
             return np.zeros(self.n_samples)
         if nz.size > self.n_features // 4:
             v = self.X @ beta
+        elif not self.sparse:
+            v = np.empty(self.n_samples)
+            dense_matvec_cols(self.X, nz, beta[nz], v)
+            return v
         else:
             v = self.X[:, nz] @ beta[nz]
         return np.asarray(v).ravel()
@@ -117,6 +139,17 @@ class Design:
     def wmean(self, h):
         """Column means weighted by ``h`` (per column of ``h`` when it is 2-D)."""
         return self.rmatvec(h) / h.sum(axis=0)
+
+    def wmoments(self, h, g, center):
+        """For 1-D ``h`` and ``g`` on a dense design, in one pass over X: the column means
+        weighted by ``h`` (zeros without ``center``), ``wcol_sq(h, means)`` (summed about
+        the means) and ``X^T g``; None otherwise."""
+        if self.sparse or h.ndim != 1:
+            return None
+        p = self.n_features
+        xmean, sq, xg = np.empty(p), np.empty(p), np.empty(p)
+        weighted_moments(self.X, h, g, center, xmean, sq, xg)
+        return xmean, sq, xg
 
     def wcol_sq(self, h, xmean):
         """``sum_i h_i (x_ij - xmean_j)^2`` (per column of ``h`` when it is 2-D)."""
@@ -131,12 +164,15 @@ class Design:
         sq = sq.ravel() if h.ndim == 1 else sq
         return np.maximum(sq - h.sum(axis=0) * xmean**2, 0.0)
 
-    def cd(self, r, beta, lam, n_epochs, tol, h, xmean, center, n_out=1):
-        """Run cluster coordinate descent epochs in place; return the epoch count."""
+    def cd(self, r, beta, lam, n_epochs, tol, h, xmean, center, n_out=1, curv=None):
+        """Run cluster coordinate descent epochs in place; return the epoch count.
+
+        ``curv``: the coordinates' curvatures when known (dense designs)."""
         if self.sparse:
             return cd_epochs_sparse(self.data, self.indices, self.indptr, xmean, center, r,
-                                    beta, lam, n_epochs, tol, h, n_out)
-        return cd_epochs_dense(self.X, xmean, center, r, beta, lam, n_epochs, tol, h, n_out)
+                                    beta, lam, n_epochs, tol, h, n_out, True)
+        return cd_epochs_dense(self.X, xmean, center, r, beta, lam, n_epochs, tol, h, n_out,
+                               _EMPTY if curv is None else curv, True)
 
 
 def cluster_labels(beta):
@@ -165,7 +201,7 @@ def cluster_labels(beta):
 
 def sorted_l1(beta, lam):
     """The sorted L1 norm of ``beta`` (any shape) for validated weights."""
-    return float(np.sort(np.abs(beta.ravel()))[::-1] @ lam)
+    return sorted_l1_unchecked(beta, lam)
 
 
 def null_model(loss, fit_intercept):
@@ -178,8 +214,10 @@ def null_model(loss, fit_intercept):
     return b, np.full(loss.y.shape[0], b)
 
 
-def gap_at(design, loss, lam, beta, z, fit_intercept, fnull):
+def gap_at(design, loss, lam, beta, z, fit_intercept, fnull, fu=None):
     """Primal value, duality gap, its scale and the dual point's correlations.
+
+    ``fu`` is ``loss.value_dual_point(z, fit_intercept)`` when the caller has it.
 
     Returns
     -------
@@ -193,14 +231,12 @@ def gap_at(design, loss, lam, beta, z, fit_intercept, fnull):
     corr : ndarray
         ``X^T u`` for the balanced dual point ``u`` (the gradient when optimal).
     """
-    f = loss.value(z)
+    f, u = loss.value_dual_point(z, fit_intercept) if fu is None else fu
     primal = f + sorted_l1(beta, lam)
-    g = loss.grad(z)
-    u = loss.dual_point(g, fit_intercept)
     corr = design.rmatvec(u)
     if lam[0] > 0:
         s = max(1.0, dual_norm_unchecked(corr.ravel(), lam))
-        gap = primal - loss.dual_value(u / s)
+        gap = primal - loss.scaled_dual_value(u, s)
     else:
         # no penalty: no dual ball; first-order bound ||grad||_inf ||beta||_1 instead
         gap = float(np.abs(corr).max()) * max(float(np.abs(beta).sum()), 1.0) \
@@ -270,18 +306,33 @@ class _Quadratic:
     coefficients are flat C-ordered (p, K).
     """
 
-    def __init__(self, design, h, r0, fit_intercept):
+    def __init__(self, design, h, r0, fit_intercept, g):
         self.design = design
         self.K = 1 if h.ndim == 1 else h.shape[1]
         self.center = fit_intercept
+        # diag: the curvatures (h-weighted squared norms of the centred columns);
+        # corr0: corr() at r0 when known (h r = -g - h r_shift: X_c^T h r = -X^T g -
+        # r_shift X^T h, the centred columns summing to 0 against h)
+        moments = design.wmoments(h, g, fit_intercept)
+        self.corr0 = None
+        self.curv = None  # the coordinates' curvatures for the CD kernel, when exact
         if fit_intercept:
-            self.xmean = design.wmean(h)
             self.r_shift = (h * r0).sum(axis=0) / h.sum(axis=0)
             r = r0 - self.r_shift
         else:
-            self.xmean = np.zeros((design.n_features,) + h.shape[1:])
             self.r_shift = np.zeros(h.shape[1:]) if h.ndim == 2 else 0.0
             r = r0
+        if moments is not None:
+            self.xmean, self.diag, xg = moments
+            self.curv = self.diag
+            self.corr0 = -xg - (self.r_shift * h.sum()) * self.xmean if fit_intercept \
+                else -xg
+        elif fit_intercept:
+            self.xmean = design.wmean(h)
+            self.diag = design.wcol_sq(h, self.xmean)
+        else:
+            self.xmean = np.zeros((design.n_features,) + h.shape[1:])
+            self.diag = design.wcol_sq(h, self.xmean)
         self.r = np.array(r, dtype=np.float64).ravel()
         self.h = np.ascontiguousarray(h, dtype=np.float64).ravel()
         self.xflat = np.ascontiguousarray(self.xmean).ravel()
@@ -292,6 +343,10 @@ class _Quadratic:
 
     def apply(self, d):
         """``X_c d`` (flat) for a flat coefficient change ``d``."""
+        if self.K == 1 and not self.design.sparse:
+            v = np.empty(self.design.n_samples)
+            centered_matvec(self.design.X, d, self.xmean, self.center, v)
+            return v
         D = self.matrix(d)
         v = self.design.matvec(D)
         if self.center:
@@ -302,6 +357,8 @@ class _Quadratic:
         """Change of the (profiled) intercept for the coefficient change ``d``."""
         if not self.center:
             return self.r_shift
+        if self.K == 1:
+            return self.r_shift - float(self.xmean @ d)
         return self.r_shift - (self.xmean * self.matrix(d)).sum(axis=0)
 
     def corr(self):
@@ -316,8 +373,22 @@ class _Quadratic:
 def _pgd_step(q, beta, lam, L, g):
     """One proximal gradient step on the quadratic model from its gradient ``-g``.
 
-    Returns ``(beta, L)``; ``q.r`` is updated.
+    Returns ``(beta, L)``; ``q.r`` is updated. A dense one-output model of at most
+    ``SMALL_PROX`` coefficients runs the whole backtracking in one kernel call.
     """
+    p = beta.shape[0]
+    if q.K == 1 and not q.design.sparse and 0 < p <= SMALL_PROX:
+        new, r_new = np.empty(p), np.empty(q.r.shape[0])
+        status, L = pgd_step_dense(q.design.X, q.xflat, q.center, q.r, q.h, beta, g, lam,
+                                   float(L), key_shift(p), MAX_BACKTRACK, new, r_new)
+        if status == MOVED:
+            q.r = r_new
+            return new, L
+        if status == NO_MOVE:
+            return beta, L
+        if status == NO_DECREASE:
+            raise non_finite("proximal gradient step of the quadratic model")
+        # NEAR_TIES: the prox needs the exact sort, from this L on
     r = q.r
     grad = -g
     f = q.value(r)
@@ -355,7 +426,7 @@ def _quadratic_gap(q, beta, lam, g):
     return 0.5 * rr * (1.0 - 1.0 / s) ** 2 + sorted_l1(beta, lam) - float(beta @ g) / s
 
 
-def _solve_quadratic(q, beta, lam, L, rounds, target, cd_tol, n_epochs=N_CD_EPOCHS,
+def _solve_quadratic(q, beta, lam, L, rounds, target, cd_tol, n_epochs=None,
                      pattern=False):
     """Rounds of (proximal gradient step, CD epochs) on a quadratic model, in place.
 
@@ -364,15 +435,16 @@ def _solve_quadratic(q, beta, lam, L, rounds, target, cd_tol, n_epochs=N_CD_EPOC
     ``rounds`` rounds. With
     ``pattern``, each round ends with :func:`_pattern_newton`.
     """
+    n_epochs = N_CD_EPOCHS if n_epochs is None else n_epochs
     n_rounds = 0
     for n_rounds in range(1, rounds + 1):
-        g = q.corr()
+        g = q.corr0 if n_rounds == 1 and q.corr0 is not None else q.corr()
         # (not at the first round: the model's gap at d = 0 is about the true gap, and a
         # Newton step must move)
         if target > 0 and n_rounds > 1 and _quadratic_gap(q, beta, lam, g) <= target:
             break
         beta, L = _pgd_step(q, beta, lam, L, g)
-        q.design.cd(q.r, beta, lam, n_epochs, cd_tol, q.h, q.xflat, q.center, q.K)
+        q.design.cd(q.r, beta, lam, n_epochs, cd_tol, q.h, q.xflat, q.center, q.K, q.curv)
         if pattern:
             beta = _pattern_newton(q, beta, lam)
     return beta, L, n_rounds
@@ -502,7 +574,7 @@ def solve_hybrid(design, loss, lam, beta, intercept, fit_intercept, max_iter, to
     primal, gap, scale, corr = gap_at(design, loss, lam, beta, z, fit_intercept, fnull)
     if gap <= tol * scale:
         return beta, _scalar(b), 0, gap, gap / scale
-    if not working_set or p <= 100 or lam[0] == 0:
+    if not working_set or p <= WS_ALL or lam[0] == 0:
         work = np.arange(p)
     elif ws is not None:
         work = np.union1d(ws, support(beta))
@@ -514,23 +586,25 @@ def solve_hybrid(design, loss, lam, beta, intercept, fit_intercept, max_iter, to
     stalled = False
     gap_full = gap
     tight = False
+    sub_cols = None
     for _ in range(MAX_WORKING_SETS):
-        sub = design.subset(work)
+        if work is not sub_cols:  # (a set that did not grow keeps its copy)
+            sub, sub_cols = design.subset(work), work
         lam_w = lam[: work.size * K]
         bw = beta[work].ravel()
         fresh = False  # whether (primal, gap_w, scale, corr_w) are those of the last z
         while n_iter < max_iter:
             n_iter += 1
             fresh = False
-            g = loss.grad(z)
-            h = loss.hess(z)
+            fu = None  # (loss, dual point) at z when known
+            g, h = loss.grad_hess(z)
             if quadratic:
                 r0 = loss.y - z
             else:
                 h = np.maximum(h, 1e-12 * h.max())
                 r0 = -g / h
-            q = _Quadratic(sub, h, r0, fit_intercept)
-            diag = sub.wcol_sq(h, q.xmean)
+            q = _Quadratic(sub, h, r0, fit_intercept, g)
+            diag = q.diag
             L = max(float(diag.max()) if diag.size else 0.0, 0.5 * L, 1e-300)
             cd_tol = 1e-3 * np.sqrt(max(gap, 0.0) / n + 1e-300)
             if quadratic:
@@ -547,16 +621,21 @@ def solve_hybrid(design, loss, lam, beta, intercept, fit_intercept, max_iter, to
                 z = loss.y - q.r  # the model is the loss: its residual is the loss's
                 b = b + db
             else:
-                dz = sub.matvec(q.matrix(d)) + db
+                # X d + db = X_c d + r_shift (one output: one kernel call)
+                dz = q.apply(d) + q.r_shift if K == 1 else sub.matvec(q.matrix(d)) + db
                 j0 = sorted_l1(old, lam_w)
                 f0 = primal - j0  # the loss at z (primal: the last gap_at, at this z)
                 j1 = sorted_l1(bw, lam_w)
                 delta = float(np.sum(g * dz)) + j1 - j0
+                # the full step first, with the dual point there (kept for the gap when
+                # the step is taken) and the loss's slope along dz
+                f1, u1, slope1 = loss.value_dual_point_slope(z + dz, fit_intercept, dz)
                 t = 1.0
                 accepted = False
                 for _ls in range(MAX_BACKTRACK):
                     bt = old + t * d
-                    F_t = loss.value(z + t * dz) + sorted_l1(bt, lam_w)
+                    f_t = f1 if t == 1.0 else loss.value_along(z, dz, t)
+                    F_t = f_t + sorted_l1(bt, lam_w)
                     if F_t <= f0 + j0 + 1e-4 * t * min(delta, 0.0) + 1e-15 * abs(f0 + j0):
                         accepted = True
                         break
@@ -565,12 +644,16 @@ def solve_hybrid(design, loss, lam, beta, intercept, fit_intercept, max_iter, to
                     bw = old  # no decrease along the Newton direction: numerical optimum
                     stalled = True
                     break
-                if t == 1.0:
-                    # a full step that overshoots (the model's curvature too low along
-                    # it: the multinomial diagonal misses the cross-class terms) still
-                    # passes Armijo; keep halving while that lowers the objective
+                # a full step that overshoots (the model's curvature too low along
+                # it: the multinomial diagonal misses the cross-class terms) still
+                # passes Armijo; keep halving while that lowers the objective. Not
+                # needed when the objective still decreases at t = 1: its left
+                # derivative there is at most slope1 + J(old + 2d) - J(old + d) (J
+                # convex along the line), and when that is <= 0, F(1/2) >= F(1)
+                if t == 1.0 and slope1 + sorted_l1(old + 2.0 * d, lam_w) - j1 > 0:
                     for _ls in range(MAX_BACKTRACK):
-                        F_h = loss.value(z + 0.5 * t * dz) + sorted_l1(old + 0.5 * t * d, lam_w)
+                        F_h = loss.value_along(z, dz, 0.5 * t) + sorted_l1(old + 0.5 * t * d,
+                                                                          lam_w)
                         if not F_h < F_t:
                             break
                         t, F_t = 0.5 * t, F_h
@@ -578,14 +661,18 @@ def solve_hybrid(design, loss, lam, beta, intercept, fit_intercept, max_iter, to
                 bw = bt
                 z = z + t * dz
                 b = b + t * db
+                if t == 1.0:
+                    fu = (f1, u1)
             if not np.all(np.isfinite(z)):
                 raise non_finite("linear predictor")
             if lam[0] == 0 and loss.separated(z):
                 stalled = True  # separable classes: no minimiser, stop (the caller warns)
                 break
             # gap of the working-set problem (cheap: |work| columns)
+            if fu is None:
+                fu = loss.value_dual_point(z, fit_intercept)
             primal, gap_w, scale, corr_w = gap_at(sub, loss, lam_w, bw, z, fit_intercept,
-                                                  fnull)
+                                                  fnull, fu)
             fresh = True
             gap = gap_w
             tight = gap_w <= sub_tol * scale
@@ -597,7 +684,7 @@ def solve_hybrid(design, loss, lam, beta, intercept, fit_intercept, max_iter, to
             gap, corr = gap_w, corr_w  # the working set is the full problem
         else:
             primal, gap, scale, corr = gap_at(design, loss, lam, beta, z, fit_intercept,
-                                              fnull)
+                                              fnull, fu if fresh else None)
         gap_full = gap
         if gap <= tol * scale or n_iter >= max_iter or stalled:
             break
@@ -612,7 +699,8 @@ def solve_hybrid(design, loss, lam, beta, intercept, fit_intercept, max_iter, to
             sub_tol *= 0.1  # the restricted problem needs a tighter solve
             if sub_tol < 1e-16:
                 break
-        work = np.union1d(work, viol)
+        if viol.size:
+            work = np.union1d(work, viol)
     return beta, _scalar(b), n_iter, gap, gap / scale
 
 

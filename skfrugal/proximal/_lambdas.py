@@ -64,6 +64,13 @@ def lambda_sequence(
     >>> lambda_sequence(3, "oscar", theta1=1.0, theta2=0.5)
     array([2. , 1.5, 1. ])
     """
+    return lambda_sequence_unchecked(n_features, kind, q, n_samples, theta1, theta2)
+
+
+def lambda_sequence_unchecked(n_features, kind="bh", q=0.1, n_samples=None, theta1=1.0,
+                              theta2=0.5):
+    """:func:`lambda_sequence` on parameters validated by the caller (an estimator's
+    constraints): no per-call validation."""
     p = int(n_features)
     j = np.arange(1, p + 1)
     if kind == "lasso":

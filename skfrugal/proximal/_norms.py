@@ -1,6 +1,7 @@
 """The sorted L1 norm and its dual norm."""
 
 import numpy as np
+from numba import njit
 from sklearn.utils._param_validation import validate_params
 
 from skfrugal.proximal._prox import check_lambdas, check_vector
@@ -34,7 +35,7 @@ def sorted_l1_norm(x, lambdas):
     """
     x = check_vector(x, "x")
     lam = check_lambdas(lambdas, x.shape[0])
-    return float(np.sort(np.abs(x))[::-1] @ lam)
+    return sorted_l1_unchecked(x, lam)
 
 
 @validate_params({"x": ["array-like"], "lambdas": ["array-like"]},
@@ -76,10 +77,61 @@ def sorted_l1_dual_norm(x, lambdas):
     return dual_norm_unchecked(x, lam)
 
 
+# up to this size the sort is done in numba (no call overhead: ~1 us at p = 30 against
+# ~20 us for NumPy's sort + cumsums); beyond it NumPy's sort is faster
+SMALL_SORT = 4096
+
+
 def dual_norm_unchecked(x, lam):
-    """Dual sorted L1 norm on validated arrays."""
+    """Dual sorted L1 norm on validated float64 arrays."""
+    if x.shape[0] <= SMALL_SORT:
+        return _dual_norm_small(np.ascontiguousarray(x), lam)
     cx = np.cumsum(np.sort(np.abs(x))[::-1])
     cl = np.cumsum(lam)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(cl > 0, cx / np.where(cl > 0, cl, 1.0), np.where(cx > 0, np.inf, 0.0))
     return float(ratio.max())
+
+
+def sorted_l1_unchecked(x, lam):
+    """Sorted L1 norm of a validated float64 vector (any shape: its entries)."""
+    x = x.ravel()
+    if x.shape[0] <= SMALL_SORT:
+        return _sorted_l1_small(np.ascontiguousarray(x), lam)
+    return float(np.sort(np.abs(x))[::-1] @ lam)
+
+
+@njit(cache=True)
+def _dual_norm_small(x, lam):
+    """``max_k sum_{j<=k} |x|_(j) / sum_{j<=k} lam_j`` (inf over a zero prefix of lam
+    with a non-zero x there, 0 over zeros of both; 0 for an empty x; NaN for NaN)."""
+    a = np.sort(np.abs(x))
+    p = a.shape[0]
+    cx = 0.0
+    cl = 0.0
+    best = 0.0
+    for k in range(p):
+        cx += a[p - 1 - k]
+        cl += lam[k]
+        if cl > 0:
+            r = cx / cl
+        elif cx > 0:
+            r = np.inf
+        else:
+            r = 0.0
+        if np.isnan(r):
+            return r  # as NumPy's max: NaN in, NaN out
+        if k == 0 or r > best:
+            best = r
+    return best
+
+
+@njit(cache=True)
+def _sorted_l1_small(x, lam):
+    """``sum_k lam_k |x|_(k)`` with the sort in numba."""
+    a = np.sort(np.abs(x))
+    p = a.shape[0]
+    s = 0.0
+    for k in range(p):
+        s += a[p - 1 - k] * lam[k]
+    return s

@@ -3,6 +3,7 @@
 from numbers import Real
 
 import numpy as np
+from numba import njit
 from sklearn.utils._param_validation import Hidden, Interval, StrOptions, validate_params
 
 from skfrugal.proximal._checks import first_non_finite, weights_violation
@@ -82,6 +83,33 @@ def check_lambdas(lambdas, n_features, name="lambdas"):
     return lam
 
 
+# up to this length the prox runs as one numba call (the same steps as below, the sort
+# of the keys in numba: one dispatch instead of a dozen calls and allocations)
+SMALL_PROX = 4096
+
+
+@njit(cache=True)
+def _prox_small(y, lam, code, step, param, threshold, shift, out):
+    """The steps of :func:`prox_sorted_unchecked` in one call, into ``out`` (zeros).
+
+    Returns False, with ``out`` untouched, when the keys need the exact sort (very
+    many near-ties): the caller then takes the general path.
+    """
+    p = y.shape[0]
+    keys = np.empty(p, dtype=np.uint64)
+    m = make_keys(y, threshold, shift, keys)
+    keys = np.sort(keys[:m].view(np.float64)).view(np.uint64)
+    z = np.empty(m)
+    if not sorted_magnitudes(y, keys, shift, z, 4 * m + 1024):
+        return False
+    starts = np.empty(m + 1, dtype=np.int64)
+    val = z if code <= 2 else np.empty(m)
+    lsums = np.empty(m if code != 0 else 0)
+    pav_scatter(z, keys, shift, lam, code, step, param, out, np.zeros(0, dtype=np.int64),
+                False, starts, val, z, lsums)
+    return True
+
+
 def prox_sorted_unchecked(y, lam, code, step, param, return_clusters=False):
     """Prox on validated float64 inputs (the solvers call this in their loops).
 
@@ -92,6 +120,11 @@ def prox_sorted_unchecked(y, lam, code, step, param, return_clusters=False):
     """
     p = y.shape[0]
     threshold = zero_threshold(code, step, lam[-1], param)
+    if p <= SMALL_PROX and not return_clusters:
+        out = np.zeros(p)
+        if _prox_small(y, lam, code, float(step), float(param), threshold, key_shift(p),
+                       out):
+            return out
     # work arrays are allocated by NumPy (large ones get transparent huge pages, which
     # makes the random accesses of the gather and the scatter cheaper)
     keys = np.empty(p, dtype=np.uint64)

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from skfrugal.proximal._norms import dual_norm_unchecked, sorted_l1_unchecked
 from skfrugal.proximal._penalty import PENALTIES, SortedPenalty
 from skfrugal.proximal._prox import check_lambdas, check_vector
 
@@ -12,6 +13,8 @@ def warm_up():
     lam = np.array([1.0, 0.8, 0.5, 0.2])
     check_vector(y)
     check_lambdas(lam, 4)
+    dual_norm_unchecked(y, lam)
+    sorted_l1_unchecked(y, lam)
     for name in PENALTIES:
         pen = SortedPenalty(name, log_eps=2.0)
         for labels in (True, False):
