@@ -191,3 +191,126 @@ def correlation_grad_kernel(points, r_re, r_im, frequencies, value, gradient):
         for j in range(m):
             sin[j], cos[j] = _sincos(phase[j])
         _correlate(sin, cos, r_re, r_im, frequencies, im, i, value, gradient)
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def mean_shift_kernel(points, frequencies, re, im, floors, bandwidths, lower, upper,
+                      max_iter, tol_step):
+    """Multi-bandwidth mean shift of every point, in place (see ``mean_shift``).
+
+    Parameters
+    ----------
+    points : ndarray of shape (P, d), float64
+        Starting points; overwritten by the final positions.
+    frequencies : ndarray of shape (d, m), float64, C-contiguous
+        The frequencies ``Ω`` (those the kernels use).
+    re, im : ndarray of shape (L, m), float64
+        Real and imaginary parts of the sketch weighted for each of the ``L``
+        bandwidth levels.
+    floors : ndarray of shape (L,), float64
+        A level is trusted where the density stands above its floor (the last level
+        always is).
+    bandwidths : ndarray of shape (L,), float64
+        The kernels' variances per feature ``b² H²``.
+    lower, upper : ndarray of shape (d,), float64
+        Box the points are kept in (``±inf`` for none).
+    max_iter : int
+        Maximum number of steps of a point.
+    tol_step : float
+        A point at the finest level stops when its step is shorter than this.
+
+    Returns
+    -------
+    n_steps : int
+        The largest number of steps a point took.
+    """
+    n_points, d = points.shape
+    m = frequencies.shape[1]
+    n_levels = re.shape[0]
+    last = n_levels - 1
+    phase = np.empty(m)
+    sin = np.empty(m)
+    cos = np.empty(m)
+    mix = np.empty(m)
+    values = np.empty(n_levels)
+    step = np.empty(d)
+    most = 0
+    for i in range(n_points):
+        n_steps = 0
+        while n_steps < max_iter:
+            _phases(points, i, frequencies, phase)
+            for j in range(m):
+                sin[j], cos[j] = _sincos(phase[j])
+            level = last
+            for lev in range(n_levels):
+                total = 0.0
+                for j in range(m):
+                    total += cos[j] * re[lev, j] - sin[j] * im[lev, j]
+                values[lev] = total
+            for lev in range(last, -1, -1):
+                if values[lev] > floors[lev]:
+                    level = lev
+            dens = values[level]
+            n_steps += 1
+            if not dens > 0.0:
+                break  # no step where the density is not positive
+            # -∇f = Σ_j ω_j (cos θ_j b_j + sin θ_j a_j) with a + ib the weighted sketch
+            for j in range(m):
+                mix[j] = cos[j] * im[level, j] + sin[j] * re[level, j]
+            factor = bandwidths[level] / dens
+            length_sq = 0.0
+            for l in range(d):
+                acc = 0.0
+                for j in range(m):
+                    acc += mix[j] * frequencies[l, j]
+                step[l] = -factor * acc
+                length_sq += step[l] * step[l]
+            length = np.sqrt(length_sq)
+            limit = 3.0 * np.sqrt(bandwidths[level])
+            if length > limit:
+                for l in range(d):
+                    step[l] *= limit / length
+                length = limit
+            for l in range(d):
+                points[i, l] = min(max(points[i, l] + step[l], lower[l]), upper[l])
+            if (level == 0 and length < tol_step) or length == 0.0:
+                break
+        most = max(most, n_steps)
+    return most
+
+
+@njit(cache=True)
+def merge_kernel(points, order, radius_sq, kept):
+    """Greedy de-duplication of ``points`` visited in ``order`` (see ``merge_modes``).
+
+    Parameters
+    ----------
+    points : ndarray of shape (P, d), float64
+        Candidates.
+    order : ndarray of shape (P,), int64
+        Order of the visit (decreasing density).
+    radius_sq : float
+        Squared minimal distance between two kept points.
+    kept : ndarray of shape (P,), int64
+        Output: the indices kept, in the order of the visit, in ``kept[:count]``.
+
+    Returns
+    -------
+    count : int
+    """
+    d = points.shape[1]
+    count = 0
+    for i in order:
+        far = True
+        for k in range(count):
+            dist = 0.0
+            for l in range(d):
+                diff = points[kept[k], l] - points[i, l]
+                dist += diff * diff
+            if dist < radius_sq:
+                far = False
+                break
+        if far:
+            kept[count] = i
+            count += 1
+    return count
