@@ -23,7 +23,7 @@ MAX_LINE_SEARCH = 40
 #: Consecutive iterations that lower the cost by at most ``ftol`` (relative) to stop:
 #: one such iteration, as in SciPy, stopped descents early (a short step against a
 #: bound, a steepest-descent step after the memory was reset)
-N_SMALL_STEPS = 3
+N_SMALL_STEPS = 2
 #: Armijo's sufficient-decrease constant
 ARMIJO = 1e-4
 #: ... and the curvature constant of the (weak) Wolfe condition
