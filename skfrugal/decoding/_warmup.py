@@ -35,5 +35,5 @@ def warm_up():
     levels = 2
     mean_shift_kernel(centers.copy(), frequencies, np.ones((levels, m)),
                       np.zeros((levels, m)), np.zeros(levels), np.ones(levels),
-                      np.full(d, -np.inf), np.full(d, np.inf), 2, 1e-3)
+                      np.full(d, -np.inf), np.full(d, np.inf), 2, 1e-3, 1, 1e-2)
     merge_kernel(centers, np.arange(K, dtype=np.int64), 1.0, np.empty(K, dtype=np.int64))
