@@ -124,7 +124,9 @@ def mean_shift(points, z, frequencies, *, kernel=None, levels=BANDWIDTH_LEVELS,
     with the finest bandwidth at which its density stands above ``threshold`` times the
     sidelobe level of the sketch kernel: points in the data climb the sharp density,
     points far from it (where the sharp density is noise) feel the pull of the coarse
-    ones, and no point is pulled across modes it already sits on.
+    ones, and no point is pulled across modes it already sits on. Every 5 steps, a
+    moving point closer than ``0.1 H`` to another moving point stops and ends where
+    that point ends (their paths coincide to within that distance).
 
     Parameters
     ----------
