@@ -1,8 +1,9 @@
 """Weights and global descent of mixtures of atoms fitted to a sketch.
 
 These are the steps the decoders share: non-negative least squares of the weights on a
-fixed dictionary of atoms, and a bounded L-BFGS-B descent of the squared sketch
-residual over every parameter at once (locations, variances, weights).
+fixed dictionary of atoms, and a bounded L-BFGS descent of the squared sketch
+residual over every parameter at once (locations, variances, weights), compiled
+(``_lbfgs.box_lbfgs``: a decoding runs dozens of them).
 """
 
 from numbers import Integral, Real
@@ -127,10 +128,11 @@ def global_descent(
     variance_bounds : (float or ndarray, float or ndarray), default=(1e-6, inf)
         Bounds on the variances; arrays broadcast against ``variances``.
     max_iter : int, default=300
-        Maximum number of L-BFGS-B iterations.
+        Maximum number of L-BFGS iterations.
     tol : float, default=1e-9
-        Relative tolerance on the cost (``ftol`` of L-BFGS-B, the cost being divided
-        by ``‖z‖²``).
+        Relative tolerance on the cost: the descent stops after two iterations running
+        that lower ``‖z - Σ_k α_k A_k‖² / ‖z‖²`` by at most ``tol`` (times its value
+        when above 1), as SciPy's ``ftol`` (which stops at the first).
     metric : ndarray of shape (d,), default=None
         Per-feature factor of spherical variances (see
         :func:`~skfrugal.decoding.atom_sketches`).
@@ -142,7 +144,7 @@ def global_descent(
     cost : float
         The final ``‖z - Σ_k α_k A_k‖² / ‖z‖²``.
     n_iter : int
-        Number of L-BFGS-B iterations.
+        Number of L-BFGS iterations.
     """
     z, frequencies, centers, variances, weights = check_problem(
         z, frequencies, centers, variances, weights, nonzero=True)

@@ -71,7 +71,7 @@ FALLBACK_NOISE_FACTOR = 2.0
 FALLBACK_SPREAD = 0.5
 #: ... descended at smoothings h² = spread · 2^-i, i = 0 .. FALLBACK_LEVELS - 1, then 0
 FALLBACK_LEVELS = 5
-FALLBACK_ITER = 100  # L-BFGS-B iterations per smoothing level
+FALLBACK_ITER = 100  # L-BFGS iterations per smoothing level
 FALLBACK_DRAWS = 4  # draws of the starting atoms, until one fit reaches the target
 #: The coarse-to-fine fit runs first (before any mean shift) when the mean-shift kernel's
 #: variance per feature exceeds this multiple of the data's (measured on the notes'
@@ -402,7 +402,7 @@ def sketch_and_shift(
         sketch's noise level. ``False``: the fit from the modes only (from ``d ≈ 48``
         on, it misses or merges clusters on some data sets).
     max_iter_descent : int, default=300
-        L-BFGS-B iterations of each global descent.
+        L-BFGS iterations of each global descent.
     tol : float, default=1e-6
         Relative tolerance on the cost of the global descents that choose and replace
         atoms.
