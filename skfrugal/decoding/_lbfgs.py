@@ -30,6 +30,43 @@ ARMIJO = 1e-4
 WOLFE = 0.9
 
 
+#: Below this argument the atoms' damping is taken as 0 (``exp(-40) = 4e-18``, under
+#: the float64 rounding of sketch entries of modulus up to 1)
+_EXP_FLOOR = -40.0
+#: ``exp(y)``, ``y = x / 64`` in ``[-0.625, 0]``: Taylor coefficients up to degree 14
+#: (remainder below 7e-16), then six squarings (relative error below 5e-14)
+_INV_FACT = tuple(1.0 / float(np.prod(np.arange(1, k + 1))) for k in range(15))
+
+
+@njit(cache=True, fastmath=True, inline="always")
+def _exp_nonpositive(x):
+    """``exp(x)`` for ``x <= 0`` (0 below ``_EXP_FLOOR``), written to vectorise.
+
+    NumPy's and LLVM's scalar ``exp`` took 4.4 ns per value, half of an evaluation of
+    the cost and gradient of spherical or diagonal atoms.
+    """
+    y = max(x, _EXP_FLOOR) * (1.0 / 64.0)
+    c = _INV_FACT
+    e = c[14]
+    e = c[13] + y * e
+    e = c[12] + y * e
+    e = c[11] + y * e
+    e = c[10] + y * e
+    e = c[9] + y * e
+    e = c[8] + y * e
+    e = c[7] + y * e
+    e = c[6] + y * e
+    e = c[5] + y * e
+    e = c[4] + y * e
+    e = c[3] + y * e
+    e = c[2] + y * e
+    e = c[1] + y * e
+    e = c[0] + y * e
+    for _ in range(6):
+        e = e * e
+    return e if x > _EXP_FLOOR else 0.0
+
+
 @njit(cache=True)
 def mixture_objective(x, n_atoms, z_re, z_im, frequencies, variance_freqs, inv_norm,
                       grad, damping, grad_c, grad_v, grad_w, atoms_re, atoms_im):
@@ -71,11 +108,15 @@ def mixture_objective(x, n_atoms, z_re, z_im, frequencies, variance_freqs, inv_n
         for j in range(m):
             damping[k, j] = 0.0
         for q in range(p):
-            s = x[n_c + k * p + q]
+            s = -0.5 * x[n_c + k * p + q]
             for j in range(m):
                 damping[k, j] += s * variance_freqs[q, j]
-        for j in range(m):
-            damping[k, j] = np.exp(-0.5 * damping[k, j])
+        if p > 0:
+            for j in range(m):
+                damping[k, j] = _exp_nonpositive(damping[k, j])
+        else:
+            for j in range(m):
+                damping[k, j] = 1.0
     cost = mixture_cost_grad_kernel(z_re, z_im, frequencies, centers, damping, weights,
                                     variance_freqs, grad_c, grad_v, grad_w, atoms_re,
                                     atoms_im)
