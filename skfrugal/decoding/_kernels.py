@@ -303,16 +303,11 @@ def mean_shift_kernel(points, frequencies, re, im, floors, bandwidths, lower, up
             for i in range(n_points):
                 if not active[i]:
                     continue
-                for k in range(n_kept):
-                    dist = 0.0
-                    for l in range(d):
-                        diff = points[kept[k], l] - points[i, l]
-                        dist += diff * diff
-                    if dist < merge_sq:
-                        active[i] = False
-                        leader[i] = kept[k]
-                        break
-                if active[i]:
+                near = _near_kept(points, i, kept, n_kept, merge_sq)
+                if near >= 0:
+                    active[i] = False
+                    leader[i] = near
+                else:
                     kept[n_kept] = i
                     n_kept += 1
         n_active = 0
@@ -327,6 +322,20 @@ def mean_shift_kernel(points, frequencies, re, im, floors, bandwidths, lower, up
             for l in range(d):
                 points[i, l] = points[j, l]
     return n_steps
+
+
+@njit(cache=True, inline="always")
+def _near_kept(points, i, kept, n_kept, radius_sq):
+    """The first of ``points[kept[:n_kept]]`` closer than ``√radius_sq`` to ``points[i]``, or -1."""
+    d = points.shape[1]
+    for k in range(n_kept):
+        dist = 0.0
+        for l in range(d):
+            diff = points[kept[k], l] - points[i, l]
+            dist += diff * diff
+        if dist < radius_sq:
+            return kept[k]
+    return -1
 
 
 @njit(cache=True)
@@ -348,19 +357,9 @@ def merge_kernel(points, order, radius_sq, kept):
     -------
     count : int
     """
-    d = points.shape[1]
     count = 0
     for i in order:
-        far = True
-        for k in range(count):
-            dist = 0.0
-            for l in range(d):
-                diff = points[kept[k], l] - points[i, l]
-                dist += diff * diff
-            if dist < radius_sq:
-                far = False
-                break
-        if far:
+        if _near_kept(points, i, kept, count, radius_sq) < 0:
             kept[count] = i
             count += 1
     return count
