@@ -44,17 +44,21 @@ def _cluster_costs(r2, mean_power, weights, tau, s, amp_min):
     """Half the weighted squared residual of the clusters' model on the grid ``τ × s``.
 
     For fixed ``(τ, s)`` the model ``e^{-r² s} (e^{-r² τ} + A (1 - e^{-r² τ}))`` is
-    affine in ``A``: its least-squares ``A``, clipped to ``[amp_min, 1]``, is exact.
+    affine in ``A``, the residual ``v + A u``: its least-squares ``A``, clipped to
+    ``[amp_min, 1]``, is exact. The sums over blocks ``u·u``, ``u·v`` and ``v·v``
+    expand into products of ``(τ, block)`` and ``(block, s)`` matrices.
     """
-    decay = np.exp(-np.outer(s, r2))[None, :, :]
-    inter = np.exp(-np.outer(tau, r2))[:, None, :]
-    u = weights * decay * (1.0 - inter)
-    v = weights * (decay * inter - mean_power)
-    uu = np.einsum("tsb,tsb->ts", u, u)
-    uv = np.einsum("tsb,tsb->ts", u, v)
+    a = weights * weights
+    decay = np.exp(-np.outer(r2, s))  # (block, s)
+    inter = np.exp(-np.outer(tau, r2))  # (τ, block)
+    e2 = a[:, None] * decay * decay
+    pe = (a * mean_power)[:, None] * decay
+    rest = 1.0 - inter
+    uu = (rest * rest) @ e2
+    uv = (inter * rest) @ e2 - rest @ pe
+    vv = (inter * inter) @ e2 - 2.0 * (inter @ pe) + float(a @ (mean_power * mean_power))
     amp = np.clip(-uv / np.where(uu > 0, uu, 1.0), amp_min, 1.0)
-    res = v + amp[:, :, None] * u
-    return 0.5 * np.einsum("tsb,tsb->ts", res, res)
+    return 0.5 * np.maximum(vv + amp * (2.0 * uv + amp * uu), 0.0)
 
 
 def _zoom(log_grid):
