@@ -14,7 +14,7 @@ cost, ``gtol`` on the projected gradient, ``max_iter`` iterations).
 import numpy as np
 from numba import njit
 
-from skfrugal.decoding._kernels import mixture_cost_grad_kernel
+from skfrugal.decoding._kernels import _FASTMATH, mixture_cost_grad_kernel
 
 #: Correction pairs kept (SciPy's default ``maxcor``)
 N_MEMORY = 10
@@ -38,7 +38,7 @@ _EXP_FLOOR = -40.0
 _INV_FACT = tuple(1.0 / float(np.prod(np.arange(1, k + 1))) for k in range(15))
 
 
-@njit(cache=True, fastmath=True, inline="always")
+@njit(cache=True, fastmath=_FASTMATH, inline="always")
 def _exp_nonpositive(x):
     """``exp(x)`` for ``x <= 0`` (0 below ``_EXP_FLOOR``), written to vectorise.
 
