@@ -84,7 +84,7 @@ def cl_ompr(
     max_iter_atom : int, default=100
         L-BFGS-B iterations of each atom search (step 1).
     max_iter_descent : int, default=300
-        L-BFGS-B iterations of each global descent (step 5).
+        L-BFGS iterations of each global descent (step 5).
 
     Returns
     -------

@@ -1,17 +1,19 @@
 """Weights and global descent of mixtures of atoms fitted to a sketch.
 
 These are the steps the decoders share: non-negative least squares of the weights on a
-fixed dictionary of atoms, and a bounded L-BFGS-B descent of the squared sketch
-residual over every parameter at once (locations, variances, weights).
+fixed dictionary of atoms, and a bounded L-BFGS descent of the squared sketch
+residual over every parameter at once (locations, variances, weights), compiled
+(``_lbfgs.box_lbfgs``: a decoding runs dozens of them).
 """
 
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.optimize import minimize, nnls
+from scipy.optimize import nnls
 from sklearn.utils._param_validation import Interval, validate_params
 
-from skfrugal.decoding._atoms import CostGradient, _atom_sketches
+from skfrugal.decoding._atoms import _atom_sketches, _radius_sq
+from skfrugal.decoding._lbfgs import box_lbfgs
 from skfrugal.decoding._validation import (
     _check_metric,
     as_sketch_vector,
@@ -19,6 +21,10 @@ from skfrugal.decoding._validation import (
     check_problem,
     check_variance_bounds,
 )
+
+#: Stop a descent when the largest entry of the projected gradient (of the relative
+#: residual) is below this
+GTOL = 1e-10
 
 
 def _stack_real(matrix):
@@ -122,10 +128,11 @@ def global_descent(
     variance_bounds : (float or ndarray, float or ndarray), default=(1e-6, inf)
         Bounds on the variances; arrays broadcast against ``variances``.
     max_iter : int, default=300
-        Maximum number of L-BFGS-B iterations.
+        Maximum number of L-BFGS iterations.
     tol : float, default=1e-9
-        Relative tolerance on the cost (``ftol`` of L-BFGS-B, the cost being divided
-        by ``‖z‖²``).
+        Relative tolerance on the cost: the descent stops after two iterations running
+        that lower ``‖z - Σ_k α_k A_k‖² / ‖z‖²`` by at most ``tol`` (times its value
+        when above 1), as SciPy's ``ftol`` (which stops at the first).
     metric : ndarray of shape (d,), default=None
         Per-feature factor of spherical variances (see
         :func:`~skfrugal.decoding.atom_sketches`).
@@ -137,7 +144,7 @@ def global_descent(
     cost : float
         The final ``‖z - Σ_k α_k A_k‖² / ‖z‖²``.
     n_iter : int
-        Number of L-BFGS-B iterations.
+        Number of L-BFGS iterations.
     """
     z, frequencies, centers, variances, weights = check_problem(
         z, frequencies, centers, variances, weights, nonzero=True)
@@ -164,55 +171,42 @@ def _global_descent(
     """Unchecked :func:`global_descent` (arguments validated by the caller)."""
     centers = np.asarray(centers, dtype=np.float64)
     n_atoms, d = centers.shape
-    omega_sq = frequencies * frequencies
     norm = max(float(np.vdot(z, z).real), 1e-300)
+    frequencies = np.ascontiguousarray(frequencies, dtype=np.float64)
+    m = frequencies.shape[1]
     n_c = n_atoms * d
     if variances is None:
-        v_shape, n_v = None, 0
+        v_shape, variance_freqs = None, np.empty((0, m))
     else:
         variances = np.asarray(variances, dtype=np.float64)
-        v_shape, n_v = variances.shape, variances.size
-
-    def unpack(p):
-        c = p[:n_c].reshape(n_atoms, d)
-        v = None if v_shape is None else p[n_c:n_c + n_v].reshape(v_shape)
-        return c, v, p[n_c + n_v:]
-
-    evaluate = CostGradient(z, frequencies, variances, omega_sq, metric)
-    grad = np.empty(n_c + n_v + n_atoms)
-
-    def fun(p):
-        c, v, a = unpack(p)
-        cost, gc, gv, ga = evaluate(c, v, a)
-        grad[:n_c] = gc.ravel()
-        if gv is not None:
-            grad[n_c:n_c + n_v] = gv.ravel()
-        grad[n_c + n_v:] = ga
-        return cost / norm, grad / norm
-
+        v_shape = variances.shape
+        if variances.ndim == 1:
+            variance_freqs = _radius_sq(frequencies, metric)[None, :].copy()
+        else:
+            variance_freqs = frequencies * frequencies
+    n_v = 0 if v_shape is None else variances.size
     lo_c = np.broadcast_to(lower, (n_atoms, d)).ravel()
     hi_c = np.broadcast_to(upper, (n_atoms, d)).ravel()
     bounds_lo, bounds_hi = [lo_c], [hi_c]
-    x0 = [np.clip(centers.ravel(), lo_c, hi_c)]
+    x0 = [centers.ravel()]
     if v_shape is not None:
-        v_lo = np.broadcast_to(variance_bounds[0], v_shape).ravel()
-        v_hi = np.broadcast_to(variance_bounds[1], v_shape).ravel()
-        bounds_lo.append(v_lo)
-        bounds_hi.append(v_hi)
-        x0.append(np.clip(variances.ravel(), v_lo, v_hi))
+        bounds_lo.append(np.broadcast_to(variance_bounds[0], v_shape).ravel())
+        bounds_hi.append(np.broadcast_to(variance_bounds[1], v_shape).ravel())
+        x0.append(variances.ravel())
     bounds_lo.append(np.zeros(n_atoms))
     bounds_hi.append(np.full(n_atoms, np.inf))
     x0.append(np.maximum(np.asarray(weights, dtype=np.float64), 0.0))
-    result = minimize(
-        fun,
-        np.concatenate(x0),
-        jac=True,
-        method="L-BFGS-B",
-        bounds=list(zip(np.concatenate(bounds_lo), np.concatenate(bounds_hi))),
-        options={"maxiter": max_iter, "ftol": tol, "gtol": 1e-10},
-    )
-    c, v, a = unpack(result.x)
-    return c, v, a, float(result.fun), int(result.nit)
+    x = np.concatenate(x0).astype(np.float64)
+    z = np.asarray(z)
+    cost, n_iter, _ = box_lbfgs(
+        x, np.concatenate(bounds_lo).astype(np.float64),
+        np.concatenate(bounds_hi).astype(np.float64), n_atoms,
+        np.ascontiguousarray(z.real, dtype=np.float64),
+        np.ascontiguousarray(z.imag, dtype=np.float64), frequencies, variance_freqs,
+        1.0 / norm, int(max_iter), float(tol), GTOL)
+    c = x[:n_c].reshape(n_atoms, d)
+    v = None if v_shape is None else x[n_c:n_c + n_v].reshape(v_shape)
+    return c, v, x[n_c + n_v:], float(cost), int(n_iter)
 
 
 @validate_params(

@@ -235,7 +235,7 @@ def cl_ompr_gmm(
     max_iter_atom : int, default=100
         L-BFGS-B iterations of each atom search.
     max_iter_descent : int, default=300
-        L-BFGS-B iterations of each global descent.
+        L-BFGS iterations of each global descent.
 
     Returns
     -------
@@ -335,7 +335,7 @@ def split_gmm(
     random_state : None
         Unused (the splitting is deterministic); accepted for a uniform signature.
     max_iter_descent : int, default=300
-        L-BFGS-B iterations of each global descent.
+        L-BFGS iterations of each global descent.
 
     Returns
     -------

@@ -191,3 +191,175 @@ def correlation_grad_kernel(points, r_re, r_im, frequencies, value, gradient):
         for j in range(m):
             sin[j], cos[j] = _sincos(phase[j])
         _correlate(sin, cos, r_re, r_im, frequencies, im, i, value, gradient)
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def _shift_point(points, i, frequencies, re, im, floors, bandwidths, lower, upper,
+                 tol_step, phase, sin, cos, mix, values, step):
+    """One mean-shift step of point ``i``, in place; return whether it goes on."""
+    d, m = frequencies.shape
+    n_levels = re.shape[0]
+    last = n_levels - 1
+    _phases(points, i, frequencies, phase)
+    for j in range(m):
+        sin[j], cos[j] = _sincos(phase[j])
+    for lev in range(n_levels):
+        total = 0.0
+        for j in range(m):
+            total += cos[j] * re[lev, j] - sin[j] * im[lev, j]
+        values[lev] = total
+    level = last
+    for lev in range(last, -1, -1):
+        if values[lev] > floors[lev]:
+            level = lev
+    dens = values[level]
+    if not dens > 0.0:
+        return False  # no step where the density is not positive
+    # -∇f = Σ_j ω_j (cos θ_j b_j + sin θ_j a_j) with a + ib the weighted sketch
+    for j in range(m):
+        mix[j] = cos[j] * im[level, j] + sin[j] * re[level, j]
+    factor = bandwidths[level] / dens
+    length_sq = 0.0
+    for l in range(d):
+        acc = 0.0
+        for j in range(m):
+            acc += mix[j] * frequencies[l, j]
+        step[l] = -factor * acc
+        length_sq += step[l] * step[l]
+    length = np.sqrt(length_sq)
+    limit = 3.0 * np.sqrt(bandwidths[level])
+    if length > limit:
+        for l in range(d):
+            step[l] *= limit / length
+        length = limit
+    for l in range(d):
+        points[i, l] = min(max(points[i, l] + step[l], lower[l]), upper[l])
+    return not ((level == 0 and length < tol_step) or length == 0.0)
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def mean_shift_kernel(points, frequencies, re, im, floors, bandwidths, lower, upper,
+                      max_iter, tol_step, merge_every, merge_sq):
+    """Multi-bandwidth mean shift of every point, in place (see ``mean_shift``).
+
+    The points move in lock step; every ``merge_every`` steps, a moving point closer
+    than ``√merge_sq`` to another moving point stops and ends where that point ends
+    (the shift is a deterministic map of the position: such points have the same
+    future, to within their distance).
+
+    Parameters
+    ----------
+    points : ndarray of shape (P, d), float64
+        Starting points; overwritten by the final positions.
+    frequencies : ndarray of shape (d, m), float64, C-contiguous
+        The frequencies ``Ω`` (those the kernels use).
+    re, im : ndarray of shape (L, m), float64
+        Real and imaginary parts of the sketch weighted for each of the ``L``
+        bandwidth levels.
+    floors : ndarray of shape (L,), float64
+        A level is trusted where the density stands above its floor (the last level
+        always is).
+    bandwidths : ndarray of shape (L,), float64
+        The kernels' variances per feature ``b² H²``.
+    lower, upper : ndarray of shape (d,), float64
+        Box the points are kept in (``±inf`` for none).
+    max_iter : int
+        Maximum number of steps of a point.
+    tol_step : float
+        A point at the finest level stops when its step is shorter than this.
+    merge_every : int
+        Steps between two merges of coincident points (``0``: never).
+    merge_sq : float
+        Squared distance under which two moving points are merged.
+
+    Returns
+    -------
+    n_steps : int
+        The largest number of steps a point took.
+    """
+    n_points, d = points.shape
+    m = frequencies.shape[1]
+    n_levels = re.shape[0]
+    phase = np.empty(m)
+    sin = np.empty(m)
+    cos = np.empty(m)
+    mix = np.empty(m)
+    values = np.empty(n_levels)
+    step = np.empty(d)
+    active = np.ones(n_points, dtype=np.bool_)
+    leader = np.arange(n_points)
+    kept = np.empty(n_points, dtype=np.int64)
+    n_steps = 0
+    n_active = n_points
+    while n_steps < max_iter and n_active > 0:
+        n_steps += 1
+        for i in range(n_points):
+            if active[i]:
+                active[i] = _shift_point(points, i, frequencies, re, im, floors,
+                                         bandwidths, lower, upper, tol_step, phase, sin,
+                                         cos, mix, values, step)
+        if merge_every > 0 and n_steps % merge_every == 0:
+            n_kept = 0
+            for i in range(n_points):
+                if not active[i]:
+                    continue
+                near = _near_kept(points, i, kept, n_kept, merge_sq)
+                if near >= 0:
+                    active[i] = False
+                    leader[i] = near
+                else:
+                    kept[n_kept] = i
+                    n_kept += 1
+        n_active = 0
+        for i in range(n_points):
+            if active[i]:
+                n_active += 1
+    for i in range(n_points):
+        j = i
+        while leader[j] != j:
+            j = leader[j]
+        if j != i:
+            for l in range(d):
+                points[i, l] = points[j, l]
+    return n_steps
+
+
+@njit(cache=True, inline="always")
+def _near_kept(points, i, kept, n_kept, radius_sq):
+    """The first of ``points[kept[:n_kept]]`` closer than ``√radius_sq`` to ``points[i]``, or -1."""
+    d = points.shape[1]
+    for k in range(n_kept):
+        dist = 0.0
+        for l in range(d):
+            diff = points[kept[k], l] - points[i, l]
+            dist += diff * diff
+        if dist < radius_sq:
+            return kept[k]
+    return -1
+
+
+@njit(cache=True)
+def merge_kernel(points, order, radius_sq, kept):
+    """Greedy de-duplication of ``points`` visited in ``order`` (see ``merge_modes``).
+
+    Parameters
+    ----------
+    points : ndarray of shape (P, d), float64
+        Candidates.
+    order : ndarray of shape (P,), int64
+        Order of the visit (decreasing density).
+    radius_sq : float
+        Squared minimal distance between two kept points.
+    kept : ndarray of shape (P,), int64
+        Output: the indices kept, in the order of the visit, in ``kept[:count]``.
+
+    Returns
+    -------
+    count : int
+    """
+    count = 0
+    for i in order:
+        if _near_kept(points, i, kept, count, radius_sq) < 0:
+            kept[count] = i
+            count += 1
+    return count

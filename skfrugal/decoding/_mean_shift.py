@@ -15,6 +15,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, validate_params
 
 from skfrugal.decoding._atoms import _correlation_and_gradient
+from skfrugal.decoding._kernels import mean_shift_kernel, merge_kernel
 from skfrugal.decoding._validation import (
     as_float_array,
     check_box,
@@ -25,6 +26,11 @@ from skfrugal.decoding._validation import (
 )
 
 BANDWIDTH_LEVELS = (1.0, 2.0, 4.0, 8.0)
+#: Every MERGE_EVERY steps, moving points closer than MERGE_RADIUS · H to another moving
+#: point stop and end where it ends (at K = d = 10, m = 200, 1500 starts, every point
+#: still moved after 50 steps: 48 ms; merged so, 23 ms for the same 24 modes, and the
+#: same residuals of sketch and shift's fits on 30 sketches)
+MERGE_EVERY, MERGE_RADIUS = 5, 0.1
 
 
 def _radial_density(radius):
@@ -118,7 +124,9 @@ def mean_shift(points, z, frequencies, *, kernel=None, levels=BANDWIDTH_LEVELS,
     with the finest bandwidth at which its density stands above ``threshold`` times the
     sidelobe level of the sketch kernel: points in the data climb the sharp density,
     points far from it (where the sharp density is noise) feel the pull of the coarse
-    ones, and no point is pulled across modes it already sits on.
+    ones, and no point is pulled across modes it already sits on. Every 5 steps, a
+    moving point closer than ``0.1 H`` to another moving point stops and ends where
+    that point ends (their paths coincide to within that distance).
 
     Parameters
     ----------
@@ -184,16 +192,12 @@ def _mean_shift(points, z, frequencies, *, kernel=None, levels=BANDWIDTH_LEVELS,
     for b in levels:
         w = weights * np.exp(-0.5 * (b * b - 1.0) * h2 * radius_sq)
         w = w / w.sum()
-        # entries 1e12 times below the largest weigh nothing; zero them, as float32
-        # denormals slowed the products of the float32 evaluation 50-fold
+        # entries 1e12 times below the largest weigh nothing
         w[w < 1e-12 * w.max()] = 0.0
         sketches.append(z * w)
         level_weights.append(w)
         bandwidths.append(b * b * h2)
         floors.append(threshold * sidelobe_level(z, w))
-    # float32 evaluation (BLAS for the phases and gradients, NumPy's vectorised float32
-    # trig): the phases and their sine and cosine are computed once per step and serve
-    # every level (the levels differ only by the weights of the sketch entries).
     # Only the entries that carry all but 1e-3 of the weight at some level are used
     # (at d = 64, m = 6400: about 40% of them, for a kernel changed by < 1e-3)
     used = np.zeros(frequencies.shape[1], dtype=bool)
@@ -201,48 +205,17 @@ def _mean_shift(points, z, frequencies, *, kernel=None, levels=BANDWIDTH_LEVELS,
         order = np.argsort(-wl, kind="stable")
         share = np.cumsum(wl[order])
         used[order[:np.searchsorted(share, (1.0 - 1e-3) * share[-1]) + 1]] = True
-    dtype = np.float32
-    freq = frequencies[:, used].astype(dtype)
-    freq_t = np.ascontiguousarray(frequencies[:, used].T, dtype=dtype)
-    re = np.stack([zl[used].real for zl in sketches], axis=1).astype(dtype)  # (m', L)
-    im = np.stack([zl[used].imag for zl in sketches], axis=1).astype(dtype)
-    # -∇f = Σ_j ω_j (cos θ_j b_j + sin θ_j a_j) with a + ib the weighted sketch
-    grad_cos = [im[:, lev, None] * freq_t for lev in range(len(levels))]
-    grad_sin = [re[:, lev, None] * freq_t for lev in range(len(levels))]
-    floors = np.array(floors)
-    last = len(levels) - 1
-    active = np.arange(points.shape[0])
-    n_steps = 0
-    for _ in range(max_iter):
-        pts = points[active]
-        phases = pts.astype(dtype) @ freq
-        cos, sin = np.cos(phases), np.sin(phases)
-        values = (cos @ re - sin @ im).astype(np.float64)  # (P, L)
-        above = values > floors[None, :]
-        above[:, last] = True
-        level_of = np.argmax(above, axis=1)  # the finest trusted level
-        step = np.zeros_like(pts)
-        for lev in np.unique(level_of):
-            sel = np.flatnonzero(level_of == lev)
-            grad = -(cos[sel] @ grad_cos[lev] + sin[sel] @ grad_sin[lev])
-            dens = values[sel, lev]
-            safe = np.where(dens > 0, dens, np.inf)  # no step where f <= 0
-            st = bandwidths[lev] * grad.astype(np.float64) / safe[:, None]
-            limit = 3.0 * np.sqrt(bandwidths[lev])
-            length = np.linalg.norm(st, axis=1)
-            st *= np.minimum(1.0, limit / np.maximum(length, 1e-300))[:, None]
-            step[sel] = st
-        moved = pts + step
-        if lower is not None:
-            np.clip(moved, lower, upper, out=moved)
-        points[active] = moved
-        n_steps += 1
-        length = np.linalg.norm(step, axis=1)
-        done = (level_of == 0) & (length < tol * np.sqrt(h2))
-        stuck = length == 0.0
-        active = active[~(done | stuck)]
-        if active.size == 0:
-            break
+    # one compiled loop per point: the phases and their sine and cosine are computed
+    # once per step and serve every level (the levels differ only by the weights)
+    d = frequencies.shape[0]
+    n_steps = mean_shift_kernel(
+        points, np.ascontiguousarray(frequencies[:, used]),
+        np.stack([zl[used].real for zl in sketches]),
+        np.stack([zl[used].imag for zl in sketches]),
+        np.array(floors, dtype=np.float64), np.array(bandwidths, dtype=np.float64),
+        np.full(d, -np.inf) if lower is None else np.asarray(lower, dtype=np.float64),
+        np.full(d, np.inf) if upper is None else np.asarray(upper, dtype=np.float64),
+        int(max_iter), float(tol * np.sqrt(h2)), MERGE_EVERY, (MERGE_RADIUS**2) * h2)
     density, _ = _correlation_and_gradient(points, sketches[0], frequencies)
     return points, density, n_steps
 
@@ -264,12 +237,10 @@ def merge_modes(points, density, radius):
     modes : ndarray of shape (Q, d)
     mode_density : ndarray of shape (Q,)
     """
-    order = np.argsort(-density, kind="stable")
-    kept = []
-    for i in order:
-        if not kept or np.min(np.sum((points[kept] - points[i]) ** 2, axis=1)) >= radius**2:
-            kept.append(i)
-    kept = np.array(kept, dtype=np.intp)
+    points = np.ascontiguousarray(points, dtype=np.float64)
+    order = np.argsort(-np.asarray(density), kind="stable").astype(np.int64)
+    kept = np.empty(points.shape[0], dtype=np.int64)
+    kept = kept[:merge_kernel(points, order, float(radius) ** 2, kept)]
     return points[kept], density[kept]
 
 

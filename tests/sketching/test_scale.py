@@ -77,3 +77,19 @@ def test_known_number_of_clusters_on_the_benchmark(seed):
 def test_one_cluster_fits_one_blob():
     X = np.random.default_rng(1).normal(scale=2.0, size=(5000, 4))
     assert estimate_scale(X, n_clusters=1, random_state=0) == pytest.approx(4.0, rel=0.1)
+
+
+def test_subsample_is_uniform_distinct_and_sorted():
+    from skfrugal.sketching._scale import _subsample
+
+    rng = np.random.RandomState(0)
+    counts = np.zeros(1000)
+    for _ in range(2000):
+        rows = _subsample(rng, 1000, 100)
+        assert rows.shape == (100,) and np.all(np.diff(rows) > 0)
+        assert rows[0] >= 0 and rows[-1] < 1000
+        counts[rows] += 1
+    # each row is drawn with probability 0.1: 200 ± 13.4 times in 2000 draws
+    assert np.all(np.abs(counts - 200) < 6 * np.sqrt(2000 * 0.1 * 0.9))
+    # chi-square of the counts, 999 degrees of freedom: mean 999, sd 45
+    assert abs(np.sum((counts - 200) ** 2 / 180) - 999) < 5 * 45
