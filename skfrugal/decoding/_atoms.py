@@ -23,7 +23,8 @@ The variances of atoms come in three forms, told apart by their shape:
 import numpy as np
 from sklearn.utils._param_validation import validate_params
 
-from skfrugal.decoding._kernels import correlation_grad_kernel, mixture_cost_grad_kernel
+from skfrugal.decoding._kernels import correlation_grad_kernel
+from skfrugal.decoding._lbfgs import mixture_objective, objective_work
 from skfrugal.decoding._validation import (
     _check_metric,
     check_problem,
@@ -219,120 +220,44 @@ def mixture_cost_and_gradient(
 def _mixture_cost_and_gradient(
     z, frequencies, centers, variances, weights, omega_sq=None, metric=None
 ):
-    """Unchecked :func:`mixture_cost_and_gradient` (arguments validated by the caller)."""
-    evaluate = CostGradient(z, frequencies, variances, omega_sq, metric)
-    cost, grad_centers, grad_variances, grad_weights = evaluate(centers, variances, weights)
-    return (cost, grad_centers.copy(),
-            None if grad_variances is None else grad_variances.copy(), grad_weights.copy())
+    """Unchecked :func:`mixture_cost_and_gradient` (arguments validated by the caller):
+    one evaluation of the compiled objective the descents minimise
+    (:func:`~skfrugal.decoding._lbfgs.mixture_objective`, with ``‖z‖² = 1``)."""
+    frequencies = np.ascontiguousarray(frequencies, dtype=np.float64)
+    centers = np.asarray(centers, dtype=np.float64)
+    n_atoms, d = centers.shape
+    variance_freqs = variance_frequencies(frequencies, variances, omega_sq, metric)
+    x = np.concatenate([centers.ravel()]
+                       + ([] if variances is None else [np.ravel(variances)])
+                       + [np.asarray(weights, dtype=np.float64)]).astype(np.float64)
+    grad = np.empty_like(x)
+    z = np.asarray(z)
+    cost = mixture_objective(
+        x, n_atoms, np.ascontiguousarray(z.real, dtype=np.float64),
+        np.ascontiguousarray(z.imag, dtype=np.float64), frequencies, variance_freqs, 1.0,
+        grad, *objective_work(n_atoms, d, variance_freqs.shape[0], frequencies.shape[1]))
+    n_c = n_atoms * d
+    n_v = 0 if variances is None else np.size(variances)
+    grad_variances = None if variances is None else \
+        grad[n_c:n_c + n_v].reshape(np.shape(variances))
+    return (float(cost), grad[:n_c].reshape(n_atoms, d), grad_variances, grad[n_c + n_v:])
 
 
-class CostGradient:
-    """Evaluator of :func:`mixture_cost_and_gradient` for one sketch and atom type.
+def variance_frequencies(frequencies, variances, omega_sq=None, metric=None):
+    """The rows ``v_q`` of the atoms' damping ``exp(-½ Σ_q s_kq v_qj)``, shape (p, m).
 
-    It holds what does not change during a descent (the sketch's real and imaginary
-    parts, the frequencies in C order, the rows the variance gradient needs) and the
-    work arrays, and calls the fused numba kernel
-    :func:`~skfrugal.decoding._kernels.mixture_cost_grad_kernel`. The arrays it returns
-    are overwritten by the next call.
-
-    Parameters
-    ----------
-    z : ndarray of shape (m,), complex
-        The sketch to fit.
-    frequencies : ndarray of shape (d, m)
-        The frequencies ``Ω``.
-    variances : None or ndarray of shape (K,) or (K, d)
-        Variances of the atoms (only their shape is used: Dirac, spherical or diagonal).
-    omega_sq : ndarray of shape (d, m), default=None
-        ``Ω²``, if already computed.
-    metric : ndarray of shape (d,), default=None
-        Per-feature factor ``g`` of spherical variances (``None``: ones).
+    None for Dirac atoms (``variances=None``), the squared radii ``Σ_l g_l ω_lj²`` in
+    the metric for spherical ones (``p = 1``), ``Ω²`` for diagonal ones (``p = d``;
+    ``omega_sq`` if given).
     """
-
-    def __init__(self, z, frequencies, variances=None, omega_sq=None, metric=None):
-        z = np.asarray(z)
-        self.z_re = np.ascontiguousarray(z.real, dtype=np.float64)
-        self.z_im = np.ascontiguousarray(z.imag, dtype=np.float64)
-        self.frequencies = np.ascontiguousarray(frequencies, dtype=np.float64)
-        if (self.frequencies.ndim != 2 or 0 in self.frequencies.shape or z.ndim != 1
-                or z.shape[0] != self.frequencies.shape[1]):
-            raise ValueError(
-                f"expected a sketch of shape (m,) and frequencies of shape (d, m), d, m >= 1, "
-                f"got {z.shape} and {self.frequencies.shape}")
-        d, m = self.frequencies.shape
-        self.kind = "dirac" if variances is None else (
-            "spherical" if np.ndim(variances) == 1 else "diag")
-        if self.kind == "dirac":
-            self.variance_freqs = np.empty((0, m))
-        elif self.kind == "spherical":
-            self.variance_freqs = _radius_sq(self.frequencies, metric)[None, :].copy()
-        else:
-            if omega_sq is None:
-                omega_sq = self.frequencies * self.frequencies
-            self.variance_freqs = np.ascontiguousarray(omega_sq, dtype=np.float64)
-        self._n_atoms = -1
-
-    def _buffers(self, n_atoms):
-        if n_atoms != self._n_atoms:
-            d, m = self.frequencies.shape
-            p = self.variance_freqs.shape[0]
-            self._n_atoms = n_atoms
-            self._grad_c = np.empty((n_atoms, d))
-            self._grad_v = np.empty((n_atoms, p))
-            self._grad_w = np.empty(n_atoms)
-            self._atoms_re = np.empty((n_atoms, m))
-            self._atoms_im = np.empty((n_atoms, m))
-            self._ones = np.ones((n_atoms, m))
-
-    def __call__(self, centers, variances, weights):
-        """Cost and gradients at ``(centers, variances, weights)``.
-
-        Parameters
-        ----------
-        centers : ndarray of shape (K, d)
-            Locations.
-        variances : None or ndarray of shape (K,) or (K, d)
-            Variances, of the kind given at construction.
-        weights : ndarray of shape (K,)
-            Weights.
-
-        Returns
-        -------
-        cost, grad_centers, grad_variances, grad_weights
-            As :func:`mixture_cost_and_gradient`.
-        """
-        centers = np.ascontiguousarray(centers, dtype=np.float64)
-        weights = np.ascontiguousarray(weights, dtype=np.float64)
-        n_atoms = centers.shape[0]
-        # the kernel trusts these shapes: refuse anything else here
-        d = self.frequencies.shape[0]
-        if (centers.ndim != 2 or n_atoms == 0 or centers.shape[1] != d
-                or weights.shape != (n_atoms,)):
-            raise ValueError(
-                f"expected centers of shape (K, {d}) with K >= 1 and weights of shape (K,), "
-                f"got {centers.shape} and {weights.shape}")
-        if self.kind != "dirac" and np.shape(variances)[0] != n_atoms:
-            raise ValueError(f"expected variances for {n_atoms} atoms, got {np.shape(variances)}")
-        self._buffers(n_atoms)
-        if self.kind == "dirac":
-            damping = self._ones
-        elif self.kind == "spherical":
-            damping = np.exp(-0.5 * np.asarray(variances, dtype=np.float64)[:, None]
-                             * self.variance_freqs)
-        else:
-            damping = np.exp(-0.5 * (np.asarray(variances, dtype=np.float64)
-                                     @ self.variance_freqs))
-        cost = mixture_cost_grad_kernel(
-            self.z_re, self.z_im, self.frequencies, centers, damping, weights,
-            self.variance_freqs, self._grad_c, self._grad_v, self._grad_w,
-            self._atoms_re, self._atoms_im,
-        )
-        grad_v = None
-        if self.kind == "spherical":
-            grad_v = weights * self._grad_v[:, 0]
-        elif self.kind == "diag":
-            grad_v = weights[:, None] * self._grad_v
-        return float(cost), self._grad_c, grad_v, self._grad_w
+    m = frequencies.shape[1]
+    if variances is None:
+        return np.empty((0, m))
+    if np.ndim(variances) == 1:
+        return _radius_sq(frequencies, metric)[None, :].copy()
+    if omega_sq is None:
+        omega_sq = frequencies * frequencies
+    return np.ascontiguousarray(omega_sq, dtype=np.float64)
 
 
 @validate_params(

@@ -12,7 +12,7 @@ import numpy as np
 from scipy.optimize import nnls
 from sklearn.utils._param_validation import Interval, validate_params
 
-from skfrugal.decoding._atoms import _atom_sketches, _radius_sq
+from skfrugal.decoding._atoms import _atom_sketches, variance_frequencies
 from skfrugal.decoding._lbfgs import box_lbfgs
 from skfrugal.decoding._validation import (
     _check_metric,
@@ -173,17 +173,13 @@ def _global_descent(
     n_atoms, d = centers.shape
     norm = max(float(np.vdot(z, z).real), 1e-300)
     frequencies = np.ascontiguousarray(frequencies, dtype=np.float64)
-    m = frequencies.shape[1]
     n_c = n_atoms * d
+    variance_freqs = variance_frequencies(frequencies, variances, metric=metric)
     if variances is None:
-        v_shape, variance_freqs = None, np.empty((0, m))
+        v_shape = None
     else:
         variances = np.asarray(variances, dtype=np.float64)
         v_shape = variances.shape
-        if variances.ndim == 1:
-            variance_freqs = _radius_sq(frequencies, metric)[None, :].copy()
-        else:
-            variance_freqs = frequencies * frequencies
     n_v = 0 if v_shape is None else variances.size
     lo_c = np.broadcast_to(lower, (n_atoms, d)).ravel()
     hi_c = np.broadcast_to(upper, (n_atoms, d)).ravel()

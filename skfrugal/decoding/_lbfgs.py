@@ -6,9 +6,11 @@ kernel (:func:`~skfrugal.decoding._kernels.mixture_cost_grad_kernel`); driven by
 SciPy's L-BFGS-B, each evaluation cost ten times more in Python (the ``minimize``
 wrappers, the reverse-communication loop). :func:`box_lbfgs` runs the whole descent in
 one compiled call: a projected L-BFGS (the two-loop recursion on the free variables,
-those not held at a bound by the gradient) with a backtracking Armijo search along the
-projected path, and SciPy's stopping rules (``ftol`` on the relative decrease of the
-cost, ``gtol`` on the projected gradient, ``max_iter`` iterations).
+those not held at a bound by the gradient) with a line search along the projected path
+(Armijo's and the strong Wolfe conditions), and SciPy's stopping rules (``ftol`` on the
+relative decrease of the cost, here over :data:`N_SMALL_STEPS` iterations running;
+``gtol`` on the projected gradient; ``max_iter`` iterations).
+:func:`mixture_objective` also serves :func:`~skfrugal.decoding.mixture_cost_and_gradient`.
 """
 
 import numpy as np
@@ -130,6 +132,15 @@ def mixture_objective(x, n_atoms, z_re, z_im, frequencies, variance_freqs, inv_n
 
 
 @njit(cache=True)
+def objective_work(n_atoms, d, p, m):
+    """The work space of :func:`mixture_objective`: ``damping, grad_c, grad_v, grad_w,
+    atoms_re, atoms_im`` for ``n_atoms`` atoms with ``p`` variances each, ``d``
+    features and ``m`` frequencies."""
+    return (np.empty((n_atoms, m)), np.empty((n_atoms, d)), np.empty((n_atoms, p)),
+            np.empty(n_atoms), np.empty((n_atoms, m)), np.empty((n_atoms, m)))
+
+
+@njit(cache=True)
 def _project(x, lower, upper, out):
     """``out = clip(x, lower, upper)``; return whether anything was clipped."""
     clipped = False
@@ -177,12 +188,7 @@ def box_lbfgs(x, lower, upper, n_atoms, z_re, z_im, frequencies, variance_freqs,
     n = x.shape[0]
     d, m = frequencies.shape
     p = variance_freqs.shape[0]
-    damping = np.empty((n_atoms, m))
-    atoms_re = np.empty((n_atoms, m))
-    atoms_im = np.empty((n_atoms, m))
-    grad_c = np.empty((n_atoms, d))
-    grad_v = np.empty((n_atoms, p))
-    grad_w = np.empty(n_atoms)
+    damping, grad_c, grad_v, grad_w, atoms_re, atoms_im = objective_work(n_atoms, d, p, m)
     g = np.empty(n)
     g_new = np.empty(n)
     x_new = np.empty(n)

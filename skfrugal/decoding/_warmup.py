@@ -9,10 +9,9 @@ def warm_up():
         correlation_grad_kernel,
         mean_shift_kernel,
         merge_kernel,
-        mixture_cost_grad_kernel,
         sincos_kernel,
     )
-    from skfrugal.decoding._lbfgs import box_lbfgs
+    from skfrugal.decoding._lbfgs import box_lbfgs, mixture_objective, objective_work
 
     K, d, m = 2, 2, 3
     x = np.linspace(-3.0, 3.0, m)
@@ -21,11 +20,9 @@ def warm_up():
     centers = np.zeros((K, d))
     z_re, z_im = np.ones(m), np.zeros(m)
     for p in (0, 1, d):  # Dirac, spherical, diagonal atoms
-        mixture_cost_grad_kernel(
-            z_re, z_im, frequencies, centers, np.ones((K, m)), np.ones(K),
-            np.ones((p, m)), np.empty((K, d)), np.empty((K, p)), np.empty(K),
-            np.empty((K, m)), np.empty((K, m)),
-        )
+        n = K * (d + p + 1)
+        mixture_objective(np.full(n, 0.5), K, z_re, z_im, frequencies, np.ones((p, m)), 1.0,
+                          np.empty(n), *objective_work(K, d, p, m))
     correlation_grad_kernel(centers, z_re, z_im, frequencies, np.empty(K),
                             np.empty((K, d)))
     for p in (0, 1, d):

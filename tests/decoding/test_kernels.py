@@ -9,8 +9,8 @@ from skfrugal.decoding import (
     gaussian_kernel_weights,
     global_descent,
     mean_shift,
+    mixture_cost_and_gradient,
 )
-from skfrugal.decoding._atoms import CostGradient
 from skfrugal.decoding._kernels import sincos_kernel
 from skfrugal.decoding._mean_shift import merge_modes
 from skfrugal.sketching import draw_frequencies
@@ -38,7 +38,8 @@ def test_cost_gradient_kernel_matches_brute_force(kind):
     metric = np.array([0.5, 1.0, 2.0]) if kind == "metric" else None
     var = {"dirac": None, "diag": rng.uniform(0.2, 1.0, (K, d))}.get(
         kind, rng.uniform(0.2, 1.0, K))
-    cost, gc, gv, gw = CostGradient(z, omega, var, metric=metric)(centers, var, weights)
+    cost, gc, gv, gw = mixture_cost_and_gradient(z, omega, centers, var, weights,
+                                                 metric=metric)
     # brute force: complex atoms, residual, closed-form derivatives of each atom
     A = atom_sketches(omega, centers, var, metric=metric)
     r = z - weights @ A
@@ -101,13 +102,13 @@ def test_box_lbfgs_reaches_scipy_lbfgsb_minimum(kind):
     bounds = (0.0, 0.08)  # binds the variances (truth 0.1)
     c, v, w, cost, _ = global_descent(z, omega, start, var0, np.full(K, 0.3), lower, upper,
                                       variance_bounds=bounds, tol=0.0, max_iter=3000)
-    evaluate = CostGradient(z, omega, var0)
     norm = np.vdot(z, z).real
     n_c, n_v = K * d, 0 if var0 is None else np.size(var0)
 
     def fun(p):
         vv = None if var0 is None else p[n_c:n_c + n_v].reshape(np.shape(var0))
-        f, gc, gv, gw = evaluate(p[:n_c].reshape(K, d), vv, p[n_c + n_v:])
+        f, gc, gv, gw = mixture_cost_and_gradient(z, omega, p[:n_c].reshape(K, d), vv,
+                                                  p[n_c + n_v:])
         parts = [gc.ravel()] + ([] if gv is None else [np.ravel(gv)]) + [gw]
         return f / norm, np.concatenate(parts) / norm
 
