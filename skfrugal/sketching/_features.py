@@ -163,6 +163,7 @@ class _FusedSums:
         scale = 1.0 if self.quantized else SCALE
         return (total[0] - 1j * total[1]) / scale
 
+
 def _float64_feature_sums(xc, w, cos_sum, sin_sum, work, dither=None):
     """Add ``Σ_i cos`` and ``Σ_i sin`` of the phases ``xc @ w`` (float64: the numba
     projection, then NumPy's ``cos`` and ``sin``; ``work`` holds two buffers), or of

@@ -61,9 +61,8 @@ def _cluster_costs(r2, mean_power, weights, tau, s, amp_min):
     return 0.5 * np.maximum(vv + amp * (2.0 * uv + amp * uu), 0.0)
 
 
-def _zoom(log_grid):
-    """9 points over ±1 cell of ``log_grid`` (a 1-D grid whose best point is ``[0]``)."""
-    best, cell = log_grid
+def _zoom(best, cell):
+    """9 points over ``best ± cell`` (the next, finer grid around a grid's best point)."""
     return best + np.linspace(-cell, cell, 9)
 
 
@@ -100,7 +99,7 @@ def _fit_decay(radius2, power, n, n_blocks, scale, scale0, amp_min=0.0):
     log_s = np.log(scale) + np.linspace(*np.log(_S_RANGE), _BLOB_POINTS)
     for _ in range(_ZOOMS):
         costs = _blob_costs(r2, mean_power, weights, np.exp(log_s))
-        log_s = _zoom((log_s[np.argmin(costs)], log_s[1] - log_s[0]))
+        log_s = _zoom(log_s[np.argmin(costs)], log_s[1] - log_s[0])
     one_s = float(np.exp(log_s[4]))
     if amp_min >= 1.0:
         return one_s
@@ -112,8 +111,8 @@ def _fit_decay(radius2, power, n, n_blocks, scale, scale0, amp_min=0.0):
                                amp_min)
         i, j = np.unravel_index(np.argmin(costs), costs.shape)
         best_cost = float(costs[i, j])
-        log_tau = _zoom((log_tau[i], log_tau[1] - log_tau[0]))
-        log_s = _zoom((log_s[j], log_s[1] - log_s[0]))
+        log_tau = _zoom(log_tau[i], log_tau[1] - log_tau[0])
+        log_s = _zoom(log_s[j], log_s[1] - log_s[0])
     return float(np.exp(log_s[4]) if 2.0 * (one_cost - best_cost) > 25.0 else one_s)
 
 
